@@ -1,0 +1,74 @@
+//! The command line: one file per subcommand. `run` maps every outcome to
+//! the exit-code contract: 0 nothing gating, 1 gating findings, 2 error
+//! (bad usage, unreadable input, zero traces, skipped records under
+//! `--strict`).
+
+mod check;
+mod ingest;
+mod inputs;
+mod rules;
+mod stats;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "tracelint",
+    version,
+    about = "Finds why LLM multi-agent systems fail, from the traces they leave",
+    long_about = "tracelint reads agent trace exports (OTLP/JSON and other OpenTelemetry span dumps), \
+keeps them as a columnar store, and flags the failure modes of the MAST taxonomy and the gaps \
+of a production-readiness checklist.\n\nExit codes: 0 nothing gating, 1 gating findings, 2 error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ingest traces, run the detectors and gate on their findings.
+    Check(check::CheckArgs),
+    /// Ingest traces into a Parquet store that other commands read with --store.
+    Ingest(ingest::IngestArgs),
+    /// Per-trace and per-agent tables: events, calls, handoffs, tokens, cost, duration.
+    Stats(stats::StatsArgs),
+    /// List the detectors, print one's documentation, or print the taxonomy.
+    Rules(rules::RulesArgs),
+}
+
+/// Exit codes of the contract.
+pub mod exit {
+    pub const CLEAN: u8 = 0;
+    pub const GATING_FINDINGS: u8 = 1;
+    pub const ERROR: u8 = 2;
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::CLEAN
+            };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    let outcome = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Ingest(args) => ingest::run(args),
+        Command::Stats(args) => stats::run(args),
+        Command::Rules(args) => rules::run(args),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("tracelint: error: {error:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}

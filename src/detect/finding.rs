@@ -1,0 +1,45 @@
+//! A finding and its evidence. The JSON report uses exactly these fields
+//! (DESIGN.md §4).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub detector: String,
+    pub mast_mode: Option<String>,
+    pub checklist: Option<String>,
+    pub severity: Severity,
+    /// 0 to 1: how sure the detector is that this is the failure it names.
+    pub confidence: f64,
+    pub trace_id: String,
+    /// Evidence spans, in seq order.
+    pub span_ids: Vec<String>,
+    /// First and last seq of the evidence.
+    pub seq_range: [u32; 2],
+    pub agents: Vec<String>,
+    /// One sentence a person can act on.
+    pub message: String,
+    /// Counts and costs: repeats, hops, wasted_tokens, wasted_cost_usd, ...
+    pub metrics: BTreeMap<String, f64>,
+    pub source_file: String,
+    pub source_line: u32,
+}

@@ -1,0 +1,214 @@
+//! Detectors: one file each, registered in `registry.rs`. A detector reads
+//! one trace's rows of the Store and returns findings with their evidence;
+//! it does no I/O and keeps no state, so traces are checked in parallel.
+//! The gate turns findings into the exit code.
+
+mod finding;
+mod registry;
+
+pub use finding::{Finding, Severity};
+pub use registry::registry;
+
+use polars::prelude::DataFrame;
+use rayon::prelude::*;
+
+use crate::store::{TraceIndex, TraceRows};
+
+/// What a detector flags, in MAST or checklist terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mapping {
+    /// MAST mode id, "1.1" to "3.3".
+    pub mast_mode: Option<&'static str>,
+    /// Checklist item id, "P1" to "P10".
+    pub checklist: Option<&'static str>,
+}
+
+/// One trace's rows, in seq order.
+pub struct TraceView<'a> {
+    pub trace_id: &'a str,
+    pub rows: DataFrame,
+}
+
+pub trait Detector: Sync {
+    /// Kebab-case name of the pattern: `repeated-tool-call`.
+    fn name(&self) -> &'static str;
+    fn mapping(&self) -> Mapping;
+    fn default_severity(&self) -> Severity;
+    /// The detector's doc comment: What it does / Why is this bad? /
+    /// Example / Not flagged / Options / Mapping. Printed by `rules NAME`.
+    fn documentation(&self) -> &'static str;
+    fn check(&self, trace: &TraceView) -> Vec<Finding>;
+}
+
+/// Runs every detector on every trace, traces in parallel. Findings come
+/// back in a stable order: by trace, first evidence row, then detector.
+pub fn run_detectors(
+    events: &DataFrame,
+    index: &TraceIndex,
+    detectors: &[&dyn Detector],
+) -> Vec<Finding> {
+    if detectors.is_empty() {
+        return Vec::new();
+    }
+    let mut findings: Vec<Finding> = index
+        .traces
+        .par_iter()
+        .flat_map_iter(|trace: &TraceRows| {
+            let view = TraceView {
+                trace_id: &trace.trace_id,
+                rows: TraceIndex::slice(events, trace),
+            };
+            detectors
+                .iter()
+                .flat_map(|d| d.check(&view))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    findings.sort_by(|a, b| {
+        (&a.trace_id, a.seq_range[0], &a.detector).cmp(&(&b.trace_id, b.seq_range[0], &b.detector))
+    });
+    findings
+}
+
+/// The CI verdict: which findings fail the run.
+#[derive(Clone, Copy, Debug)]
+pub struct Gate {
+    /// Findings of this severity or worse fail the run.
+    pub fail_on: Severity,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            fail_on: Severity::Error,
+        }
+    }
+}
+
+impl Gate {
+    pub fn gating<'f>(&self, findings: &'f [Finding]) -> Vec<&'f Finding> {
+        findings
+            .iter()
+            .filter(|f| f.severity >= self.fail_on)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{columns, events_to_frame};
+    use polars::prelude::*;
+
+    /// Flags every trace that has an error event; stands in for the real
+    /// detectors to test the runner and the gate.
+    struct ErrorEvents;
+
+    impl Detector for ErrorEvents {
+        fn name(&self) -> &'static str {
+            "error-events"
+        }
+        fn mapping(&self) -> Mapping {
+            Mapping {
+                mast_mode: Some("3.1"),
+                checklist: None,
+            }
+        }
+        fn default_severity(&self) -> Severity {
+            Severity::Warning
+        }
+        fn documentation(&self) -> &'static str {
+            "test detector"
+        }
+        fn check(&self, trace: &TraceView) -> Vec<Finding> {
+            let status = trace
+                .rows
+                .column(columns::STATUS)
+                .unwrap()
+                .cast(&DataType::String)
+                .unwrap();
+            let spans = trace
+                .rows
+                .column(columns::SPAN_ID)
+                .unwrap()
+                .str()
+                .unwrap()
+                .clone();
+            let errors: Vec<(u32, String)> = status
+                .str()
+                .unwrap()
+                .iter()
+                .zip(spans.iter())
+                .enumerate()
+                .filter(|(_, (s, _))| *s == Some("error"))
+                .map(|(i, (_, id))| (i as u32, id.unwrap().to_string()))
+                .collect();
+            if errors.is_empty() {
+                return vec![];
+            }
+            vec![Finding {
+                detector: self.name().into(),
+                mast_mode: Some("3.1".into()),
+                checklist: None,
+                severity: self.default_severity(),
+                confidence: 1.0,
+                trace_id: trace.trace_id.into(),
+                span_ids: errors.iter().map(|(_, id)| id.clone()).collect(),
+                seq_range: [errors[0].0, errors[errors.len() - 1].0],
+                agents: vec![],
+                message: format!("{} error events", errors.len()),
+                metrics: [("errors".to_string(), errors.len() as f64)].into(),
+                source_file: "x".into(),
+                source_line: 1,
+            }]
+        }
+    }
+
+    fn event(trace: &str, span: &str, seq: u32, error: bool) -> crate::event::Event {
+        let mut e = crate::event::Event::new(trace.into(), span.into(), "test", "x".into(), 1);
+        e.seq = seq;
+        if error {
+            e.status = crate::event::Status::Error;
+        }
+        e
+    }
+
+    #[test]
+    fn runner_checks_each_trace_and_gate_applies_severity() {
+        let events = vec![
+            event("a", "a1", 0, false),
+            event("a", "a2", 1, true),
+            event("b", "b1", 0, false),
+            event("c", "c1", 0, true),
+            event("c", "c2", 1, true),
+        ];
+        let frame = events_to_frame(&events).unwrap();
+        let index = TraceIndex::build(&frame).unwrap();
+        assert_eq!(index.traces.len(), 3);
+        let findings = run_detectors(&frame, &index, &[&ErrorEvents]);
+        let got: Vec<(&str, Vec<&str>, [u32; 2])> = findings
+            .iter()
+            .map(|f| {
+                (
+                    f.trace_id.as_str(),
+                    f.span_ids.iter().map(String::as_str).collect(),
+                    f.seq_range,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![("a", vec!["a2"], [1, 1]), ("c", vec!["c1", "c2"], [0, 1])]
+        );
+        assert_eq!(Gate::default().gating(&findings).len(), 0);
+        assert_eq!(
+            Gate {
+                fail_on: Severity::Warning
+            }
+            .gating(&findings)
+            .len(),
+            2
+        );
+        assert!(run_detectors(&frame, &index, &[]).is_empty());
+    }
+}

@@ -1,0 +1,237 @@
+//! The normalized event: one row of the Store per span, message or log record
+//! (DESIGN.md §3). Adapters produce these; detectors and reports only ever see
+//! them as Store columns.
+
+use std::sync::Arc;
+
+/// What an event is, analytically. Adapters decide it from the source's own
+/// vocabulary (span kind, run type, observation type, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    AgentInvoke,
+    LlmCall,
+    ToolCall,
+    Handoff,
+    Message,
+    Guardrail,
+    Retrieval,
+    Embedding,
+    Workflow,
+    Step,
+    Termination,
+    Other,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 12] = [
+        Kind::AgentInvoke,
+        Kind::LlmCall,
+        Kind::ToolCall,
+        Kind::Handoff,
+        Kind::Message,
+        Kind::Guardrail,
+        Kind::Retrieval,
+        Kind::Embedding,
+        Kind::Workflow,
+        Kind::Step,
+        Kind::Termination,
+        Kind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::AgentInvoke => "agent_invoke",
+            Kind::LlmCall => "llm_call",
+            Kind::ToolCall => "tool_call",
+            Kind::Handoff => "handoff",
+            Kind::Message => "message",
+            Kind::Guardrail => "guardrail",
+            Kind::Retrieval => "retrieval",
+            Kind::Embedding => "embedding",
+            Kind::Workflow => "workflow",
+            Kind::Step => "step",
+            Kind::Termination => "termination",
+            Kind::Other => "other",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Status {
+    Ok,
+    Error,
+    #[default]
+    Unset,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Error => "error",
+            Status::Unset => "unset",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+    Tool,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Tool => "tool",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "system" | "developer" => Some(Role::System),
+            "user" | "human" => Some(Role::User),
+            "assistant" | "ai" | "model" => Some(Role::Assistant),
+            "tool" | "function" => Some(Role::Tool),
+            _ => None,
+        }
+    }
+}
+
+/// A text reduced at ingest to what detectors need: an excerpt for people, a
+/// hash for exact repeats and, for outputs, a MinHash signature for near
+/// repeats. The full text is not kept, so memory follows events, not bytes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TextDigest {
+    pub excerpt: String,
+    pub hash: u64,
+}
+
+/// One normalized event. Column names and meanings: DESIGN.md §3.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub trace_id: String,
+    pub span_id: String,
+    pub parent_id: Option<String>,
+    /// Order in the trace; assigned when the trace is assembled.
+    pub seq: u32,
+    pub session_id: Option<String>,
+    /// Resolved agent; assigned when the trace is assembled (see `AgentClues`).
+    pub agent: Option<String>,
+    pub kind: Kind,
+    pub op: String,
+    pub name: String,
+    pub start_ns: Option<i64>,
+    pub end_ns: Option<i64>,
+    pub status: Status,
+    pub error_type: Option<String>,
+    pub error_message: Option<String>,
+    pub role: Option<Role>,
+    pub input: Option<TextDigest>,
+    pub output: Option<TextDigest>,
+    pub output_sig: Option<Vec<u32>>,
+    pub model: Option<String>,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    pub cost_usd: Option<f64>,
+    pub tool_name: Option<String>,
+    pub tool_args: Option<String>,
+    pub tool_args_hash: Option<u64>,
+    pub handoff_from: Option<String>,
+    pub handoff_to: Option<String>,
+    pub step: Option<i64>,
+    pub termination_reason: Option<String>,
+    /// True on the rows whose tokens and cost are counted in totals: rows that
+    /// carry usage and have no descendant that does. Agent and chain spans
+    /// often repeat their children's totals; counting leaves avoids doubling.
+    pub usage_leaf: bool,
+    pub source_format: &'static str,
+    pub source_file: Arc<str>,
+    pub source_line: u32,
+}
+
+impl Event {
+    /// An event with its identity and provenance set and everything else empty.
+    pub fn new(
+        trace_id: String,
+        span_id: String,
+        source_format: &'static str,
+        source_file: Arc<str>,
+        source_line: u32,
+    ) -> Event {
+        Event {
+            trace_id,
+            span_id,
+            parent_id: None,
+            seq: 0,
+            session_id: None,
+            agent: None,
+            kind: Kind::Other,
+            op: String::new(),
+            name: String::new(),
+            start_ns: None,
+            end_ns: None,
+            status: Status::Unset,
+            error_type: None,
+            error_message: None,
+            role: None,
+            input: None,
+            output: None,
+            output_sig: None,
+            model: None,
+            input_tokens: None,
+            output_tokens: None,
+            cost_usd: None,
+            tool_name: None,
+            tool_args: None,
+            tool_args_hash: None,
+            handoff_from: None,
+            handoff_to: None,
+            step: None,
+            termination_reason: None,
+            usage_leaf: false,
+            source_format,
+            source_file,
+            source_line,
+        }
+    }
+
+    /// Whether two events say the same thing, wherever they were read.
+    pub fn same_content(&self, other: &Event) -> bool {
+        let mut moved = other.clone();
+        moved.source_file = self.source_file.clone();
+        moved.source_line = self.source_line;
+        *self == moved
+    }
+
+    pub fn carries_usage(&self) -> bool {
+        self.input_tokens.is_some() || self.output_tokens.is_some() || self.cost_usd.is_some()
+    }
+}
+
+/// What an adapter knows about an event's agent before the trace is
+/// assembled. Resolution order (FORMATS.md §5): `own` (an explicit agent
+/// attribute that is not a placeholder), else the nearest `agent_invoke`
+/// ancestor's agent, else `hint` (graph node, speaker), else `fallback`
+/// (the service name).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AgentClues {
+    pub own: Option<String>,
+    pub hint: Option<String>,
+    pub fallback: Option<String>,
+}
+
+/// An event as an adapter emits it, before its trace is assembled.
+#[derive(Clone, Debug)]
+pub struct PendingEvent {
+    pub event: Event,
+    pub clues: AgentClues,
+    /// Position in the input: (file index, record index within the file).
+    /// Ties in start time are broken by tree depth and then by this.
+    pub order: (u32, u64),
+}

@@ -1,0 +1,327 @@
+//! Assembling traces from pending events, once all inputs are read (a trace
+//! may span files): duplicate span ids dropped, parent cycles cut, events
+//! ordered into `seq`, agents resolved by ancestry, the rows that carry
+//! countable usage marked. Traces are independent, so they are assembled in
+//! parallel.
+
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+use super::report::{Diagnostic, IngestReport, Location, Severity};
+use crate::event::{Event, Kind, PendingEvent};
+
+/// Events sorted by trace id and `seq`; repairs and drops go to `report`.
+pub fn assemble(pending: Vec<PendingEvent>, report: &mut IngestReport) -> Vec<Event> {
+    let mut by_trace: HashMap<String, Vec<PendingEvent>> = HashMap::new();
+    for p in pending {
+        by_trace
+            .entry(p.event.trace_id.clone())
+            .or_default()
+            .push(p);
+    }
+    let mut traces: Vec<(String, Vec<PendingEvent>)> = by_trace.into_iter().collect();
+    traces.sort_by(|a, b| a.0.cmp(&b.0));
+    let assembled: Vec<TraceAssembly> = traces
+        .into_par_iter()
+        .map(|(_, events)| assemble_trace(events))
+        .collect();
+    let mut events = Vec::new();
+    for trace in assembled {
+        events.extend(trace.events);
+        trace
+            .dropped
+            .into_iter()
+            .for_each(|d| report.demote_to_skipped(d));
+        trace
+            .merged
+            .into_iter()
+            .for_each(|d| report.merge_duplicate(d));
+        trace.repaired.into_iter().for_each(|d| report.add(d));
+    }
+    events
+}
+
+fn diagnostic(
+    event: &Event,
+    severity: Severity,
+    reason: &'static str,
+    detail: String,
+) -> Diagnostic {
+    Diagnostic {
+        file: event.source_file.to_string(),
+        location: Location::Line(event.source_line),
+        severity,
+        reason,
+        detail,
+    }
+}
+
+struct TraceAssembly {
+    /// In seq order.
+    events: Vec<Event>,
+    /// Conflicting duplicates, no longer counted as ingested.
+    dropped: Vec<Diagnostic>,
+    /// Identical duplicates, merged into the first copy.
+    merged: Vec<Diagnostic>,
+    /// Repairs of kept events.
+    repaired: Vec<Diagnostic>,
+}
+
+fn assemble_trace(mut pending: Vec<PendingEvent>) -> TraceAssembly {
+    pending.sort_by_key(|p| p.order);
+    let mut dropped = Vec::new();
+    let mut merged = Vec::new();
+    let mut repaired = Vec::new();
+
+    // Duplicate span ids: the first in input order is kept. A copy that
+    // says exactly the same is the same record exported twice (TRAIL has
+    // one): it is merged and reported as a repair. A copy that differs is a
+    // conflicting record: skipped.
+    let mut first_of: HashMap<String, usize> = HashMap::new();
+    let mut kept: Vec<PendingEvent> = Vec::with_capacity(pending.len());
+    for p in pending {
+        match first_of.get(&p.event.span_id) {
+            None => {
+                first_of.insert(p.event.span_id.clone(), kept.len());
+                kept.push(p);
+            }
+            Some(&i) if kept[i].event.same_content(&p.event) && kept[i].clues == p.clues => {
+                let detail = format!(
+                    "span {} of trace {} appears twice with the same content; one copy is kept",
+                    p.event.span_id, p.event.trace_id
+                );
+                merged.push(diagnostic(
+                    &p.event,
+                    Severity::Repaired,
+                    "duplicate_record",
+                    detail,
+                ));
+            }
+            Some(_) => {
+                let detail = format!(
+                    "span {} appears again in trace {} with other content; the first one is kept",
+                    p.event.span_id, p.event.trace_id
+                );
+                dropped.push(diagnostic(
+                    &p.event,
+                    Severity::Skipped,
+                    "duplicate_span_id",
+                    detail,
+                ));
+            }
+        }
+    }
+    let mut pending = kept;
+
+    for p in &mut pending {
+        if let (Some(start), Some(end)) = (p.event.start_ns, p.event.end_ns) {
+            if end < start {
+                let detail = format!(
+                    "span {} ends {} ns before it starts; its end time is dropped",
+                    p.event.span_id,
+                    start - end
+                );
+                repaired.push(diagnostic(
+                    &p.event,
+                    Severity::Repaired,
+                    "end_before_start",
+                    detail,
+                ));
+                p.event.end_ns = None;
+            }
+        }
+    }
+
+    let n = pending.len();
+    let index: HashMap<&str, usize> = pending
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.event.span_id.as_str(), i))
+        .collect();
+    let mut parent: Vec<Option<usize>> = pending
+        .iter()
+        .map(|p| {
+            p.event
+                .parent_id
+                .as_deref()
+                .and_then(|id| index.get(id).copied())
+        })
+        .collect();
+    drop(index);
+
+    for i in cut_parent_cycles(&mut parent) {
+        let event = &mut pending[i].event;
+        let detail = format!(
+            "span {} is its own ancestor through parent {}; the link is cut and it becomes a root",
+            event.span_id,
+            event.parent_id.as_deref().unwrap_or_default()
+        );
+        repaired.push(diagnostic(
+            event,
+            Severity::Repaired,
+            "parent_cycle",
+            detail,
+        ));
+        event.parent_id = None;
+    }
+
+    let (topological, depth) = topological_order(&parent);
+    resolve_agents(&mut pending, &parent, &topological);
+    mark_usage_leaves(&mut pending, &parent);
+
+    // seq: by start time (ancestors first on ties, then input order) when
+    // every event has one; by input order otherwise (message lists, logs).
+    let mut order: Vec<usize> = (0..n).collect();
+    if pending.iter().all(|p| p.event.start_ns.is_some()) {
+        order.sort_by_key(|&i| (pending[i].event.start_ns, depth[i], pending[i].order));
+    }
+    let mut slots: Vec<Option<Event>> = pending.into_iter().map(|p| Some(p.event)).collect();
+    let events = order
+        .into_iter()
+        .enumerate()
+        .filter_map(|(seq, i)| {
+            let mut event = slots[i].take()?;
+            event.seq = seq as u32;
+            Some(event)
+        })
+        .collect();
+    TraceAssembly {
+        events,
+        dropped,
+        merged,
+        repaired,
+    }
+}
+
+/// Cuts one link in each parent cycle, so the parent relation is a forest.
+/// Returns the events whose parent link was cut: in each cycle, the one
+/// through which the walk re-entered the cycle.
+fn cut_parent_cycles(parent: &mut [Option<usize>]) -> Vec<usize> {
+    const UNSEEN: u8 = 0;
+    const ON_PATH: u8 = 1;
+    const DONE: u8 = 2;
+    let mut state = vec![UNSEEN; parent.len()];
+    let mut cut = Vec::new();
+    let mut path = Vec::new();
+    for start in 0..parent.len() {
+        let mut node = start;
+        while state[node] == UNSEEN {
+            state[node] = ON_PATH;
+            path.push(node);
+            match parent[node] {
+                Some(p) if state[p] == ON_PATH => {
+                    parent[node] = None;
+                    cut.push(node);
+                    break;
+                }
+                Some(p) => node = p,
+                None => break,
+            }
+        }
+        for visited in path.drain(..) {
+            state[visited] = DONE;
+        }
+    }
+    cut
+}
+
+/// Parents before children, and each event's depth (roots are 0). Needs a
+/// forest; iterative so deep chains cannot overflow the stack.
+fn topological_order(parent: &[Option<usize>]) -> (Vec<usize>, Vec<u32>) {
+    let n = parent.len();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut roots = Vec::new();
+    for (i, p) in parent.iter().enumerate() {
+        match p {
+            Some(p) => children[*p].push(i),
+            None => roots.push(i),
+        }
+    }
+    let mut depth = vec![0u32; n];
+    let mut order = Vec::with_capacity(n);
+    let mut queue = std::collections::VecDeque::from(roots);
+    while let Some(node) = queue.pop_front() {
+        order.push(node);
+        for &child in &children[node] {
+            depth[child] = depth[node] + 1;
+            queue.push_back(child);
+        }
+    }
+    (order, depth)
+}
+
+/// Agent of each event (FORMATS.md §5): its own agent attribute, else the
+/// agent of its nearest `agent_invoke` ancestor, else its hint (graph node),
+/// else its fallback (service name). A handoff without a source agent is
+/// made by the agent it runs under.
+fn resolve_agents(pending: &mut [PendingEvent], parent: &[Option<usize>], topological: &[usize]) {
+    // What each event passes down to its children.
+    let mut inherited: Vec<Option<String>> = vec![None; pending.len()];
+    for &i in topological {
+        let from_ancestor = parent[i].and_then(|p| inherited[p].clone());
+        let p = &mut pending[i];
+        let agent = p
+            .clues
+            .own
+            .clone()
+            .or_else(|| from_ancestor.clone())
+            .or_else(|| p.clues.hint.clone())
+            .or_else(|| p.clues.fallback.clone());
+        inherited[i] = if p.event.kind == Kind::AgentInvoke && agent.is_some() {
+            agent.clone()
+        } else {
+            from_ancestor
+        };
+        if p.event.kind == Kind::Handoff && p.event.handoff_from.is_none() {
+            p.event.handoff_from = inherited[i].clone().or_else(|| agent.clone());
+        }
+        p.event.agent = agent;
+    }
+}
+
+/// Marks the rows whose usage is counted: those that carry tokens or cost
+/// and have no descendant that does.
+fn mark_usage_leaves(pending: &mut [PendingEvent], parent: &[Option<usize>]) {
+    let mut has_usage_below = vec![false; pending.len()];
+    for (i, p) in pending.iter().enumerate() {
+        if !p.event.carries_usage() {
+            continue;
+        }
+        let mut ancestor = parent[i];
+        while let Some(a) = ancestor {
+            if has_usage_below[a] {
+                break;
+            }
+            has_usage_below[a] = true;
+            ancestor = parent[a];
+        }
+    }
+    for (p, below) in pending.iter_mut().zip(has_usage_below) {
+        p.event.usage_leaf = p.event.carries_usage() && !below;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cycles_are_cut_once_each() {
+        // 0 -> 1 -> 2 -> 0 (a cycle), 3 -> 3 (self loop), 4 -> 0.
+        let mut parent = vec![Some(1), Some(2), Some(0), Some(3), Some(0)];
+        let cut = cut_parent_cycles(&mut parent);
+        assert_eq!(cut, vec![2, 3]);
+        assert_eq!(parent, vec![Some(1), Some(2), None, None, Some(0)]);
+        let (order, depth) = topological_order(&parent);
+        assert_eq!(order.len(), 5);
+        assert_eq!(depth, vec![2, 1, 0, 0, 3]);
+    }
+
+    #[test]
+    fn deep_chains_do_not_overflow() {
+        let parent: Vec<Option<usize>> = (0..200_000).map(|i| i.checked_sub(1)).collect();
+        let (order, depth) = topological_order(&parent);
+        assert_eq!(order.len(), 200_000);
+        assert_eq!(depth[199_999], 199_999);
+    }
+}

@@ -1,0 +1,174 @@
+//! Flat span attributes as every OTLP-family container carries them once
+//! unpacked: dotted keys to scalar values. Sorted by key, so lookups are
+//! binary searches and indexed families (`llm.output_messages.0.…`) are
+//! contiguous ranges.
+
+use std::borrow::Cow;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttrValue<'a> {
+    Str(Cow<'a, str>),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    /// Arrays and maps, kept as compact JSON text.
+    Json(String),
+}
+
+impl AttrValue<'_> {
+    /// The value as text: strings as they are, numbers and booleans printed.
+    pub fn as_text(&self) -> Cow<'_, str> {
+        match self {
+            AttrValue::Str(s) => Cow::Borrowed(s.as_ref()),
+            AttrValue::Int(i) => Cow::Owned(i.to_string()),
+            AttrValue::Float(f) => Cow::Owned(f.to_string()),
+            AttrValue::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            AttrValue::Json(j) => Cow::Borrowed(j.as_str()),
+        }
+    }
+
+    /// Integers also arrive as strings (`"intValue":"457"`, TRAIL's
+    /// `"llm.token_count.prompt":"461"`) or as integral floats.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            AttrValue::Int(i) => Some(*i),
+            AttrValue::Float(f) if f.is_finite() && f.fract() == 0.0 => Some(*f as i64),
+            AttrValue::Str(s) => {
+                let s = s.trim();
+                s.parse::<i64>().ok().or_else(|| {
+                    s.parse::<f64>()
+                        .ok()
+                        .filter(|f| f.is_finite() && f.fract() == 0.0)
+                        .map(|f| f as i64)
+                })
+            }
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            AttrValue::Int(i) => Some(*i as f64),
+            AttrValue::Float(f) if f.is_finite() => Some(*f),
+            AttrValue::Str(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Attrs<'a> {
+    sorted: Vec<(Cow<'a, str>, AttrValue<'a>)>,
+}
+
+impl<'a> Attrs<'a> {
+    /// Builds the lookup from pairs in any order. For a key given twice the
+    /// last one wins, as in OpenTelemetry SDKs.
+    pub fn from_pairs(mut pairs: Vec<(Cow<'a, str>, AttrValue<'a>)>) -> Attrs<'a> {
+        pairs.reverse();
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        pairs.dedup_by(|later, earlier| later.0 == earlier.0);
+        Attrs { sorted: pairs }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&AttrValue<'a>> {
+        self.sorted
+            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
+            .ok()
+            .map(|i| &self.sorted[i].1)
+    }
+
+    /// Non-empty text of the first key present.
+    pub fn text(&self, keys: &[&str]) -> Option<Cow<'_, str>> {
+        keys.iter()
+            .filter_map(|k| self.get(k))
+            .map(|v| v.as_text())
+            .find(|t| !t.trim().is_empty())
+    }
+
+    pub fn int(&self, keys: &[&str]) -> Option<i64> {
+        keys.iter()
+            .find_map(|k| self.get(k).and_then(AttrValue::as_i64))
+    }
+
+    pub fn float(&self, keys: &[&str]) -> Option<f64> {
+        keys.iter()
+            .find_map(|k| self.get(k).and_then(AttrValue::as_f64))
+    }
+
+    /// The values of an indexed family `{prefix}{i}{suffix}` in index order,
+    /// e.g. `llm.output_messages.` + i + `.message.content`.
+    pub fn indexed(&self, prefix: &str, suffix: &str) -> Vec<(u32, &AttrValue<'a>)> {
+        let start = self.sorted.partition_point(|(k, _)| k.as_ref() < prefix);
+        let mut found: Vec<(u32, &AttrValue<'a>)> = self.sorted[start..]
+            .iter()
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .filter_map(|(k, v)| {
+                let rest = &k[prefix.len()..];
+                let (index, tail) = rest.split_once('.').map_or((rest, ""), |(i, t)| (i, t));
+                let wanted = suffix.strip_prefix('.').unwrap_or(suffix);
+                (tail == wanted).then(|| index.parse::<u32>().ok().map(|i| (i, v)))?
+            })
+            .collect();
+        found.sort_by_key(|(i, _)| *i);
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(pairs: &[(&'static str, AttrValue<'static>)]) -> Attrs<'static> {
+        Attrs::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| (Cow::Borrowed(*k), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn last_duplicate_wins_and_lookup_is_exact() {
+        let a = attrs(&[
+            ("b", AttrValue::Int(1)),
+            ("a", AttrValue::Str("x".into())),
+            ("b", AttrValue::Int(2)),
+        ]);
+        assert_eq!(a.get("b"), Some(&AttrValue::Int(2)));
+        assert_eq!(a.text(&["missing", "a"]).as_deref(), Some("x"));
+        assert_eq!(a.get("c"), None);
+    }
+
+    #[test]
+    fn integers_are_read_from_strings_and_floats() {
+        let a = attrs(&[
+            ("s", AttrValue::Str(" 461 ".into())),
+            ("f", AttrValue::Float(12.0)),
+            ("g", AttrValue::Float(1.5)),
+        ]);
+        assert_eq!(a.int(&["s"]), Some(461));
+        assert_eq!(a.int(&["f"]), Some(12));
+        assert_eq!(a.int(&["g"]), None);
+    }
+
+    #[test]
+    fn indexed_families_come_in_index_order() {
+        let a = attrs(&[
+            ("m.10.content", AttrValue::Str("ten".into())),
+            ("m.2.content", AttrValue::Str("two".into())),
+            ("m.2.role", AttrValue::Str("user".into())),
+            ("m.x.content", AttrValue::Str("bad".into())),
+        ]);
+        let texts: Vec<String> = a
+            .indexed("m.", ".content")
+            .into_iter()
+            .map(|(_, v)| v.as_text().into_owned())
+            .collect();
+        assert_eq!(texts, vec!["two", "ten"]);
+    }
+}

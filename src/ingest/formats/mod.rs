@@ -1,0 +1,299 @@
+//! Container formats: one file each, registered in `FORMATS`. A format
+//! recognizes its first record (sniffing) and turns each record, a JSON
+//! Lines line or a whole document, into pending events.
+
+mod js_span_dump;
+mod otlp_json;
+mod python_span_dump;
+mod span_tree;
+
+use serde_json::Value;
+use std::borrow::Cow;
+
+use super::attrs::{AttrValue, Attrs};
+use super::report::Location;
+use super::RecordCtx;
+use crate::event::PendingEvent;
+
+pub trait Format: Sync {
+    /// The `source_format` value and the `--format` name.
+    fn name(&self) -> &'static str;
+    /// One line for the list of known formats.
+    fn describe(&self) -> &'static str;
+    /// Whether a record (the first of a file) is of this format.
+    fn sniff(&self, record: &Value) -> bool;
+    /// Parses one record. Spans that cannot be used are reported in `out`;
+    /// an error means nothing of the record could be read.
+    fn parse(
+        &self,
+        record: &[u8],
+        ctx: &RecordCtx,
+        out: &mut RecordOutput,
+    ) -> Result<(), RecordError>;
+}
+
+/// Most specific first: sniffing takes the first that matches.
+pub static FORMATS: [&dyn Format; 4] = [
+    &otlp_json::OtlpJson,
+    &span_tree::SpanTree,
+    &python_span_dump::PythonSpanDump,
+    &js_span_dump::JsSpanDump,
+];
+
+pub fn by_name(name: &str) -> Option<&'static dyn Format> {
+    FORMATS.iter().copied().find(|f| f.name() == name)
+}
+
+pub fn sniff(record: &Value) -> Option<&'static dyn Format> {
+    FORMATS.iter().copied().find(|f| f.sniff(record))
+}
+
+pub fn names() -> Vec<&'static str> {
+    FORMATS.iter().map(|f| f.name()).collect()
+}
+
+/// A record that could not be read at all; it counts as one skipped record.
+#[derive(Debug)]
+pub struct RecordError {
+    pub reason: &'static str,
+    pub detail: String,
+    /// Line within the input, when the parser knows it.
+    pub line: Option<u32>,
+}
+
+impl RecordError {
+    pub fn unrecognized(what: &str) -> RecordError {
+        RecordError {
+            reason: "unrecognized_record",
+            detail: what.to_string(),
+            line: None,
+        }
+    }
+}
+
+/// What one record gave: events, and spans skipped with their reasons.
+#[derive(Debug, Default)]
+pub struct RecordOutput {
+    pub events: Vec<PendingEvent>,
+    pub skipped: Vec<(Location, &'static str, String)>,
+    /// Position of the next event among the file's records.
+    next_order: u64,
+}
+
+impl RecordOutput {
+    /// Output for the record that starts on `line`; events are ordered by
+    /// line first, then by position within the record.
+    pub fn starting_at(line: u32) -> RecordOutput {
+        RecordOutput {
+            next_order: (line as u64) << 32,
+            ..RecordOutput::default()
+        }
+    }
+
+    pub fn next_order(&mut self) -> u64 {
+        let order = self.next_order;
+        self.next_order += 1;
+        order
+    }
+
+    pub fn skip(&mut self, line: u32, reason: &'static str, detail: String) {
+        self.skipped.push((Location::Line(line), reason, detail));
+    }
+}
+
+/// Why a JSON text did not parse, as a skip reason, and where.
+pub fn json_error(error: &serde_json::Error, record: &[u8], first_line: u32) -> RecordError {
+    let message = error.to_string();
+    let line = first_line + error.line().saturating_sub(1) as u32;
+    let at_error = byte_offset_of(record, error.line(), error.column());
+    let rest = record.get(at_error..).unwrap_or_default();
+    let near_bare_number = [&b"NaN"[..], b"Infinity", b"-Infinity"].iter().any(|t| {
+        rest.starts_with(t)
+            || record
+                .get(at_error.saturating_sub(1)..)
+                .is_some_and(|r| r.starts_with(t))
+    });
+    let reason = if message.contains("recursion limit") {
+        "too_deep"
+    } else if near_bare_number {
+        "nan_or_infinity"
+    } else if message.contains("trailing comma") {
+        "trailing_comma"
+    } else if message.contains("invalid unicode") || message.contains("UTF-8") {
+        "invalid_utf8"
+    } else if error.is_eof() {
+        "truncated"
+    } else {
+        "malformed_json"
+    };
+    let detail = match reason {
+        "too_deep" => "JSON nested deeper than 128 levels".to_string(),
+        "nan_or_infinity" => format!("bare NaN or Infinity is not JSON ({message})"),
+        "truncated" => format!("input ends inside a JSON value ({message})"),
+        _ => message,
+    };
+    RecordError {
+        reason,
+        detail,
+        line: Some(line),
+    }
+}
+
+/// Byte offset of a serde_json (line, column) position, both 1-based.
+fn byte_offset_of(record: &[u8], line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', record)
+            .nth(line - 2)
+            .map_or(record.len(), |i| i + 1)
+    };
+    (line_start + column.saturating_sub(1)).min(record.len())
+}
+
+/// Flat attribute objects (`{"llm.model_name": "gpt-4o", ...}`) as `Attrs`,
+/// borrowing their strings.
+pub fn flat_attrs(map: &serde_json::Map<String, Value>) -> Attrs<'_> {
+    Attrs::from_pairs(
+        map.iter()
+            .filter_map(|(k, v)| Some((Cow::Borrowed(k.as_str()), json_attr(v)?)))
+            .collect(),
+    )
+}
+
+fn json_attr(value: &Value) -> Option<AttrValue<'_>> {
+    Some(match value {
+        Value::Null => return None,
+        Value::String(s) => AttrValue::Str(Cow::Borrowed(s)),
+        Value::Bool(b) => AttrValue::Bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => AttrValue::Int(i),
+            None => AttrValue::Float(n.as_f64()?),
+        },
+        other => AttrValue::Json(other.to_string()),
+    })
+}
+
+/// (exception.type, exception.message) of the first `exception` event in a
+/// JSON list of span events.
+pub fn exception_of(events: Option<&Value>) -> Option<(Option<String>, Option<String>)> {
+    let exception = events?
+        .as_array()?
+        .iter()
+        .find(|e| e.get("name").and_then(Value::as_str) == Some("exception"))?;
+    let attr = |k: &str| {
+        exception
+            .get("attributes")
+            .and_then(|a| a.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    Some((attr("exception.type"), attr("exception.message")))
+}
+
+/// `service.name` of a resource attribute object.
+pub fn service_name(resource_attributes: Option<&Value>) -> Option<Cow<'_, str>> {
+    resource_attributes?
+        .get("service.name")?
+        .as_str()
+        .map(Cow::Borrowed)
+}
+
+/// ISO 8601 / RFC 3339 timestamps as UTC epoch nanoseconds. Accepts a
+/// missing zone (taken as UTC, as TRAIL and Phoenix write them) and any
+/// number of fraction digits.
+pub fn parse_timestamp_ns(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let bytes = t.as_bytes();
+    if bytes.len() < 19 || bytes[4] != b'-' || bytes[7] != b'-' || !matches!(bytes[10], b'T' | b' ')
+    {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| t.get(range)?.parse::<i64>().ok();
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut rest = &t[19..];
+    let mut nanos = 0i64;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        let kept = &fraction[..digits.min(9)];
+        nanos = kept.parse::<i64>().ok()? * 10i64.pow(9 - kept.len() as u32);
+        rest = &fraction[digits..];
+    }
+    let offset_seconds = match rest {
+        "" | "Z" | "z" => 0,
+        zone => {
+            let sign = match zone.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let digits: String = zone[1..].chars().filter(char::is_ascii_digit).collect();
+            if digits.len() != 4 {
+                return None;
+            }
+            sign * (digits[..2].parse::<i64>().ok()? * 3600 + digits[2..].parse::<i64>().ok()? * 60)
+        }
+    };
+    let days = days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds;
+    seconds.checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_parse_with_and_without_zones() {
+        assert_eq!(parse_timestamp_ns("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_timestamp_ns("2018-12-13T14:51:00.5Z"),
+            Some(1_544_712_660_500_000_000)
+        );
+        assert_eq!(
+            parse_timestamp_ns("2026-07-23T00:00:02+00:00"),
+            parse_timestamp_ns("2026-07-23T02:00:02+02:00")
+        );
+        assert_eq!(
+            parse_timestamp_ns("2025-03-19T16:32:08.062589"),
+            Some(1_742_401_928_062_589_000)
+        );
+        assert_eq!(parse_timestamp_ns("yesterday"), None);
+        assert_eq!(parse_timestamp_ns("2025-13-19T16:32:08"), None);
+    }
+
+    #[test]
+    fn json_errors_get_specific_reasons() {
+        let reason = |text: &str| {
+            let err = serde_json::from_slice::<serde_json::Value>(text.as_bytes()).unwrap_err();
+            json_error(&err, text.as_bytes(), 1).reason
+        };
+        assert_eq!(reason(r#"{"a": NaN}"#), "nan_or_infinity");
+        assert_eq!(reason(r#"{"a": -Infinity}"#), "nan_or_infinity");
+        assert_eq!(reason(r#"{"a": 1,}"#), "trailing_comma");
+        assert_eq!(reason(r#"{"a": [1, 2"#), "truncated");
+        assert_eq!(reason(r#"{"a" 1}"#), "malformed_json");
+        assert_eq!(reason(&"[".repeat(1000)), "too_deep");
+    }
+}

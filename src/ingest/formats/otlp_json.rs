@@ -1,0 +1,345 @@
+//! OTLP/JSON (FORMATS.md §3.1): `TracesData` / `ExportTraceServiceRequest`
+//! objects, one per file or one per line (the file exporter's JSON Lines).
+//! Typed and borrowing, because this is the format of large exports.
+//! Accepts what receivers must: hex ids in any case, 64-bit integers as
+//! strings or numbers, enums as integers or names, unknown fields, the
+//! legacy `instrumentationLibrarySpans`, and proto field names in snake case.
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::fmt;
+
+use super::{json_error, Format, RecordError, RecordOutput};
+use crate::event::Status;
+use crate::ingest::attrs::{AttrValue, Attrs};
+use crate::ingest::span::{normalize_hex_id, RawSpan};
+use crate::ingest::RecordCtx;
+
+pub struct OtlpJson;
+
+impl Format for OtlpJson {
+    fn name(&self) -> &'static str {
+        "otlp_json"
+    }
+
+    fn describe(&self) -> &'static str {
+        "OTLP/JSON TracesData or ExportTraceServiceRequest (one per file, or JSON Lines)"
+    }
+
+    fn sniff(&self, record: &Value) -> bool {
+        record.get("resourceSpans").is_some() || record.get("resource_spans").is_some()
+    }
+
+    fn parse(
+        &self,
+        record: &[u8],
+        ctx: &RecordCtx,
+        out: &mut RecordOutput,
+    ) -> Result<(), RecordError> {
+        let data: TracesData =
+            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        let Some(resource_spans) = data.resource_spans else {
+            return Err(RecordError::unrecognized(
+                "an object without resourceSpans in an OTLP/JSON input",
+            ));
+        };
+        for rs in resource_spans {
+            let service = rs.resource.as_ref().and_then(|r| {
+                r.attributes
+                    .iter()
+                    .find(|kv| kv.key == "service.name")
+                    .and_then(|kv| kv.value.as_ref())
+                    .and_then(|v| v.string_value.clone())
+            });
+            for ss in rs.scope_spans {
+                for span in ss.spans {
+                    let order = out.next_order();
+                    match span.into_raw(service.clone(), ctx.line) {
+                        Ok(raw) => out.events.push(raw.into_pending(ctx, order)),
+                        Err((reason, detail)) => out.skip(ctx.line, reason, detail),
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+struct TracesData<'a> {
+    #[serde(borrow, alias = "resource_spans", rename = "resourceSpans")]
+    resource_spans: Option<Vec<ResourceSpans<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct ResourceSpans<'a> {
+    #[serde(borrow)]
+    resource: Option<Resource<'a>>,
+    #[serde(
+        borrow,
+        default,
+        rename = "scopeSpans",
+        alias = "scope_spans",
+        alias = "instrumentationLibrarySpans",
+        alias = "instrumentation_library_spans"
+    )]
+    scope_spans: Vec<ScopeSpans<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Resource<'a> {
+    #[serde(borrow, default)]
+    attributes: Vec<KeyValue<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ScopeSpans<'a> {
+    #[serde(borrow, default)]
+    spans: Vec<Span<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Span<'a> {
+    #[serde(borrow, default, alias = "trace_id")]
+    trace_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, alias = "span_id")]
+    span_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, alias = "parent_span_id")]
+    parent_span_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    name: Cow<'a, str>,
+    #[serde(default, alias = "start_time_unix_nano")]
+    start_time_unix_nano: Option<Int64>,
+    #[serde(default, alias = "end_time_unix_nano")]
+    end_time_unix_nano: Option<Int64>,
+    #[serde(borrow, default)]
+    attributes: Vec<KeyValue<'a>>,
+    #[serde(borrow, default)]
+    events: Vec<SpanEvent<'a>>,
+    #[serde(borrow, default)]
+    status: Option<SpanStatus<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SpanEvent<'a> {
+    #[serde(borrow, default)]
+    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    attributes: Vec<KeyValue<'a>>,
+}
+
+#[derive(Deserialize)]
+struct SpanStatus<'a> {
+    #[serde(default)]
+    code: Option<StatusCode>,
+    #[serde(borrow, default)]
+    message: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct KeyValue<'a> {
+    #[serde(borrow)]
+    key: Cow<'a, str>,
+    #[serde(borrow, default)]
+    value: Option<AnyValue<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AnyValue<'a> {
+    #[serde(borrow, default, alias = "string_value")]
+    string_value: Option<Cow<'a, str>>,
+    #[serde(default, alias = "bool_value")]
+    bool_value: Option<bool>,
+    #[serde(default, alias = "int_value")]
+    int_value: Option<Int64>,
+    #[serde(default, alias = "double_value")]
+    double_value: Option<f64>,
+    #[serde(default, alias = "array_value")]
+    array_value: Option<Value>,
+    #[serde(default, alias = "kvlist_value")]
+    kvlist_value: Option<Value>,
+    #[serde(borrow, default, alias = "bytes_value")]
+    bytes_value: Option<Cow<'a, str>>,
+}
+
+impl<'a> AnyValue<'a> {
+    fn into_attr(self) -> Option<AttrValue<'a>> {
+        if let Some(s) = self.string_value {
+            return Some(AttrValue::Str(s));
+        }
+        if let Some(i) = self.int_value {
+            return Some(AttrValue::Int(i.0));
+        }
+        if let Some(f) = self.double_value {
+            return Some(AttrValue::Float(f));
+        }
+        if let Some(b) = self.bool_value {
+            return Some(AttrValue::Bool(b));
+        }
+        if let Some(v) = self.array_value.or(self.kvlist_value) {
+            return Some(AttrValue::Json(plain_json(&v).to_string()));
+        }
+        self.bytes_value.map(AttrValue::Str)
+    }
+}
+
+/// OTLP `arrayValue` / `kvlistValue` as plain JSON: `{"values":[{"stringValue":"a"}]}`
+/// becomes `["a"]`, key-value lists become objects.
+fn plain_json(value: &Value) -> Value {
+    let Some(values) = value.get("values").and_then(Value::as_array) else {
+        return value.clone();
+    };
+    if values.iter().all(|v| v.get("key").is_some()) && !values.is_empty() {
+        let map = values
+            .iter()
+            .filter_map(|kv| {
+                let key = kv.get("key")?.as_str()?.to_string();
+                Some((
+                    key,
+                    kv.get("value").map(any_value_json).unwrap_or(Value::Null),
+                ))
+            })
+            .collect();
+        Value::Object(map)
+    } else {
+        Value::Array(values.iter().map(any_value_json).collect())
+    }
+}
+
+fn any_value_json(value: &Value) -> Value {
+    let Some(obj) = value.as_object() else {
+        return value.clone();
+    };
+    match obj.iter().next() {
+        Some((k, v)) if k == "arrayValue" || k == "kvlistValue" => plain_json(v),
+        Some((k, v)) if k == "intValue" => match v {
+            Value::String(s) => s.parse::<i64>().map(Value::from).unwrap_or(v.clone()),
+            _ => v.clone(),
+        },
+        Some((_, v)) => v.clone(),
+        None => Value::Null,
+    }
+}
+
+/// A 64-bit integer given as a JSON number or a decimal string.
+struct Int64(i64);
+
+impl<'de> Deserialize<'de> for Int64 {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Int64Visitor;
+        impl Visitor<'_> for Int64Visitor {
+            type Value = Int64;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an integer or a decimal string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Int64, E> {
+                Ok(Int64(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Int64, E> {
+                i64::try_from(v).map(Int64).map_err(E::custom)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Int64, E> {
+                Ok(Int64(v as i64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Int64, E> {
+                v.trim().parse::<i64>().map(Int64).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(Int64Visitor)
+    }
+}
+
+/// Status codes as integers (the spec) or names (`STATUS_CODE_ERROR`, `ERROR`).
+struct StatusCode(Status);
+
+impl<'de> Deserialize<'de> for StatusCode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CodeVisitor;
+        impl Visitor<'_> for CodeVisitor {
+            type Value = StatusCode;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a status code")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<StatusCode, E> {
+                Ok(StatusCode(match v {
+                    1 => Status::Ok,
+                    2 => Status::Error,
+                    _ => Status::Unset,
+                }))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<StatusCode, E> {
+                self.visit_u64(v.max(0) as u64)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StatusCode, E> {
+                let upper = v.to_ascii_uppercase();
+                Ok(StatusCode(if upper.ends_with("ERROR") {
+                    Status::Error
+                } else if upper.ends_with("OK") {
+                    Status::Ok
+                } else {
+                    Status::Unset
+                }))
+            }
+        }
+        deserializer.deserialize_any(CodeVisitor)
+    }
+}
+
+fn attrs_of(pairs: Vec<KeyValue<'_>>) -> Attrs<'_> {
+    Attrs::from_pairs(
+        pairs
+            .into_iter()
+            .filter_map(|kv| Some((kv.key, kv.value?.into_attr()?)))
+            .collect(),
+    )
+}
+
+impl<'a> Span<'a> {
+    fn into_raw(
+        self,
+        service_name: Option<Cow<'a, str>>,
+        line: u32,
+    ) -> Result<RawSpan<'a>, (&'static str, String)> {
+        let trace_id = self.trace_id.as_deref().and_then(normalize_hex_id).ok_or((
+            "missing_trace_id",
+            format!("span {:?} has no traceId", self.name),
+        ))?;
+        let span_id = self.span_id.as_deref().and_then(normalize_hex_id).ok_or((
+            "missing_span_id",
+            format!("span {:?} in trace {trace_id} has no spanId", self.name),
+        ))?;
+        let exception = self
+            .events
+            .into_iter()
+            .find(|e| e.name == "exception")
+            .map(|e| {
+                let attrs = attrs_of(e.attributes);
+                let get = |k: &str| attrs.text(&[k]).map(|t| t.into_owned());
+                (get("exception.type"), get("exception.message"))
+            });
+        let (status, status_message) = match self.status {
+            Some(s) => (s.code.map_or(Status::Unset, |c| c.0), s.message),
+            None => (Status::Unset, None),
+        };
+        Ok(RawSpan {
+            trace_id,
+            span_id,
+            parent_id: self.parent_span_id.as_deref().and_then(normalize_hex_id),
+            name: self.name,
+            // Zero means "not recorded" in OTLP.
+            start_ns: self.start_time_unix_nano.map(|t| t.0).filter(|&t| t > 0),
+            end_ns: self.end_time_unix_nano.map(|t| t.0).filter(|&t| t > 0),
+            status,
+            status_message,
+            exception,
+            attrs: attrs_of(self.attributes),
+            service_name,
+            line,
+        })
+    }
+}

@@ -1,0 +1,376 @@
+//! Ingest: input files to normalized events (DESIGN.md §1). Files are read
+//! in parallel; a JSON Lines file is read in blocks whose lines are parsed
+//! in parallel. Each record goes through its format's adapter and the
+//! attribute dialects, then the events of each trace are assembled (order,
+//! agents, repairs).
+
+mod assemble;
+pub mod attrs;
+pub mod dialect;
+pub mod formats;
+pub mod report;
+pub mod source;
+pub mod span;
+pub mod termination;
+
+use anyhow::Result;
+use rayon::prelude::*;
+use serde::de::IgnoredAny;
+use serde_json::Value;
+use std::io::BufRead;
+use std::sync::Arc;
+
+use crate::event::{Event, PendingEvent};
+use formats::{Format, RecordError, RecordOutput};
+use report::{Diagnostic, IngestReport, Location, Severity};
+use source::{BlockItem, Input, LineBlocks};
+
+#[derive(Clone, Copy)]
+pub struct IngestOptions {
+    /// Characters of each input and output text kept as its excerpt.
+    pub excerpt_chars: usize,
+    /// Largest record (a line, or a whole document) read; larger ones are
+    /// skipped with reason `record_too_large`.
+    pub max_record_bytes: usize,
+    /// A format forced with `--format`; sniffed per file when `None`.
+    pub format: Option<&'static dyn Format>,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            excerpt_chars: 512,
+            max_record_bytes: 256 << 20,
+            format: None,
+        }
+    }
+}
+
+/// What an adapter needs to know about the record it parses.
+pub struct RecordCtx<'a> {
+    pub source_format: &'static str,
+    pub file: Arc<str>,
+    pub file_index: u32,
+    /// Line of the record's start in its file (1-based).
+    pub line: u32,
+    pub options: &'a IngestOptions,
+}
+
+pub struct Ingested {
+    /// Events sorted by trace id, then `seq`.
+    pub events: Vec<Event>,
+    pub report: IngestReport,
+}
+
+/// Reads every input and assembles its traces.
+pub fn ingest(inputs: &[Input], options: &IngestOptions) -> Result<Ingested> {
+    let per_file: Vec<FileResult> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(index, input)| read_file(input, index as u32, options))
+        .collect();
+    let mut report = IngestReport::default();
+    report.summary.files = inputs.len() as u64;
+    let mut pending = Vec::new();
+    for file in per_file {
+        report.record_ingested(file.events.len() as u64);
+        pending.extend(file.events);
+        for diagnostic in file.diagnostics {
+            report.add(diagnostic);
+        }
+    }
+    let events = assemble::assemble(pending, &mut report);
+    Ok(Ingested { events, report })
+}
+
+#[derive(Default)]
+struct FileResult {
+    events: Vec<PendingEvent>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl FileResult {
+    fn skip(&mut self, file: &str, location: Location, reason: &'static str, detail: String) {
+        self.diagnostics.push(Diagnostic {
+            file: file.to_string(),
+            location,
+            severity: Severity::Skipped,
+            reason,
+            detail,
+        });
+    }
+
+    /// Takes in what one record gave, or why it gave nothing.
+    fn absorb(&mut self, file: &str, line: u32, result: Result<RecordOutput, RecordError>) {
+        match result {
+            Ok(output) => {
+                self.events.extend(output.events);
+                for (location, reason, detail) in output.skipped {
+                    self.skip(file, location, reason, detail);
+                }
+            }
+            Err(error) => {
+                let at = Location::Line(error.line.unwrap_or(line));
+                self.skip(file, at, error.reason, error.detail);
+            }
+        }
+    }
+}
+
+fn read_file(input: &Input, file_index: u32, options: &IngestOptions) -> FileResult {
+    let name = input.display_name();
+    let mut result = FileResult::default();
+    let outcome = source::open(input)
+        .and_then(|mut reader| read_records(&mut *reader, &name, file_index, options, &mut result));
+    if let Err(error) = outcome {
+        result.skip(
+            &name,
+            Location::File,
+            "unreadable_file",
+            format!("{error:#}"),
+        );
+    }
+    result
+}
+
+/// Decides between JSON Lines and a document by the first non-blank line:
+/// a complete JSON value means lines; a value cut by the end of the line
+/// (`{` of a pretty-printed document) means a document.
+fn read_records(
+    reader: &mut dyn BufRead,
+    name: &str,
+    file_index: u32,
+    options: &IngestOptions,
+    result: &mut FileResult,
+) -> Result<()> {
+    let mut prefix = Vec::new();
+    let first_line = loop {
+        let line = source::read_first_line(reader, options.max_record_bytes + 1)?;
+        if line.is_empty() {
+            result.skip(
+                name,
+                Location::File,
+                "empty_file",
+                "the input has no records".to_string(),
+            );
+            return Ok(());
+        }
+        let blank = line.iter().all(u8::is_ascii_whitespace);
+        prefix.extend_from_slice(&line);
+        if !blank {
+            break line;
+        }
+    };
+    let is_document = matches!(
+        serde_json::from_slice::<IgnoredAny>(&first_line),
+        Err(e) if e.is_eof()
+    );
+    let file: Arc<str> = Arc::from(name);
+    if is_document {
+        let Some(bytes) = source::read_bounded(reader, prefix, options.max_record_bytes)? else {
+            let detail = format!(
+                "the document is larger than the record limit of {} bytes (--max-record-bytes)",
+                options.max_record_bytes
+            );
+            result.skip(name, Location::File, "record_too_large", detail);
+            return Ok(());
+        };
+        read_document(&bytes, &file, file_index, options, result);
+    } else {
+        read_lines(reader, prefix, &file, file_index, options, result)?;
+    }
+    Ok(())
+}
+
+/// The format of a file: forced, or sniffed from its first JSON record.
+fn pick_format(
+    first_record: &Value,
+    options: &IngestOptions,
+) -> Result<&'static dyn Format, String> {
+    if let Some(format) = options.format {
+        return Ok(format);
+    }
+    formats::sniff(first_record).ok_or_else(|| {
+        let seen = match first_record {
+            Value::Object(map) => {
+                let keys: Vec<&str> = map.keys().take(8).map(String::as_str).collect();
+                format!("an object with keys [{}]", keys.join(", "))
+            }
+            Value::Array(items) => format!("an array of {} items", items.len()),
+            other => format!("a JSON {}", json_type(other)),
+        };
+        format!(
+            "cannot tell the format: the first record is {seen}; known formats: {} (use --format to force one)",
+            formats::names().join(", ")
+        )
+    })
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn read_document(
+    bytes: &[u8],
+    file: &Arc<str>,
+    file_index: u32,
+    options: &IngestOptions,
+    result: &mut FileResult,
+) {
+    let mut values = serde_json::Deserializer::from_slice(bytes).into_iter::<IgnoredAny>();
+    let mut start = 0usize;
+    let mut format = None;
+    loop {
+        let next = values.next();
+        let end = values.byte_offset();
+        let record_start = start
+            + bytes[start..end]
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+        let line = source::line_of_offset(bytes, record_start);
+        match next {
+            None => break,
+            Some(Err(error)) => {
+                // Stream positions count from the start of the input.
+                let error = formats::json_error(&error, bytes, 1);
+                result.absorb(file, line, Err(error));
+                break;
+            }
+            Some(Ok(_)) => {
+                let record = &bytes[record_start..end];
+                let format = match format {
+                    Some(f) => f,
+                    None => match serde_json::from_slice(record)
+                        .map_err(|e| e.to_string())
+                        .and_then(|value| pick_format(&value, options))
+                    {
+                        Ok(f) => *format.insert(f),
+                        Err(detail) => {
+                            result.skip(file, Location::File, "unknown_format", detail);
+                            return;
+                        }
+                    },
+                };
+                let ctx = record_ctx(format, file, file_index, line, options);
+                result.absorb(file, line, parse_record(format, record, &ctx));
+            }
+        }
+        start = end;
+    }
+}
+
+fn read_lines(
+    reader: &mut dyn BufRead,
+    prefix: Vec<u8>,
+    file: &Arc<str>,
+    file_index: u32,
+    options: &IngestOptions,
+    result: &mut FileResult,
+) -> Result<()> {
+    let mut blocks = LineBlocks::new(reader, prefix, options.max_record_bytes);
+    let mut format: Option<&'static dyn Format> = None;
+    while let Some(item) = blocks.next_item()? {
+        let block = match item {
+            BlockItem::Oversized(o) => {
+                let detail = too_large(o.bytes, options);
+                result.skip(file, Location::Line(o.line), "record_too_large", detail);
+                continue;
+            }
+            BlockItem::Block(block) => block,
+        };
+        let lines = block.lines();
+        let format = match format {
+            Some(f) => f,
+            None => {
+                let first_json = lines
+                    .iter()
+                    .filter(|(_, l)| l.len() <= options.max_record_bytes)
+                    .find_map(|(_, l)| serde_json::from_slice::<Value>(l).ok());
+                let Some(first_json) = first_json else {
+                    // No line here is JSON: each is skipped with its own reason.
+                    for &(line, bytes) in &lines {
+                        result.absorb(file, line, Err(unreadable_line(bytes, line, options)));
+                    }
+                    continue;
+                };
+                match pick_format(&first_json, options) {
+                    Ok(f) => *format.insert(f),
+                    Err(detail) => {
+                        result.skip(file, Location::File, "unknown_format", detail);
+                        return Ok(());
+                    }
+                }
+            }
+        };
+        let parsed: Vec<(u32, Result<RecordOutput, RecordError>)> = lines
+            .par_iter()
+            .map(|&(line, bytes)| {
+                if bytes.len() > options.max_record_bytes {
+                    return (line, Err(unreadable_line(bytes, line, options)));
+                }
+                let ctx = record_ctx(format, file, file_index, line, options);
+                (line, parse_record(format, bytes, &ctx))
+            })
+            .collect();
+        for (line, outcome) in parsed {
+            result.absorb(file, line, outcome);
+        }
+    }
+    Ok(())
+}
+
+/// Why a line that no format could start from is skipped.
+fn unreadable_line(bytes: &[u8], line: u32, options: &IngestOptions) -> RecordError {
+    if bytes.len() > options.max_record_bytes {
+        return RecordError {
+            reason: "record_too_large",
+            detail: too_large(bytes.len() as u64, options),
+            line: Some(line),
+        };
+    }
+    match serde_json::from_slice::<IgnoredAny>(bytes) {
+        Err(error) => formats::json_error(&error, bytes, line),
+        Ok(_) => RecordError::unrecognized("a JSON line of no known format"),
+    }
+}
+
+fn too_large(bytes: u64, options: &IngestOptions) -> String {
+    format!(
+        "record of {bytes} bytes is over the limit of {} bytes (--max-record-bytes)",
+        options.max_record_bytes
+    )
+}
+
+fn record_ctx<'a>(
+    format: &'static dyn Format,
+    file: &Arc<str>,
+    file_index: u32,
+    line: u32,
+    options: &'a IngestOptions,
+) -> RecordCtx<'a> {
+    RecordCtx {
+        source_format: format.name(),
+        file: file.clone(),
+        file_index,
+        line,
+        options,
+    }
+}
+
+fn parse_record(
+    format: &dyn Format,
+    record: &[u8],
+    ctx: &RecordCtx,
+) -> Result<RecordOutput, RecordError> {
+    let mut output = RecordOutput::starting_at(ctx.line);
+    format.parse(record, ctx, &mut output)?;
+    Ok(output)
+}

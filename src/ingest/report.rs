@@ -1,0 +1,133 @@
+//! Accounting of an ingest run: every record read is either ingested or
+//! skipped with a reason and a location, and `records_read == ingested +
+//! skipped` always holds. Repairs that keep the record (a parent cycle cut,
+//! an end time before the start dropped) are warnings.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Diagnostics kept per reason for printing; counts are always exact.
+const KEPT_PER_REASON: usize = 50;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// The record was not ingested.
+    Skipped,
+    /// The record was ingested after a repair.
+    Repaired,
+}
+
+/// Where in its file a problem is: a line, or a byte offset when lines are
+/// not known (binary or decompressed input cut short).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Location {
+    Line(u32),
+    Byte(u64),
+    File,
+}
+
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub file: String,
+    pub location: Location,
+    pub severity: Severity,
+    pub reason: &'static str,
+    pub detail: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.severity {
+            Severity::Skipped => "skipped",
+            Severity::Repaired => "repaired",
+        };
+        match self.location {
+            Location::Line(line) => write!(f, "{}:{line}", self.file)?,
+            Location::Byte(offset) => write!(f, "{} (byte {offset})", self.file)?,
+            Location::File => write!(f, "{}", self.file)?,
+        }
+        write!(f, ": {what} ({}): {}", self.reason, self.detail)
+    }
+}
+
+/// The ingest part of the run summary. Serialized as the `summary` object of
+/// `stats --output-format json` and stored with a Parquet store, so that a
+/// store reports the same numbers as the files it was made from.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IngestSummary {
+    pub files: u64,
+    pub records_read: u64,
+    pub ingested: u64,
+    pub skipped: u64,
+    pub skipped_reasons: BTreeMap<String, u64>,
+    pub repaired: u64,
+    pub repaired_reasons: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Default)]
+pub struct IngestReport {
+    pub summary: IngestSummary,
+    pub diagnostics: Vec<Diagnostic>,
+    kept: BTreeMap<&'static str, usize>,
+}
+
+impl IngestReport {
+    pub fn record_ingested(&mut self, count: u64) {
+        self.summary.records_read += count;
+        self.summary.ingested += count;
+    }
+
+    /// Counts a diagnostic. A skip also counts as a record read; a repair
+    /// does not (the record is counted when it is ingested).
+    pub fn add(&mut self, diagnostic: Diagnostic) {
+        let reason = diagnostic.reason.to_string();
+        match diagnostic.severity {
+            Severity::Skipped => {
+                self.summary.records_read += 1;
+                self.summary.skipped += 1;
+                *self.summary.skipped_reasons.entry(reason).or_default() += 1;
+            }
+            Severity::Repaired => {
+                self.summary.repaired += 1;
+                *self.summary.repaired_reasons.entry(reason).or_default() += 1;
+            }
+        }
+        let kept = self.kept.entry(diagnostic.reason).or_default();
+        if *kept < KEPT_PER_REASON {
+            *kept += 1;
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
+    /// An event that was counted as ingested and later turned out to be a
+    /// duplicate moves from ingested to skipped.
+    pub fn demote_to_skipped(&mut self, diagnostic: Diagnostic) {
+        self.summary.records_read -= 1;
+        self.summary.ingested -= 1;
+        self.add(diagnostic);
+    }
+
+    /// An ingested event that turned out to be an identical copy of another
+    /// is the same record read twice: it no longer counts as a record, and
+    /// the merge is reported as a repair.
+    pub fn merge_duplicate(&mut self, diagnostic: Diagnostic) {
+        self.summary.records_read -= 1;
+        self.summary.ingested -= 1;
+        self.add(diagnostic);
+    }
+
+    /// Diagnostics counted but not kept, per reason (for "... and N more").
+    pub fn unshown(&self) -> Vec<(&'static str, u64)> {
+        let all = self
+            .summary
+            .skipped_reasons
+            .iter()
+            .chain(self.summary.repaired_reasons.iter());
+        all.filter_map(|(reason, count)| {
+            let (&key, &kept) = self.kept.iter().find(|(k, _)| **k == reason.as_str())?;
+            (*count > kept as u64).then_some((key, *count - kept as u64))
+        })
+        .collect()
+    }
+}

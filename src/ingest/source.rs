@@ -1,0 +1,346 @@
+//! Where records come from: paths expanded into input files (directories
+//! recursively, globs, `-` for stdin), opened through gzip or zstd when their
+//! first bytes say so, and cut into records: JSON Lines in bounded blocks, or
+//! whole documents (one JSON value, or several concatenated, as Python's
+//! console exporter prints them).
+
+use anyhow::{bail, Context, Result};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// Extensions picked up when a directory is walked; files named explicitly
+/// are read whatever their name.
+const TRACE_EXTENSIONS: [&str; 5] = ["json", "jsonl", "ndjson", "log", "txt"];
+const COMPRESSED_EXTENSIONS: [&str; 2] = ["gz", "zst"];
+
+/// Bytes read per block of JSON Lines; blocks are parsed in parallel and
+/// dropped, so memory stays near this times the worker count.
+pub const BLOCK_BYTES: usize = 8 << 20;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    Stdin,
+    Path(PathBuf),
+}
+
+impl Input {
+    pub fn display_name(&self) -> String {
+        match self {
+            Input::Stdin => "<stdin>".to_string(),
+            Input::Path(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// Expands the command-line paths. A path that names nothing is an error
+/// (the user asked for it); a directory contributes its trace-like files in
+/// sorted order, so runs are reproducible.
+pub fn expand_inputs(paths: &[String]) -> Result<Vec<Input>> {
+    let mut inputs = Vec::new();
+    for raw in paths {
+        if raw == "-" {
+            inputs.push(Input::Stdin);
+            continue;
+        }
+        let path = Path::new(raw);
+        if path.is_dir() {
+            let mut found = Vec::new();
+            walk_dir(path, &mut found)
+                .with_context(|| format!("cannot read directory {}", path.display()))?;
+            found.sort();
+            inputs.extend(found.into_iter().map(Input::Path));
+        } else if path.exists() {
+            inputs.push(Input::Path(path.to_path_buf()));
+        } else if raw.contains(['*', '?', '[']) {
+            let matches: Vec<PathBuf> = glob::glob(raw)
+                .with_context(|| format!("bad glob pattern {raw}"))?
+                .filter_map(|entry| entry.ok())
+                .filter(|p| p.is_file())
+                .collect();
+            if matches.is_empty() {
+                bail!("no file matches {raw}");
+            }
+            inputs.extend(matches.into_iter().map(Input::Path));
+        } else {
+            bail!("{raw}: no such file or directory");
+        }
+    }
+    Ok(inputs)
+}
+
+fn walk_dir(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if hidden {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            walk_dir(&path, found)?;
+        } else if looks_like_trace_file(&path) {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn looks_like_trace_file(path: &Path) -> bool {
+    let ext = |p: &Path| {
+        p.extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    let outer = ext(path);
+    if COMPRESSED_EXTENSIONS.contains(&outer.as_str()) {
+        let inner = ext(&path.with_extension(""));
+        return TRACE_EXTENSIONS.contains(&inner.as_str());
+    }
+    TRACE_EXTENSIONS.contains(&outer.as_str())
+}
+
+/// Opens an input, decompressing gzip or zstd recognized by magic bytes
+/// (extensions lie; stdin has none).
+pub fn open(input: &Input) -> Result<Box<dyn BufRead + Send>> {
+    let raw: Box<dyn Read + Send> = match input {
+        Input::Stdin => Box::new(io::stdin()),
+        Input::Path(p) => {
+            Box::new(File::open(p).with_context(|| format!("cannot open {}", p.display()))?)
+        }
+    };
+    let mut reader = BufReader::with_capacity(1 << 16, raw);
+    let magic = reader.fill_buf()?;
+    let decoded: Box<dyn BufRead + Send> = if magic.starts_with(&[0x1f, 0x8b]) {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::bufread::MultiGzDecoder::new(reader),
+        ))
+    } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            zstd::stream::read::Decoder::with_buffer(reader)?,
+        ))
+    } else {
+        Box::new(reader)
+    };
+    Ok(decoded)
+}
+
+/// A run of complete lines read from a JSON Lines input.
+pub struct LineBlock {
+    pub bytes: Vec<u8>,
+    /// Line number (1-based) of the first line in `bytes`.
+    pub first_line: u32,
+}
+
+impl LineBlock {
+    /// The block's non-blank lines with their line numbers.
+    pub fn lines(&self) -> Vec<(u32, &[u8])> {
+        self.bytes
+            .split(|&b| b == b'\n')
+            .enumerate()
+            .map(|(i, line)| (self.first_line + i as u32, trim_line(line)))
+            .filter(|(_, line)| !line.is_empty())
+            .collect()
+    }
+}
+
+fn trim_line(line: &[u8]) -> &[u8] {
+    let start = line
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(line.len());
+    let end = line
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |i| i + 1);
+    &line[start..end]
+}
+
+/// What reading a JSON Lines input produced besides blocks: lines over the
+/// record size limit, which were not kept.
+#[derive(Debug)]
+pub struct OversizedLine {
+    pub line: u32,
+    pub bytes: u64,
+}
+
+/// Cuts a JSON Lines stream into blocks of whole lines. A line that grows
+/// past `max_record_bytes` before its newline is not buffered: it is passed
+/// over and reported. (Shorter lines over the limit arrive inside a block;
+/// the caller checks each line's length.)
+pub struct LineBlocks<R> {
+    reader: R,
+    pending: Vec<u8>,
+    next_line: u32,
+    max_record_bytes: usize,
+    skipping: Option<OversizedLine>,
+    done: bool,
+}
+
+pub enum BlockItem {
+    Block(LineBlock),
+    Oversized(OversizedLine),
+}
+
+impl<R: BufRead> LineBlocks<R> {
+    pub fn new(reader: R, prefix: Vec<u8>, max_record_bytes: usize) -> Self {
+        LineBlocks {
+            reader,
+            pending: prefix,
+            next_line: 1,
+            max_record_bytes,
+            skipping: None,
+            done: false,
+        }
+    }
+
+    pub fn next_item(&mut self) -> io::Result<Option<BlockItem>> {
+        loop {
+            if let Some(item) = self.take_ready() {
+                return Ok(Some(item));
+            }
+            if self.done {
+                if self.pending.is_empty() {
+                    return Ok(self.skipping.take().map(BlockItem::Oversized));
+                }
+                let bytes = std::mem::take(&mut self.pending);
+                let block = LineBlock {
+                    bytes,
+                    first_line: self.next_line,
+                };
+                return Ok(Some(BlockItem::Block(block)));
+            }
+            self.fill()?;
+        }
+    }
+
+    /// A block or an oversized-line report, if enough is buffered.
+    fn take_ready(&mut self) -> Option<BlockItem> {
+        if let Some(skip) = &mut self.skipping {
+            match memchr::memchr(b'\n', &self.pending) {
+                Some(nl) => {
+                    skip.bytes += nl as u64;
+                    self.pending.drain(..=nl);
+                    self.next_line += 1;
+                    return self.skipping.take().map(BlockItem::Oversized);
+                }
+                None => {
+                    skip.bytes += self.pending.len() as u64;
+                    self.pending.clear();
+                    return None;
+                }
+            }
+        }
+        let partial_start = memchr::memrchr(b'\n', &self.pending).map_or(0, |nl| nl + 1);
+        let partial_too_long = self.pending.len() - partial_start > self.max_record_bytes;
+        if partial_start > 0 && (self.pending.len() >= BLOCK_BYTES || self.done || partial_too_long)
+        {
+            let rest = self.pending.split_off(partial_start);
+            let bytes = std::mem::replace(&mut self.pending, rest);
+            let lines = memchr::memchr_iter(b'\n', &bytes).count() as u32;
+            let block = LineBlock {
+                bytes,
+                first_line: self.next_line,
+            };
+            self.next_line += lines;
+            return Some(BlockItem::Block(block));
+        }
+        if partial_too_long {
+            self.skipping = Some(OversizedLine {
+                line: self.next_line,
+                bytes: self.pending.len() as u64,
+            });
+            self.pending.clear();
+        }
+        None
+    }
+
+    fn fill(&mut self) -> io::Result<()> {
+        let available = self.reader.fill_buf()?;
+        if available.is_empty() {
+            self.done = true;
+            return Ok(());
+        }
+        let n = available.len();
+        self.pending.extend_from_slice(available);
+        self.reader.consume(n);
+        Ok(())
+    }
+}
+
+/// Reads up to `limit` bytes; `Ok(None)` when the input is longer.
+pub fn read_bounded(
+    reader: &mut dyn BufRead,
+    prefix: Vec<u8>,
+    limit: usize,
+) -> io::Result<Option<Vec<u8>>> {
+    let mut bytes = prefix;
+    let budget = (limit + 1).saturating_sub(bytes.len()) as u64;
+    reader.take(budget).read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= limit).then_some(bytes))
+}
+
+/// Reads the input's first line (up to `limit` bytes), to decide between
+/// JSON Lines and a document.
+pub fn read_first_line(reader: &mut dyn BufRead, limit: usize) -> io::Result<Vec<u8>> {
+    let mut line = Vec::new();
+    reader.take(limit as u64).read_until(b'\n', &mut line)?;
+    Ok(line)
+}
+
+/// 1-based line number of a byte offset.
+pub fn line_of_offset(bytes: &[u8], offset: usize) -> u32 {
+    1 + memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(text: &str, max: usize) -> (Vec<(u32, String)>, Vec<(u32, u64)>) {
+        // A small buffer makes the reader hand over a few bytes at a time,
+        // as a pipe or a decompressor does.
+        let reader = BufReader::with_capacity(16, io::Cursor::new(text.as_bytes().to_vec()));
+        let mut blocks = LineBlocks::new(reader, Vec::new(), max);
+        let (mut lines, mut oversized) = (Vec::new(), Vec::new());
+        while let Some(item) = blocks.next_item().unwrap() {
+            match item {
+                BlockItem::Block(b) => lines.extend(
+                    b.lines()
+                        .into_iter()
+                        .map(|(n, l)| (n, String::from_utf8_lossy(l).into_owned())),
+                ),
+                BlockItem::Oversized(o) => oversized.push((o.line, o.bytes)),
+            }
+        }
+        (lines, oversized)
+    }
+
+    #[test]
+    fn lines_keep_their_numbers_across_blank_lines() {
+        let (lines, oversized) = collect("a\n\n  b  \nc", 100);
+        assert_eq!(
+            lines,
+            vec![(1, "a".into()), (3, "b".into()), (4, "c".into())]
+        );
+        assert!(oversized.is_empty());
+    }
+
+    #[test]
+    fn oversized_lines_are_reported_not_buffered() {
+        let long = "x".repeat(300);
+        let (lines, oversized) = collect(&format!("a\n{long}\nb\n"), 100);
+        assert_eq!(lines, vec![(1, "a".into()), (3, "b".into())]);
+        assert_eq!(oversized.len(), 1);
+        assert_eq!(oversized[0].0, 2);
+        assert!(oversized[0].1 >= 300);
+    }
+
+    #[test]
+    fn offsets_map_to_lines() {
+        assert_eq!(line_of_offset(b"a\nb\nc", 0), 1);
+        assert_eq!(line_of_offset(b"a\nb\nc", 4), 3);
+    }
+}

@@ -1,0 +1,214 @@
+//! A span as every OTLP-family container holds it once unpacked, and its
+//! conversion to a normalized event through the attribute dialects.
+
+use std::borrow::Cow;
+
+use super::attrs::Attrs;
+use super::dialect::{self, is_placeholder_agent};
+use super::termination::guard_from_message;
+use super::RecordCtx;
+use crate::event::{AgentClues, Event, Kind, PendingEvent, Status};
+use crate::text;
+
+/// Longest error message kept in the Store; longer ones are cut (the full
+/// text stays in the source file the event points to).
+const ERROR_MESSAGE_CHARS: usize = 2048;
+
+#[derive(Debug, Default)]
+pub struct RawSpan<'a> {
+    pub trace_id: String,
+    pub span_id: String,
+    pub parent_id: Option<String>,
+    pub name: Cow<'a, str>,
+    pub start_ns: Option<i64>,
+    pub end_ns: Option<i64>,
+    pub status: Status,
+    pub status_message: Option<Cow<'a, str>>,
+    /// From an `exception` span event: (exception.type, exception.message).
+    pub exception: Option<(Option<String>, Option<String>)>,
+    pub attrs: Attrs<'a>,
+    pub service_name: Option<Cow<'a, str>>,
+    /// Line of the record in its file (1-based).
+    pub line: u32,
+}
+
+/// Lower-case hex ids as OTLP writes them; `0x` prefixes (Python console
+/// exporter) dropped; empty ids are no ids.
+pub fn normalize_hex_id(id: &str) -> Option<String> {
+    let id = id.trim();
+    let id = id
+        .strip_prefix("0x")
+        .or_else(|| id.strip_prefix("0X"))
+        .unwrap_or(id);
+    (!id.is_empty()).then(|| id.to_ascii_lowercase())
+}
+
+/// Canonical JSON of tool arguments: keys sorted at every level, compact.
+/// Arguments that arrive JSON-encoded twice (a JSON string holding JSON) are
+/// decoded once more. Text that is not JSON is kept, trimmed.
+pub fn canonical_args(raw: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(serde_json::Value::String(inner)) => {
+            match serde_json::from_str::<serde_json::Value>(&inner) {
+                Ok(v @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => {
+                    canonical_json(&v)
+                }
+                _ => serde_json::Value::String(inner).to_string(),
+            }
+        }
+        Ok(value) => canonical_json(&value),
+        Err(_) => raw.trim().to_string(),
+    }
+}
+
+/// Compact JSON with object keys sorted, whatever map order serde_json was
+/// built with.
+pub fn canonical_json(value: &serde_json::Value) -> String {
+    fn write(value: &serde_json::Value, out: &mut String) {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, key) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                    out.push(':');
+                    write(&map[key], out);
+                }
+                out.push('}');
+            }
+            serde_json::Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            scalar => out.push_str(&scalar.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(value, &mut out);
+    out
+}
+
+impl RawSpan<'_> {
+    /// Maps the span through the dialects into a pending event. `order` is
+    /// the span's position among the records of its file.
+    pub fn into_pending(self, ctx: &RecordCtx, order: u64) -> PendingEvent {
+        let (kind, facts) = dialect::read_span(&self.attrs, &self.name);
+        let mut event = Event::new(
+            self.trace_id,
+            self.span_id,
+            ctx.source_format,
+            ctx.file.clone(),
+            self.line,
+        );
+        event.parent_id = self.parent_id;
+        event.kind = kind;
+        event.op = span_op(&self.attrs, kind);
+        event.name = self.name.into_owned();
+        event.start_ns = self.start_ns;
+        event.end_ns = self.end_ns;
+        event.session_id = facts.session_id;
+        event.model = facts.model;
+        event.input_tokens = facts.input_tokens;
+        event.output_tokens = facts.output_tokens;
+        event.cost_usd = facts.cost_usd;
+        event.step = facts.step;
+        event.role = facts.role;
+        event.handoff_from = facts.handoff_from;
+        event.handoff_to = facts.handoff_to;
+        if kind == Kind::ToolCall {
+            event.tool_name = facts.tool_name;
+            if let Some(args) = facts.tool_args {
+                let canonical = canonical_args(&args);
+                event.tool_args_hash = Some(text::exact_hash(&canonical));
+                event.tool_args = Some(canonical);
+            }
+        }
+        let excerpt_chars = ctx.options.excerpt_chars;
+        event.input = facts.input_text.map(|t| text::digest(&t, excerpt_chars));
+        if let Some(output) = facts.output_text {
+            event.output_sig = text::minhash_signature(&output);
+            event.output = Some(text::digest(&output, excerpt_chars));
+        }
+
+        let (exception_type, exception_message) = self.exception.unwrap_or((None, None));
+        let message = self
+            .status_message
+            .map(|m| m.into_owned())
+            .filter(|m| !m.trim().is_empty())
+            .or(exception_message);
+        event.status = if exception_type.is_some() && self.status == Status::Unset {
+            Status::Error
+        } else {
+            self.status
+        };
+        event.error_type = exception_type.or(facts.error_type);
+        if event.error_type.is_some() && event.status == Status::Unset {
+            event.status = Status::Error;
+        }
+        event.termination_reason = message
+            .as_deref()
+            .and_then(guard_from_message)
+            .map(str::to_string);
+        event.error_message = message.map(|m| text::excerpt(&m, ERROR_MESSAGE_CHARS));
+
+        let clues = AgentClues {
+            own: facts.agent.filter(|a| !is_placeholder_agent(a)),
+            hint: facts.agent_hint,
+            fallback: self.service_name.map(|s| s.into_owned()),
+        };
+        PendingEvent {
+            event,
+            clues,
+            order: (ctx.file_index, order),
+        }
+    }
+}
+
+/// The raw operation: the dialect attribute that decided the kind, else the
+/// kind itself.
+fn span_op(attrs: &Attrs, kind: Kind) -> String {
+    attrs
+        .text(&[
+            "gen_ai.operation.name",
+            "openinference.span.kind",
+            "ai.operationId",
+            "traceloop.span.kind",
+        ])
+        .map(|t| t.into_owned())
+        .unwrap_or_else(|| kind.as_str().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn args_are_canonical() {
+        assert_eq!(
+            canonical_args(r#"{"b": 1, "a": {"d": 2, "c": 3}}"#),
+            r#"{"a":{"c":3,"d":2},"b":1}"#
+        );
+        assert_eq!(
+            canonical_args(r#""{\"timezone\": \"UTC\"}""#),
+            r#"{"timezone":"UTC"}"#
+        );
+        assert_eq!(canonical_args("  not json "), "not json");
+        assert_eq!(canonical_args(r#""plain""#), r#""plain""#);
+    }
+
+    #[test]
+    fn hex_ids_are_normalized() {
+        assert_eq!(normalize_hex_id("0xABCdef").as_deref(), Some("abcdef"));
+        assert_eq!(normalize_hex_id("  "), None);
+    }
+}

@@ -1,0 +1,13 @@
+//! tracelint: finds why LLM multi-agent systems fail, from the traces they
+//! leave. See DESIGN.md for the architecture: ingest → Store → detectors →
+//! findings → gate and renderers.
+
+pub mod cli;
+pub mod detect;
+pub mod event;
+pub mod ingest;
+pub mod report;
+pub mod store;
+pub mod summary;
+pub mod taxonomy;
+pub mod text;

@@ -1,0 +1,52 @@
+//! JSON output. Field names are a contract for dashboards and scripts;
+//! `schema_version` changes when one changes meaning.
+
+use anyhow::Result;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+use super::CheckOutcome;
+use crate::detect::Finding;
+use crate::summary::{RunSummary, Stats};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub fn stats(stats: &Stats) -> Result<String> {
+    Ok(serde_json::to_string_pretty(stats)? + "\n")
+}
+
+#[derive(Serialize)]
+struct CheckSummary<'a> {
+    #[serde(flatten)]
+    run: &'a RunSummary,
+    detectors: &'a [&'static str],
+    findings: usize,
+    gating: usize,
+    by_severity: BTreeMap<&'static str, usize>,
+}
+
+#[derive(Serialize)]
+struct CheckDocument<'a> {
+    schema_version: u32,
+    summary: CheckSummary<'a>,
+    findings: &'a [Finding],
+}
+
+pub fn check(outcome: &CheckOutcome) -> Result<String> {
+    let mut by_severity = BTreeMap::new();
+    for finding in &outcome.findings {
+        *by_severity.entry(finding.severity.as_str()).or_default() += 1;
+    }
+    let document = CheckDocument {
+        schema_version: SCHEMA_VERSION,
+        summary: CheckSummary {
+            run: &outcome.summary,
+            detectors: &outcome.detectors,
+            findings: outcome.findings.len(),
+            gating: outcome.gating,
+            by_severity,
+        },
+        findings: &outcome.findings,
+    };
+    Ok(serde_json::to_string_pretty(&document)? + "\n")
+}

@@ -1,0 +1,151 @@
+//! Events to columns. Column names are a contract with reports and
+//! dashboards (DESIGN.md §3); `columns` names them once.
+
+use polars::prelude::*;
+
+use crate::event::Event;
+
+/// Store column names.
+pub mod columns {
+    pub const TRACE_ID: &str = "trace_id";
+    pub const SPAN_ID: &str = "span_id";
+    pub const PARENT_ID: &str = "parent_id";
+    pub const SEQ: &str = "seq";
+    pub const SESSION_ID: &str = "session_id";
+    pub const AGENT: &str = "agent";
+    pub const KIND: &str = "kind";
+    pub const OP: &str = "op";
+    pub const NAME: &str = "name";
+    pub const START_NS: &str = "start_ns";
+    pub const END_NS: &str = "end_ns";
+    pub const STATUS: &str = "status";
+    pub const ERROR_TYPE: &str = "error_type";
+    pub const ERROR_MESSAGE: &str = "error_message";
+    pub const ROLE: &str = "role";
+    pub const INPUT_EXCERPT: &str = "input_excerpt";
+    pub const OUTPUT_EXCERPT: &str = "output_excerpt";
+    pub const INPUT_HASH: &str = "input_hash";
+    pub const OUTPUT_HASH: &str = "output_hash";
+    pub const OUTPUT_SIG: &str = "output_sig";
+    pub const MODEL: &str = "model";
+    pub const INPUT_TOKENS: &str = "input_tokens";
+    pub const OUTPUT_TOKENS: &str = "output_tokens";
+    pub const COST_USD: &str = "cost_usd";
+    pub const TOOL_NAME: &str = "tool_name";
+    pub const TOOL_ARGS: &str = "tool_args";
+    pub const TOOL_ARGS_HASH: &str = "tool_args_hash";
+    pub const HANDOFF_FROM: &str = "handoff_from";
+    pub const HANDOFF_TO: &str = "handoff_to";
+    pub const STEP: &str = "step";
+    pub const TERMINATION_REASON: &str = "termination_reason";
+    pub const USAGE_LEAF: &str = "usage_leaf";
+    pub const SOURCE_FORMAT: &str = "source_format";
+    pub const SOURCE_FILE: &str = "source_file";
+    pub const SOURCE_LINE: &str = "source_line";
+}
+
+/// Columns with few distinct values, stored as categoricals.
+const CATEGORICAL: [&str; 5] = [
+    columns::KIND,
+    columns::STATUS,
+    columns::ROLE,
+    columns::SOURCE_FORMAT,
+    columns::SOURCE_FILE,
+];
+
+/// Builds the Store frame. `events` must already be in Store order (by
+/// trace id, then seq), as ingest returns them.
+pub fn events_to_frame(events: &[Event]) -> PolarsResult<DataFrame> {
+    use columns::*;
+    let n = events.len();
+    let text = |name: &str, get: &dyn Fn(&Event) -> Option<&str>| -> Column {
+        Column::new(
+            name.into(),
+            events.iter().map(get).collect::<Vec<Option<&str>>>(),
+        )
+    };
+    let int = |name: &str, get: &dyn Fn(&Event) -> Option<i64>| -> Column {
+        Column::new(
+            name.into(),
+            events.iter().map(get).collect::<Vec<Option<i64>>>(),
+        )
+    };
+    let hash = |name: &str, get: &dyn Fn(&Event) -> Option<u64>| -> Column {
+        Column::new(
+            name.into(),
+            events.iter().map(get).collect::<Vec<Option<u64>>>(),
+        )
+    };
+    let mut signatures = ListPrimitiveChunkedBuilder::<UInt32Type>::new(
+        OUTPUT_SIG.into(),
+        n,
+        n * crate::text::SIGNATURE_LEN,
+        DataType::UInt32,
+    );
+    for e in events {
+        signatures.append_opt_slice(e.output_sig.as_deref());
+    }
+    let columns = vec![
+        text(TRACE_ID, &|e| Some(&e.trace_id)),
+        text(SPAN_ID, &|e| Some(&e.span_id)),
+        text(PARENT_ID, &|e| e.parent_id.as_deref()),
+        Column::new(
+            SEQ.into(),
+            events.iter().map(|e| e.seq).collect::<Vec<u32>>(),
+        ),
+        text(SESSION_ID, &|e| e.session_id.as_deref()),
+        text(AGENT, &|e| e.agent.as_deref()),
+        text(KIND, &|e| Some(e.kind.as_str())),
+        text(OP, &|e| Some(&e.op)),
+        text(NAME, &|e| Some(&e.name)),
+        int(START_NS, &|e| e.start_ns),
+        int(END_NS, &|e| e.end_ns),
+        text(STATUS, &|e| Some(e.status.as_str())),
+        text(ERROR_TYPE, &|e| e.error_type.as_deref()),
+        text(ERROR_MESSAGE, &|e| e.error_message.as_deref()),
+        text(ROLE, &|e| e.role.map(|r| r.as_str())),
+        text(INPUT_EXCERPT, &|e| {
+            e.input.as_ref().map(|d| d.excerpt.as_str())
+        }),
+        text(OUTPUT_EXCERPT, &|e| {
+            e.output.as_ref().map(|d| d.excerpt.as_str())
+        }),
+        hash(INPUT_HASH, &|e| e.input.as_ref().map(|d| d.hash)),
+        hash(OUTPUT_HASH, &|e| e.output.as_ref().map(|d| d.hash)),
+        signatures.finish().into_column(),
+        text(MODEL, &|e| e.model.as_deref()),
+        int(INPUT_TOKENS, &|e| e.input_tokens),
+        int(OUTPUT_TOKENS, &|e| e.output_tokens),
+        Column::new(
+            COST_USD.into(),
+            events
+                .iter()
+                .map(|e| e.cost_usd)
+                .collect::<Vec<Option<f64>>>(),
+        ),
+        text(TOOL_NAME, &|e| e.tool_name.as_deref()),
+        text(TOOL_ARGS, &|e| e.tool_args.as_deref()),
+        hash(TOOL_ARGS_HASH, &|e| e.tool_args_hash),
+        text(HANDOFF_FROM, &|e| e.handoff_from.as_deref()),
+        text(HANDOFF_TO, &|e| e.handoff_to.as_deref()),
+        int(STEP, &|e| e.step),
+        text(TERMINATION_REASON, &|e| e.termination_reason.as_deref()),
+        Column::new(
+            USAGE_LEAF.into(),
+            events.iter().map(|e| e.usage_leaf).collect::<Vec<bool>>(),
+        ),
+        text(SOURCE_FORMAT, &|e| Some(e.source_format)),
+        text(SOURCE_FILE, &|e| Some(&e.source_file)),
+        Column::new(
+            SOURCE_LINE.into(),
+            events.iter().map(|e| e.source_line).collect::<Vec<u32>>(),
+        ),
+    ];
+    let mut frame = DataFrame::new(n, columns)?;
+    let categorical = DataType::from_categories(Categories::global());
+    for name in CATEGORICAL {
+        let cast = frame.column(name)?.cast(&categorical)?;
+        frame.with_column(cast)?;
+    }
+    Ok(frame)
+}

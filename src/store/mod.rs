@@ -1,0 +1,27 @@
+//! The Store: normalized events as one Polars DataFrame (DESIGN.md §3),
+//! sorted by trace and `seq`, with the ingest summary that produced it.
+//! Written to and read from Parquet; the single source for detectors and
+//! reports.
+
+mod frame;
+mod index;
+mod parquet;
+
+pub use frame::{columns, events_to_frame};
+pub use index::{TraceIndex, TraceRows};
+pub use parquet::{read_store, write_store};
+
+use polars::prelude::DataFrame;
+
+use crate::ingest::report::IngestSummary;
+
+pub struct Store {
+    pub events: DataFrame,
+    pub ingest: IngestSummary,
+}
+
+impl Store {
+    pub fn trace_index(&self) -> anyhow::Result<TraceIndex> {
+        TraceIndex::build(&self.events)
+    }
+}
