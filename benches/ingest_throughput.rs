@@ -1,0 +1,252 @@
+//! Ingest throughput against the JSON-parsing limit, measured in one run.
+//!
+//! A deterministic generator writes an OTLP/JSON Lines corpus (default
+//! 1 GiB; `TRACELINT_BENCH_MIB` sets the size) of multi-agent traces in the
+//! GenAI dialect. Then, on the same file:
+//! - parse-only: every line parsed by serde_json into nothing (`IgnoredAny`),
+//!   lines in parallel with rayon: the floor any JSON ingest pays;
+//! - ingest: `tracelint ingest FILE -o STORE` as a child process, whose peak
+//!   RSS comes from getrusage.
+//! Reported as MB/s and as the ratio ingest / parse-only, so the figure
+//! survives a noisy machine. Run: `cargo bench --bench ingest_throughput`.
+
+use rayon::prelude::*;
+use serde::de::IgnoredAny;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const AGENTS: [&str; 5] = ["planner", "researcher", "coder", "critic", "writer"];
+const TOOLS: [&str; 4] = ["web_search", "read_file", "run_tests", "sql_query"];
+const WORDS: [&str; 16] = [
+    "the", "plan", "agent", "result", "check", "revenue", "report", "draft", "tests", "failed",
+    "passed", "search", "page", "summary", "next", "step",
+];
+
+/// xorshift64*: small, fast, and the same sequence everywhere.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn text(&mut self, words: u64) -> String {
+        (0..words)
+            .map(|_| WORDS[self.below(16) as usize])
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn attr(key: &str, value: serde_json::Value) -> serde_json::Value {
+    let value = match value {
+        serde_json::Value::Number(n) => serde_json::json!({"intValue": n.to_string()}),
+        serde_json::Value::String(s) => serde_json::json!({"stringValue": s}),
+        other => other,
+    };
+    serde_json::json!({"key": key, "value": value})
+}
+
+/// One TracesData line: a trace of an orchestrator and workers, 10-40 spans.
+fn trace_line(rng: &mut Rng, trace_no: u64) -> String {
+    let trace_id = format!("{:016x}{:016x}", trace_no, rng.next());
+    let mut spans = Vec::new();
+    let mut clock = 1_795_000_000_000_000_000u64 + trace_no * 1_000_000_000;
+    let mut span =
+        |name: String, parent: &str, attrs: Vec<serde_json::Value>, error: bool, rng: &mut Rng| {
+            let id = format!("{:016x}", rng.next());
+            let start = clock;
+            clock += 1_000_000 + rng.below(50_000_000);
+            spans.push(serde_json::json!({
+                "traceId": trace_id, "spanId": id, "parentSpanId": parent, "name": name, "kind": 1,
+                "startTimeUnixNano": start.to_string(), "endTimeUnixNano": clock.to_string(),
+                "attributes": attrs, "status": {"code": if error { 2 } else { 1 }},
+            }));
+            id
+        };
+    let root = span(
+        "invoke_agent orchestrator".into(),
+        "",
+        vec![
+            attr("gen_ai.operation.name", "invoke_agent".into()),
+            attr("gen_ai.agent.name", "orchestrator".into()),
+        ],
+        false,
+        rng,
+    );
+    for _ in 0..(3 + rng.below(10)) {
+        let agent = AGENTS[rng.below(5) as usize];
+        span(
+            "agent_handoff OpenAI Agent".into(),
+            &root,
+            vec![
+                attr("gen_ai.operation.name", "agent_handoff".into()),
+                attr("gen_ai.handoff.from_agent", "orchestrator".into()),
+                attr("gen_ai.handoff.to_agent", agent.into()),
+            ],
+            false,
+            rng,
+        );
+        let worker = span(
+            format!("invoke_agent {agent}"),
+            &root,
+            vec![
+                attr("gen_ai.operation.name", "invoke_agent".into()),
+                attr("gen_ai.agent.name", agent.into()),
+            ],
+            false,
+            rng,
+        );
+        let words = 40 + rng.below(120);
+        let output = rng.text(words);
+        span("chat gpt-4o".into(), &worker, vec![
+            attr("gen_ai.operation.name", "chat".into()),
+            attr("gen_ai.agent.name", "OpenAI Agent".into()),
+            attr("gen_ai.request.model", "gpt-4o".into()),
+            attr("gen_ai.usage.input_tokens", (500 + rng.below(4000)).into()),
+            attr("gen_ai.usage.output_tokens", (20 + rng.below(400)).into()),
+            attr("gen_ai.output.messages", serde_json::json!([{"role": "assistant", "parts": [{"type": "text", "content": output}]}]).to_string().into()),
+        ], false, rng);
+        if rng.below(2) == 0 {
+            let tool = TOOLS[rng.below(4) as usize];
+            let args = serde_json::json!({"q": rng.text(3), "page": rng.below(3)}).to_string();
+            span(
+                format!("execute_tool {tool}"),
+                &worker,
+                vec![
+                    attr("gen_ai.operation.name", "execute_tool".into()),
+                    attr("gen_ai.tool.name", tool.into()),
+                    attr("gen_ai.tool.call.arguments", args.into()),
+                    attr("gen_ai.tool.call.result", rng.text(30).into()),
+                ],
+                rng.below(10) == 0,
+                rng,
+            );
+        }
+    }
+    serde_json::json!({"resourceSpans": [{
+        "resource": {"attributes": [attr("service.name", "bench".into())]},
+        "scopeSpans": [{"scope": {"name": "bench"}, "spans": spans}],
+    }]})
+    .to_string()
+}
+
+fn corpus(bytes: u64) -> std::io::Result<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-corpus");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("otlp-{}mib.jsonl", bytes >> 20));
+    if path.exists() && std::fs::metadata(&path)?.len() >= bytes {
+        return Ok(path);
+    }
+    let mut out = BufWriter::new(File::create(&path)?);
+    let mut rng = Rng(0x7EAC_E11A_5EED_0001);
+    let (mut written, mut n) = (0u64, 0u64);
+    while written < bytes {
+        let line = trace_line(&mut rng, n);
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
+        written += line.len() as u64 + 1;
+        n += 1;
+    }
+    out.flush()?;
+    eprintln!(
+        "wrote {} traces, {} bytes to {}",
+        n,
+        written,
+        path.display()
+    );
+    Ok(path)
+}
+
+/// Parses every line into nothing, 64 MiB blocks, lines in parallel.
+fn parse_only(path: &Path) -> std::io::Result<u64> {
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(path)?);
+    let mut lines = 0u64;
+    let mut carry = Vec::new();
+    loop {
+        let mut block = std::mem::take(&mut carry);
+        let got = (&mut reader).take(64 << 20).read_to_end(&mut block)?;
+        if got == 0 && block.is_empty() {
+            break;
+        }
+        if got > 0 {
+            let mut rest = Vec::new();
+            reader.read_until(b'\n', &mut rest)?;
+            block.extend_from_slice(&rest);
+        }
+        let parsed: Vec<bool> = block
+            .split(|&b| b == b'\n')
+            .collect::<Vec<_>>()
+            .par_iter()
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice::<IgnoredAny>(l).is_ok())
+            .collect();
+        assert!(parsed.iter().all(|ok| *ok));
+        lines += parsed.len() as u64;
+        if got == 0 {
+            break;
+        }
+    }
+    Ok(lines)
+}
+
+fn children_peak_rss_kib() -> i64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    usage.ru_maxrss
+}
+
+fn main() -> std::io::Result<()> {
+    let mib: u64 = std::env::var("TRACELINT_BENCH_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    let path = corpus(mib << 20)?;
+    let size = std::fs::metadata(&path)?.len() as f64;
+    let mb = size / 1e6;
+
+    let started = Instant::now();
+    let lines = parse_only(&path)?;
+    let parse_s = started.elapsed().as_secs_f64();
+
+    let store = path.with_extension("parquet");
+    let started = Instant::now();
+    let status = Command::new(env!("CARGO_BIN_EXE_tracelint"))
+        .args([
+            "ingest",
+            path.to_str().unwrap(),
+            "-o",
+            store.to_str().unwrap(),
+            "--quiet",
+        ])
+        .status()?;
+    let ingest_s = started.elapsed().as_secs_f64();
+    assert!(status.success(), "ingest failed: {status}");
+    let rss_mib = children_peak_rss_kib() as f64 / 1024.0;
+
+    println!("corpus: {} ({mb:.0} MB, {lines} lines)", path.display());
+    println!("| pass | seconds | MB/s |");
+    println!("|---|---:|---:|");
+    println!(
+        "| parse-only (serde_json, IgnoredAny, rayon) | {parse_s:.2} | {:.0} |",
+        mb / parse_s
+    );
+    println!(
+        "| tracelint ingest (to Parquet) | {ingest_s:.2} | {:.0} |",
+        mb / ingest_s
+    );
+    println!("ingest / parse-only time: {:.2}x", ingest_s / parse_s);
+    println!(
+        "ingest peak RSS: {rss_mib:.0} MiB ({:.2} x input size)",
+        rss_mib * 1048576.0 / size
+    );
+    Ok(())
+}

@@ -1,0 +1,436 @@
+//! The bad-input matrix: each case gets a clear message naming the file and
+//! line (or byte offset), the record is counted as skipped (or repaired)
+//! with its reason, the run goes on, and `--strict` turns a skip into exit 2.
+//! Nothing panics; `records_read == ingested + skipped` always.
+
+mod common;
+
+use common::tracelint;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// One OTLP/JSON line holding one span.
+fn otlp_line(
+    trace: &str,
+    span: &str,
+    parent: Option<&str>,
+    start: u64,
+    end: u64,
+    output: &str,
+) -> String {
+    let mut s = json!({
+        "traceId": trace, "spanId": span, "name": format!("chat {span}"),
+        "startTimeUnixNano": start.to_string(), "endTimeUnixNano": end.to_string(),
+        "attributes": [
+            {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+            {"key": "gen_ai.output.messages", "value": {"stringValue": output}}
+        ]
+    });
+    if let Some(p) = parent {
+        s["parentSpanId"] = json!(p);
+    }
+    json!({"resourceSpans": [{"scopeSpans": [{"spans": [s]}]}]}).to_string()
+}
+
+const T: &str = "0af7651916cd43dd8448eb211c80319c";
+
+fn good(span: &str, start: u64) -> String {
+    otlp_line(T, span, None, start, start + 10, "ok")
+}
+
+struct Run {
+    code: i32,
+    summary: Value,
+    stats: Value,
+    stderr: String,
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
+    path
+}
+
+/// `stats` on a trace file, or on a store when the path ends in .parquet.
+fn stats(path: &Path, extra: &[&str]) -> Run {
+    let is_store = path.extension().is_some_and(|e| e == "parquet");
+    let output = tracelint()
+        .arg("stats")
+        .args(if is_store { vec!["--store"] } else { vec![] })
+        .arg(path)
+        .args(["--output-format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let stats: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("no JSON ({e}); stderr: {stderr}"));
+    let summary = stats["summary"].clone();
+    let read = summary["records_read"].as_u64().unwrap();
+    let kept = summary["ingested"].as_u64().unwrap() + summary["skipped"].as_u64().unwrap();
+    assert_eq!(read, kept, "records_read != ingested + skipped: {summary}");
+    Run {
+        code: output.status.code().unwrap(),
+        summary,
+        stats,
+        stderr,
+    }
+}
+
+/// Asserts one skip of `reason` reported at `location` (e.g. "f.jsonl:2"),
+/// `ingested` events kept, and exit 2 under --strict.
+fn assert_skip(path: &Path, reason: &str, location: &str, ingested: u64) {
+    let run = stats(path, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.summary["skipped"], 1, "{}", run.summary);
+    assert_eq!(run.summary["skipped_reasons"][reason], 1, "{}", run.summary);
+    assert_eq!(run.summary["ingested"], ingested, "{}", run.summary);
+    let needle = format!("{location}: skipped ({reason})");
+    assert!(
+        run.stderr.contains(&needle),
+        "expected {needle:?} in stderr:\n{}",
+        run.stderr
+    );
+    assert_eq!(stats(path, &["--strict"]).code, 2);
+}
+
+#[test]
+fn malformed_json_line_is_skipped_and_the_rest_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{}\n{{\"resourceSpans\": [oops]}}\n{}\n",
+        good("a1", 1),
+        good("a2", 2)
+    );
+    let path = write(dir.path(), "f.jsonl", text.as_bytes());
+    assert_skip(&path, "malformed_json", &format!("{}:2", path.display()), 2);
+}
+
+#[test]
+fn truncated_document_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = serde_json::to_string_pretty(&serde_json::from_str::<Value>(&good("a1", 1)).unwrap())
+        .unwrap();
+    let cut = &doc[..doc.len() / 2];
+    let path = write(dir.path(), "cut.json", cut.as_bytes());
+    let run = stats(&path, &[]);
+    assert_eq!(
+        run.summary["skipped_reasons"]["truncated"], 1,
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.stderr.contains(&format!("{}:", path.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("input ends inside a JSON value"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn invalid_utf8_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = format!("{}\n", good("a1", 1)).into_bytes();
+    let bad = otlp_line(T, "a2", None, 2, 3, "caf\u{e9}").into_bytes();
+    // Replace the two UTF-8 bytes of é with a lone continuation byte.
+    let at = bad.windows(2).position(|w| w == [0xc3, 0xa9]).unwrap();
+    let mut broken = bad[..at].to_vec();
+    broken.push(0xe9);
+    broken.extend_from_slice(&bad[at + 2..]);
+    bytes.extend_from_slice(&broken);
+    bytes.push(b'\n');
+    let path = write(dir.path(), "latin1.jsonl", &bytes);
+    assert_skip(&path, "invalid_utf8", &format!("{}:2", path.display()), 1);
+}
+
+#[test]
+fn bare_nan_and_infinity_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let nan = good("a2", 2).replace("\"ok\"", "NaN");
+    let inf = good("a3", 3).replace("\"ok\"", "-Infinity");
+    let text = format!("{}\n{nan}\n{inf}\n", good("a1", 1));
+    let path = write(dir.path(), "nan.jsonl", text.as_bytes());
+    let run = stats(&path, &[]);
+    assert_eq!(
+        run.summary["skipped_reasons"]["nan_or_infinity"], 2,
+        "{}",
+        run.summary
+    );
+    assert_eq!(run.summary["ingested"], 1);
+    assert!(
+        run.stderr
+            .contains(&format!("{}:3: skipped (nan_or_infinity)", path.display())),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn trailing_commas_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let comma = good("a2", 2).replacen("]}]}", ",]}]}", 1);
+    let text = format!("{}\n{comma}\n", good("a1", 1));
+    let path = write(dir.path(), "comma.jsonl", text.as_bytes());
+    assert_skip(&path, "trailing_comma", &format!("{}:2", path.display()), 1);
+}
+
+#[test]
+fn a_100_mb_line_is_read_and_excerpted_or_skipped_over_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge_output = "x".repeat(100 << 20);
+    let line = otlp_line(T, "big", None, 1, 2, &huge_output);
+    let text = format!("{}\n{line}\n{}\n", good("a1", 1), good("a2", 3));
+    let path = write(dir.path(), "big.jsonl", text.as_bytes());
+    let store = dir.path().join("big.parquet");
+    tracelint()
+        .args([
+            "ingest",
+            path.to_str().unwrap(),
+            "-o",
+            store.to_str().unwrap(),
+            "-q",
+        ])
+        .assert()
+        .code(0);
+    let run = stats(&store, &[]);
+    assert_eq!(run.summary["ingested"], 3, "{}", run.summary);
+    assert_eq!(run.summary["skipped"], 0);
+    // The store holds a 512-character excerpt, not the 100 MB.
+    assert!(std::fs::metadata(&store).unwrap().len() < 1 << 20);
+
+    let limited = stats(&path, &["--max-record-bytes", "1000000"]);
+    assert_eq!(
+        limited.summary["skipped_reasons"]["record_too_large"], 1,
+        "{}",
+        limited.summary
+    );
+    assert_eq!(limited.summary["ingested"], 2);
+    assert!(
+        limited
+            .stderr
+            .contains(&format!("{}:2: skipped (record_too_large)", path.display())),
+        "{}",
+        limited.stderr
+    );
+}
+
+#[test]
+fn json_nested_100000_deep_is_skipped_without_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    // Deep inside an attribute value, where the parser has to descend.
+    let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep = good("a2", 2).replace(
+        r#"{"stringValue":"ok"}"#,
+        &format!(r#"{{"arrayValue":{nested}}}"#),
+    );
+    assert!(deep.len() > 200_000);
+    let text = format!("{}\n{deep}\n", good("a1", 1));
+    let path = write(dir.path(), "deep.jsonl", text.as_bytes());
+    assert_skip(&path, "too_deep", &format!("{}:2", path.display()), 1);
+    // As a whole document, nested from the top.
+    let top = write(dir.path(), "deep.json", nested.as_bytes());
+    assert_skip(&top, "too_deep", &format!("{}:1", top.display()), 0);
+}
+
+#[test]
+fn empty_file_is_reported_and_zero_traces_fail_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "empty.json", b"  \n\n");
+    assert_skip(&path, "empty_file", &path.display().to_string(), 0);
+    tracelint().arg("check").arg(&path).assert().code(2);
+}
+
+#[test]
+fn unknown_format_says_what_was_seen_and_what_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "other.json",
+        br#"{"hello": "world", "items": [1, 2]}"#,
+    );
+    assert_skip(&path, "unknown_format", &path.display().to_string(), 0);
+    let run = stats(&path, &[]);
+    assert!(
+        run.stderr.contains("an object with keys [hello, items]"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("known formats: otlp_json, span_tree"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn duplicate_span_ids_keep_the_first_and_identical_copies_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = otlp_line(T, "a1", None, 1, 5, "first");
+    let conflicting = otlp_line(T, "a1", None, 1, 5, "second");
+    let text = format!("{first}\n{conflicting}\n{first}\n");
+    let path = write(dir.path(), "dup.jsonl", text.as_bytes());
+    let run = stats(&path, &[]);
+    assert_eq!(
+        run.summary["skipped_reasons"]["duplicate_span_id"], 1,
+        "{}",
+        run.summary
+    );
+    assert_eq!(
+        run.summary["repaired_reasons"]["duplicate_record"], 1,
+        "{}",
+        run.summary
+    );
+    assert_eq!(run.summary["ingested"], 1);
+    assert!(
+        run.stderr.contains(&format!(
+            "{}:2: skipped (duplicate_span_id)",
+            path.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(stats(&path, &["--strict"]).code, 2);
+}
+
+#[test]
+fn parent_cycles_are_cut_and_every_span_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        otlp_line(T, "a1", Some("a3"), 1, 9, "x"),
+        otlp_line(T, "a2", Some("a1"), 2, 8, "y"),
+        otlp_line(T, "a3", Some("a2"), 3, 7, "z"),
+        otlp_line(T, "a4", Some("a4"), 4, 6, "w"),
+    ];
+    let path = write(dir.path(), "cycle.jsonl", lines.join("\n").as_bytes());
+    let run = stats(&path, &[]);
+    assert_eq!(run.summary["ingested"], 4);
+    assert_eq!(run.summary["skipped"], 0);
+    assert_eq!(
+        run.summary["repaired_reasons"]["parent_cycle"], 2,
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.stderr.contains("repaired (parent_cycle)"),
+        "{}",
+        run.stderr
+    );
+    // Repairs are not skips: --strict passes.
+    assert_eq!(stats(&path, &["--strict"]).code, 0);
+}
+
+#[test]
+fn missing_ids_are_skipped_per_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let no_trace = otlp_line("", "a2", None, 2, 3, "x");
+    let no_span = good("a3", 3).replace("\"spanId\":\"a3\",", "");
+    let text = format!("{}\n{no_trace}\n{no_span}\n", good("a1", 1));
+    let path = write(dir.path(), "ids.jsonl", text.as_bytes());
+    let run = stats(&path, &[]);
+    assert_eq!(
+        run.summary["skipped_reasons"]["missing_trace_id"], 1,
+        "{}",
+        run.summary
+    );
+    assert_eq!(
+        run.summary["skipped_reasons"]["missing_span_id"], 1,
+        "{}",
+        run.summary
+    );
+    assert_eq!(run.summary["ingested"], 1);
+    assert!(
+        run.stderr
+            .contains(&format!("{}:3: skipped (missing_span_id)", path.display())),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn timestamps_out_of_order_are_ordered_and_inverted_spans_repaired() {
+    let dir = tempfile::tempdir().unwrap();
+    // File order c, a, b; start order a, b, c; span b ends before it starts.
+    let lines = [
+        otlp_line(T, "cc", None, 300, 310, "third"),
+        otlp_line(T, "aa", None, 100, 110, "first"),
+        otlp_line(T, "bb", None, 200, 150, "second"),
+    ];
+    let path = write(dir.path(), "order.jsonl", lines.join("\n").as_bytes());
+    let run = stats(&path, &[]);
+    assert_eq!(run.summary["ingested"], 3);
+    assert_eq!(
+        run.summary["repaired_reasons"]["end_before_start"], 1,
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "{}:3: repaired (end_before_start)",
+            path.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    // Duration spans from the first start to the last end: 100..310 ns.
+    assert_eq!(run.stats["traces"][0]["duration_ms"], 0);
+
+    let store = dir.path().join("order.parquet");
+    tracelint()
+        .args([
+            "ingest",
+            path.to_str().unwrap(),
+            "-o",
+            store.to_str().unwrap(),
+            "-q",
+        ])
+        .assert()
+        .code(0);
+    let file = std::fs::File::open(&store).unwrap();
+    use polars::prelude::*;
+    let frame = ParquetReader::new(file).finish().unwrap();
+    let spans: Vec<&str> = frame
+        .column("span_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(Option::unwrap)
+        .collect();
+    assert_eq!(spans, ["aa", "bb", "cc"]);
+    let seqs: Vec<u32> = frame
+        .column("seq")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .iter()
+        .map(Option::unwrap)
+        .collect();
+    assert_eq!(seqs, [0, 1, 2]);
+}
+
+#[test]
+fn unreadable_and_missing_inputs() {
+    tracelint()
+        .args(["stats", "/no/such/file.json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no such file or directory"));
+    tracelint()
+        .args(["stats", "/no/such/*.json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no file matches"));
+    tracelint()
+        .arg("stats")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no input"));
+}

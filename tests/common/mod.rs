@@ -1,0 +1,58 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+pub fn tracelint() -> Command {
+    Command::cargo_bin("tracelint").unwrap()
+}
+
+/// `../shared/data/<rel>`, or `None` with a note when the corpora are not
+/// beside this clone (a user's fresh clone has no ../shared).
+pub fn shared_data(rel: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(rel);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipping: {} is not here (the shared corpora sit beside the repository)",
+            path.display()
+        );
+        None
+    }
+}
+
+pub fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// `stats --output-format json` on the given arguments; asserts exit 0.
+pub fn stats_json(args: &[&str]) -> Value {
+    let output = tracelint()
+        .arg("stats")
+        .args(args)
+        .args(["--output-format", "json", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The trace of `stats` JSON with this id.
+pub fn trace<'a>(stats: &'a Value, trace_id: &str) -> &'a Value {
+    stats["traces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["trace_id"] == trace_id)
+        .unwrap_or_else(|| panic!("no trace {trace_id}"))
+}
