@@ -1,0 +1,194 @@
+//! The command line: every kind of input, the exit-code contract, and the
+//! JSON outputs' shape.
+
+mod common;
+
+use common::{repo, stats_json, tracelint};
+use predicates::str::contains;
+use serde_json::Value;
+use std::io::Write;
+
+fn sample(name: &str) -> std::path::PathBuf {
+    repo("sample-traces").join(name).join("trace.json")
+}
+
+#[test]
+fn gzip_zstd_stdin_globs_and_directories_read_the_same_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = std::fs::read(sample("healthy")).unwrap();
+    let gz = dir.path().join("healthy.json.gz");
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(&raw).unwrap();
+    encoder.finish().unwrap();
+    let zst = dir.path().join("nested/deeper/healthy.json.zst");
+    std::fs::create_dir_all(zst.parent().unwrap()).unwrap();
+    std::fs::write(&zst, zstd::encode_all(&raw[..], 3).unwrap()).unwrap();
+    std::fs::write(dir.path().join("notes.md"), "not a trace").unwrap();
+
+    let plain = stats_json(&[sample("healthy").to_str().unwrap()]);
+    let events = &plain["summary"]["events"];
+    assert_eq!(events, 15);
+    for input in [&gz, &zst] {
+        let got = stats_json(&[input.to_str().unwrap()]);
+        assert_eq!(&got["summary"]["events"], events, "{}", input.display());
+        assert_eq!(got["traces"], plain["traces"]);
+    }
+    // The directory walk finds both compressed files (not notes.md).
+    let both = stats_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(both["summary"]["files"], 2);
+    assert_eq!(both["summary"]["repaired_reasons"]["duplicate_record"], 15);
+    // A glob, and stdin.
+    let glob = format!("{}/*.gz", dir.path().display());
+    assert_eq!(stats_json(&[&glob])["summary"]["files"], 1);
+    let out = tracelint()
+        .args(["stats", "-", "--output-format", "json"])
+        .write_stdin(raw)
+        .output()
+        .unwrap();
+    let from_stdin: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(from_stdin["traces"], plain["traces"]);
+}
+
+#[test]
+fn forcing_a_format_that_does_not_fit_skips_with_reasons() {
+    let out = tracelint()
+        .args(["stats", "--format", "span_tree", "--output-format", "json"])
+        .arg(sample("healthy"))
+        .output()
+        .unwrap();
+    let stats: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        stats["summary"]["skipped_reasons"]["unrecognized_record"],
+        1
+    );
+    tracelint()
+        .args(["stats", "--format", "nope", "x"])
+        .assert()
+        .code(2)
+        .stderr(contains("possible values"));
+}
+
+#[test]
+fn check_exit_codes_follow_the_contract() {
+    // Clean input: 0.
+    tracelint()
+        .arg("check")
+        .arg(repo("sample-traces"))
+        .assert()
+        .code(0)
+        .stdout(contains("5 traces"));
+    // Zero traces: 2.
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    tracelint()
+        .arg("check")
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stderr(contains("no traces"));
+    // A skipped record: 0, or 2 under --strict.
+    let broken = dir.path().join("broken.jsonl");
+    let good = std::fs::read_to_string(sample("healthy")).unwrap();
+    let line: Value = serde_json::from_str(&good).unwrap();
+    std::fs::write(&broken, format!("{line}\n{{not json\n")).unwrap();
+    tracelint().arg("check").arg(&broken).assert().code(0);
+    tracelint()
+        .arg("check")
+        .arg(&broken)
+        .arg("--strict")
+        .assert()
+        .code(2)
+        .stderr(contains("--strict"));
+    // Bad usage: 2.
+    tracelint()
+        .args(["check", "--no-such-flag"])
+        .assert()
+        .code(2);
+    tracelint()
+        .args(["check", "--store", "/no/store.parquet"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot open store"));
+    tracelint()
+        .arg("check")
+        .arg(sample("healthy"))
+        .arg("--quiet")
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn check_json_has_summary_and_findings() {
+    let out = tracelint()
+        .args(["check", "--output-format", "json"])
+        .arg(repo("sample-traces"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["summary"]["traces"], 5);
+    assert_eq!(doc["summary"]["records_read"], doc["summary"]["ingested"]);
+    assert_eq!(doc["summary"]["gating"], 0);
+    assert_eq!(doc["findings"], Value::Array(vec![]));
+}
+
+#[test]
+fn a_store_that_is_not_ours_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.parquet");
+    use polars::prelude::{Column, DataFrame};
+    let mut frame = DataFrame::new(2, vec![Column::new("a".into(), [1i64, 2])]).unwrap();
+    polars::prelude::ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut frame)
+        .unwrap();
+    tracelint()
+        .args(["stats", "--store"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(contains("not a tracelint store"));
+}
+
+#[test]
+fn rules_print_the_taxonomy_and_the_registry() {
+    let out = tracelint().args(["rules", "--taxonomy"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "1.1",
+        "Disobey task specification",
+        "3.3",
+        "Incorrect verification",
+        "P1",
+        "P10",
+        "FC2 Inter-agent misalignment",
+    ] {
+        assert!(text.contains(needle), "{needle} missing");
+    }
+    tracelint().arg("rules").assert().code(0);
+    tracelint()
+        .args(["rules", "no-such-detector"])
+        .assert()
+        .code(2)
+        .stderr(contains("no detector named"));
+}
+
+#[test]
+fn csv_tables() {
+    let out = tracelint()
+        .args(["stats", "--output-format", "csv", "--table", "agents"])
+        .arg(repo("sample-traces"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("agent,traces,events,llm_calls,tool_calls,input_tokens,output_tokens,cost_usd")
+    );
+    assert!(text.contains("\nresearcher,2,"), "{text}");
+}
