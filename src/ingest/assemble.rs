@@ -319,7 +319,7 @@ mod tests {
 
     #[test]
     fn deep_chains_do_not_overflow() {
-        let parent: Vec<Option<usize>> = (0..200_000).map(|i| i.checked_sub(1)).collect();
+        let parent: Vec<Option<usize>> = (0..200_000usize).map(|i| i.checked_sub(1)).collect();
         let (order, depth) = topological_order(&parent);
         assert_eq!(order.len(), 200_000);
         assert_eq!(depth[199_999], 199_999);
