@@ -228,3 +228,154 @@ fn the_store_round_trips_stats_exactly() {
         assert_eq!(raw, stored, "{}", input.display());
     }
 }
+
+/// Hand-written fixtures for the shapes and dialects the real example files
+/// do not cover. Each row: fixture, then the whole `traces`, `agents`,
+/// `handoff_edges` and `tool_calls` of its stats, compactly.
+#[test]
+fn dialect_and_shape_fixtures() {
+    let cases = [
+        (
+            // Legacy instrumentationLibrarySpans, upper-case hex, int64 as
+            // numbers, status as an enum name, snake_case proto names, an
+            // exception event; the guard in the status message.
+            "legacy_and_proto_names.jsonl",
+            json!([[
+                "4bf92f3577b34da6a3ce929d0e0e4736",
+                3,
+                ["planner"],
+                1,
+                1,
+                0,
+                120,
+                30,
+                null,
+                5000,
+                "error",
+                "recursion_limit"
+            ]]),
+            json!([["planner", 1, 3, 120, 30, null]]),
+            json!([]),
+            json!([["planner", "search", r#"{"limit":5,"q":"otel"}"#, 1]]),
+        ),
+        (
+            // OpenInference: AGENT spans, LLM token counts and cost, a TOOL
+            // span named "handoff to refunds" with its source in input.value.
+            "openinference_handoff.json",
+            json!([[
+                "5a1b2c3d4e5f60718293a4b5c6d7e8f9",
+                6,
+                ["refunds", "router"],
+                2,
+                1,
+                1,
+                550,
+                37,
+                0.00133,
+                0,
+                "ok",
+                null
+            ]]),
+            json!([
+                ["refunds", 1, 3, 340, 25, 0.00081],
+                ["router", 1, 3, 210, 12, 0.00052]
+            ]),
+            json!([["router", "refunds", 1]]),
+            json!([["refunds", "lookup_order", r#"{"order_id":"7"}"#, 1]]),
+        ),
+        (
+            // OpenLLMetry: traceloop.span.kind, entity names, indexed
+            // completions, old prompt/completion token names.
+            "traceloop.json",
+            json!([[
+                "6b1b2c3d4e5f60718293a4b5c6d7e8f9",
+                4,
+                ["researcher"],
+                1,
+                1,
+                0,
+                90,
+                15,
+                null,
+                0,
+                "unset",
+                null
+            ]]),
+            json!([
+                ["researcher", 1, 3, 90, 15, null],
+                [null, 1, 1, null, null, null]
+            ]),
+            json!([]),
+            json!([["researcher", "search", r#"{"query":"agents"}"#, 1]]),
+        ),
+        (
+            // Python ConsoleSpanExporter: concatenated pretty objects, 0x ids,
+            // ISO times, the placeholder agent on the chat span.
+            "console_exporter.json",
+            json!([[
+                "7c1b2c3d4e5f60718293a4b5c6d7e8f9",
+                2,
+                ["coder"],
+                1,
+                0,
+                0,
+                50,
+                7,
+                null,
+                9500,
+                "error",
+                "max_turns"
+            ]]),
+            json!([["coder", 1, 2, 50, 7, null]]),
+            json!([]),
+            json!([]),
+        ),
+    ];
+    for (fixture, traces, agents, edges, tools) in cases {
+        let path = repo("tests/fixtures/otlp").join(fixture);
+        let stats = stats_json(&[path.to_str().unwrap()]);
+        assert_eq!(stats["summary"]["skipped"], 0, "{fixture}");
+        let rows = |key: &str, fields: &[&str]| -> Value {
+            stats[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|row| Value::Array(fields.iter().map(|f| row[*f].clone()).collect()))
+                .collect()
+        };
+        let trace_fields = [
+            "trace_id",
+            "events",
+            "agents",
+            "llm_calls",
+            "tool_calls",
+            "handoffs",
+            "input_tokens",
+            "output_tokens",
+            "cost_usd",
+            "duration_ms",
+            "status",
+            "termination_reason",
+        ];
+        assert_eq!(rows("traces", &trace_fields), traces, "{fixture}");
+        let agent_fields = [
+            "agent",
+            "traces",
+            "events",
+            "input_tokens",
+            "output_tokens",
+            "cost_usd",
+        ];
+        assert_eq!(rows("agents", &agent_fields), agents, "{fixture}");
+        assert_eq!(
+            rows("handoff_edges", &["from", "to", "count"]),
+            edges,
+            "{fixture}"
+        );
+        assert_eq!(
+            rows("tool_calls", &["agent", "tool_name", "tool_args", "count"]),
+            tools,
+            "{fixture}"
+        );
+    }
+}
