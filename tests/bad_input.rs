@@ -81,20 +81,34 @@ fn stats(path: &Path, extra: &[&str]) -> Run {
     }
 }
 
+impl Run {
+    /// Count of `reason` under `skipped_reasons` or `repaired_reasons`.
+    fn count(&self, group: &str, reason: &str) -> u64 {
+        self.summary[group][reason]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no {group}.{reason} in {}", self.summary))
+    }
+
+    /// Asserts stderr says `needle`.
+    fn said(&self, needle: impl AsRef<str>) {
+        let needle = needle.as_ref();
+        assert!(
+            self.stderr.contains(needle),
+            "expected {needle:?} in stderr:\n{}",
+            self.stderr
+        );
+    }
+}
+
 /// Asserts one skip of `reason` reported at `location` (e.g. "f.jsonl:2"),
 /// `ingested` events kept, and exit 2 under --strict.
 fn assert_skip(path: &Path, reason: &str, location: &str, ingested: u64) {
     let run = stats(path, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.summary["skipped"], 1, "{}", run.summary);
-    assert_eq!(run.summary["skipped_reasons"][reason], 1, "{}", run.summary);
+    assert_eq!(run.count("skipped_reasons", reason), 1);
     assert_eq!(run.summary["ingested"], ingested, "{}", run.summary);
-    let needle = format!("{location}: skipped ({reason})");
-    assert!(
-        run.stderr.contains(&needle),
-        "expected {needle:?} in stderr:\n{}",
-        run.stderr
-    );
+    run.said(format!("{location}: skipped ({reason})"));
     assert_eq!(stats(path, &["--strict"]).code, 2);
 }
 
@@ -118,21 +132,9 @@ fn truncated_document_is_skipped() {
     let cut = &doc[..doc.len() / 2];
     let path = write(dir.path(), "cut.json", cut.as_bytes());
     let run = stats(&path, &[]);
-    assert_eq!(
-        run.summary["skipped_reasons"]["truncated"], 1,
-        "{}",
-        run.summary
-    );
-    assert!(
-        run.stderr.contains(&format!("{}:", path.display())),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("input ends inside a JSON value"),
-        "{}",
-        run.stderr
-    );
+    assert_eq!(run.count("skipped_reasons", "truncated"), 1);
+    run.said(format!("{}:", path.display()));
+    run.said("input ends inside a JSON value");
 }
 
 #[test]
@@ -159,18 +161,9 @@ fn bare_nan_and_infinity_are_skipped() {
     let text = format!("{}\n{nan}\n{inf}\n", good("a1", 1));
     let path = write(dir.path(), "nan.jsonl", text.as_bytes());
     let run = stats(&path, &[]);
-    assert_eq!(
-        run.summary["skipped_reasons"]["nan_or_infinity"], 2,
-        "{}",
-        run.summary
-    );
+    assert_eq!(run.count("skipped_reasons", "nan_or_infinity"), 2);
     assert_eq!(run.summary["ingested"], 1);
-    assert!(
-        run.stderr
-            .contains(&format!("{}:3: skipped (nan_or_infinity)", path.display())),
-        "{}",
-        run.stderr
-    );
+    run.said(format!("{}:3: skipped (nan_or_infinity)", path.display()));
 }
 
 #[test]
@@ -207,19 +200,9 @@ fn a_100_mb_line_is_read_and_excerpted_or_skipped_over_the_limit() {
     assert!(std::fs::metadata(&store).unwrap().len() < 1 << 20);
 
     let limited = stats(&path, &["--max-record-bytes", "1000000"]);
-    assert_eq!(
-        limited.summary["skipped_reasons"]["record_too_large"], 1,
-        "{}",
-        limited.summary
-    );
+    assert_eq!(limited.count("skipped_reasons", "record_too_large"), 1);
     assert_eq!(limited.summary["ingested"], 2);
-    assert!(
-        limited
-            .stderr
-            .contains(&format!("{}:2: skipped (record_too_large)", path.display())),
-        "{}",
-        limited.stderr
-    );
+    limited.said(format!("{}:2: skipped (record_too_large)", path.display()));
 }
 
 #[test]
@@ -258,16 +241,8 @@ fn unknown_format_says_what_was_seen_and_what_exists() {
     );
     assert_skip(&path, "unknown_format", &path.display().to_string(), 0);
     let run = stats(&path, &[]);
-    assert!(
-        run.stderr.contains("an object with keys [hello, items]"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("known formats: otlp_json, span_tree"),
-        "{}",
-        run.stderr
-    );
+    run.said("an object with keys [hello, items]");
+    run.said("known formats: otlp_json, span_tree");
 }
 
 #[test]
@@ -278,25 +253,10 @@ fn duplicate_span_ids_keep_the_first_and_identical_copies_merge() {
     let text = format!("{first}\n{conflicting}\n{first}\n");
     let path = write(dir.path(), "dup.jsonl", text.as_bytes());
     let run = stats(&path, &[]);
-    assert_eq!(
-        run.summary["skipped_reasons"]["duplicate_span_id"], 1,
-        "{}",
-        run.summary
-    );
-    assert_eq!(
-        run.summary["repaired_reasons"]["duplicate_record"], 1,
-        "{}",
-        run.summary
-    );
+    assert_eq!(run.count("skipped_reasons", "duplicate_span_id"), 1);
+    assert_eq!(run.count("repaired_reasons", "duplicate_record"), 1);
     assert_eq!(run.summary["ingested"], 1);
-    assert!(
-        run.stderr.contains(&format!(
-            "{}:2: skipped (duplicate_span_id)",
-            path.display()
-        )),
-        "{}",
-        run.stderr
-    );
+    run.said(format!("{}:2: skipped (duplicate_span_id)", path.display()));
     assert_eq!(stats(&path, &["--strict"]).code, 2);
 }
 
@@ -313,16 +273,8 @@ fn parent_cycles_are_cut_and_every_span_kept() {
     let run = stats(&path, &[]);
     assert_eq!(run.summary["ingested"], 4);
     assert_eq!(run.summary["skipped"], 0);
-    assert_eq!(
-        run.summary["repaired_reasons"]["parent_cycle"], 2,
-        "{}",
-        run.summary
-    );
-    assert!(
-        run.stderr.contains("repaired (parent_cycle)"),
-        "{}",
-        run.stderr
-    );
+    assert_eq!(run.count("repaired_reasons", "parent_cycle"), 2);
+    run.said("repaired (parent_cycle)");
     // Repairs are not skips: --strict passes.
     assert_eq!(stats(&path, &["--strict"]).code, 0);
 }
@@ -335,23 +287,10 @@ fn missing_ids_are_skipped_per_span() {
     let text = format!("{}\n{no_trace}\n{no_span}\n", good("a1", 1));
     let path = write(dir.path(), "ids.jsonl", text.as_bytes());
     let run = stats(&path, &[]);
-    assert_eq!(
-        run.summary["skipped_reasons"]["missing_trace_id"], 1,
-        "{}",
-        run.summary
-    );
-    assert_eq!(
-        run.summary["skipped_reasons"]["missing_span_id"], 1,
-        "{}",
-        run.summary
-    );
+    assert_eq!(run.count("skipped_reasons", "missing_trace_id"), 1);
+    assert_eq!(run.count("skipped_reasons", "missing_span_id"), 1);
     assert_eq!(run.summary["ingested"], 1);
-    assert!(
-        run.stderr
-            .contains(&format!("{}:3: skipped (missing_span_id)", path.display())),
-        "{}",
-        run.stderr
-    );
+    run.said(format!("{}:3: skipped (missing_span_id)", path.display()));
 }
 
 #[test]
@@ -366,19 +305,8 @@ fn timestamps_out_of_order_are_ordered_and_inverted_spans_repaired() {
     let path = write(dir.path(), "order.jsonl", lines.join("\n").as_bytes());
     let run = stats(&path, &[]);
     assert_eq!(run.summary["ingested"], 3);
-    assert_eq!(
-        run.summary["repaired_reasons"]["end_before_start"], 1,
-        "{}",
-        run.summary
-    );
-    assert!(
-        run.stderr.contains(&format!(
-            "{}:3: repaired (end_before_start)",
-            path.display()
-        )),
-        "{}",
-        run.stderr
-    );
+    assert_eq!(run.count("repaired_reasons", "end_before_start"), 1);
+    run.said(format!("{}:3: repaired (end_before_start)", path.display()));
     // Duration spans from the first start to the last end: 100..310 ns.
     assert_eq!(run.stats["traces"][0]["duration_ms"], 0);
 
