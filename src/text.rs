@@ -32,14 +32,24 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
     }
 }
 
+/// The words of a text as bytes, split on ASCII whitespace. Bytes, not
+/// chars: hashing needs only bytes, and a byte scan is many times faster
+/// than Unicode classification on long texts (ASCII bytes never occur
+/// inside a multi-byte UTF-8 sequence, so no character is cut).
+fn words(text: &str) -> impl Iterator<Item = &[u8]> {
+    text.as_bytes()
+        .split(u8::is_ascii_whitespace)
+        .filter(|w| !w.is_empty())
+}
+
 /// Hash of the whitespace-normalized text (words joined by one space).
 pub fn normalized_hash(text: &str) -> u64 {
     let mut hasher = Xxh3::new();
-    for (i, word) in text.split_whitespace().enumerate() {
+    for (i, word) in words(text).enumerate() {
         if i > 0 {
             hasher.update(b" ");
         }
-        hasher.update(word.as_bytes());
+        hasher.update(word);
     }
     hasher.digest()
 }
@@ -52,10 +62,7 @@ pub fn exact_hash(text: &str) -> u64 {
 /// MinHash signature over word shingles. Texts with fewer words than a
 /// shingle are one shingle. Returns `None` for texts without words.
 pub fn minhash_signature(text: &str) -> Option<Vec<u32>> {
-    let word_hashes: Vec<u64> = text
-        .split_whitespace()
-        .map(|w| xxh3_64(w.as_bytes()))
-        .collect();
+    let word_hashes: Vec<u64> = words(text).map(xxh3_64).collect();
     if word_hashes.is_empty() {
         return None;
     }

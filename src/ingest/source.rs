@@ -173,6 +173,11 @@ pub struct OversizedLine {
 pub struct LineBlocks<R> {
     reader: R,
     pending: Vec<u8>,
+    /// End of the last complete line in `pending` (0: none).
+    complete_end: usize,
+    /// How much of `pending` has been searched for newlines, so a long line
+    /// arriving in small reads is scanned once, not once per read.
+    scanned: usize,
     next_line: u32,
     max_record_bytes: usize,
     skipping: Option<OversizedLine>,
@@ -186,14 +191,18 @@ pub enum BlockItem {
 
 impl<R: BufRead> LineBlocks<R> {
     pub fn new(reader: R, prefix: Vec<u8>, max_record_bytes: usize) -> Self {
-        LineBlocks {
+        let mut blocks = LineBlocks {
             reader,
             pending: prefix,
+            complete_end: 0,
+            scanned: 0,
             next_line: 1,
             max_record_bytes,
             skipping: None,
             done: false,
-        }
+        };
+        blocks.scan();
+        blocks
     }
 
     pub fn next_item(&mut self) -> io::Result<Option<BlockItem>> {
@@ -206,6 +215,8 @@ impl<R: BufRead> LineBlocks<R> {
                     return Ok(self.skipping.take().map(BlockItem::Oversized));
                 }
                 let bytes = std::mem::take(&mut self.pending);
+                self.complete_end = 0;
+                self.scanned = 0;
                 let block = LineBlock {
                     bytes,
                     first_line: self.next_line,
@@ -216,29 +227,45 @@ impl<R: BufRead> LineBlocks<R> {
         }
     }
 
+    /// Searches the bytes not yet searched for the last newline.
+    fn scan(&mut self) {
+        if let Some(nl) = memchr::memrchr(b'\n', &self.pending[self.scanned..]) {
+            self.complete_end = self.scanned + nl + 1;
+        }
+        self.scanned = self.pending.len();
+    }
+
     /// A block or an oversized-line report, if enough is buffered.
     fn take_ready(&mut self) -> Option<BlockItem> {
         if let Some(skip) = &mut self.skipping {
+            // While skipping, `pending` holds only bytes read since the
+            // oversized line began to be dropped.
             match memchr::memchr(b'\n', &self.pending) {
                 Some(nl) => {
                     skip.bytes += nl as u64;
                     self.pending.drain(..=nl);
                     self.next_line += 1;
+                    self.complete_end = 0;
+                    self.scanned = 0;
+                    self.scan();
                     return self.skipping.take().map(BlockItem::Oversized);
                 }
                 None => {
                     skip.bytes += self.pending.len() as u64;
                     self.pending.clear();
+                    self.scanned = 0;
                     return None;
                 }
             }
         }
-        let partial_start = memchr::memrchr(b'\n', &self.pending).map_or(0, |nl| nl + 1);
-        let partial_too_long = self.pending.len() - partial_start > self.max_record_bytes;
-        if partial_start > 0 && (self.pending.len() >= BLOCK_BYTES || self.done || partial_too_long)
+        let partial_too_long = self.pending.len() - self.complete_end > self.max_record_bytes;
+        if self.complete_end > 0
+            && (self.pending.len() >= BLOCK_BYTES || self.done || partial_too_long)
         {
-            let rest = self.pending.split_off(partial_start);
+            let rest = self.pending.split_off(self.complete_end);
             let bytes = std::mem::replace(&mut self.pending, rest);
+            self.complete_end = 0;
+            self.scanned = self.pending.len();
             let lines = memchr::memchr_iter(b'\n', &bytes).count() as u32;
             let block = LineBlock {
                 bytes,
@@ -253,6 +280,7 @@ impl<R: BufRead> LineBlocks<R> {
                 bytes: self.pending.len() as u64,
             });
             self.pending.clear();
+            self.scanned = 0;
         }
         None
     }
@@ -266,6 +294,9 @@ impl<R: BufRead> LineBlocks<R> {
         let n = available.len();
         self.pending.extend_from_slice(available);
         self.reader.consume(n);
+        if self.skipping.is_none() {
+            self.scan();
+        }
         Ok(())
     }
 }
