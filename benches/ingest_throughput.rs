@@ -7,6 +7,7 @@
 //!   lines in parallel with rayon: the floor any JSON ingest pays;
 //! - ingest: `tracelint ingest FILE -o STORE` as a child process, whose peak
 //!   RSS comes from getrusage.
+//!
 //! Reported as MB/s and as the ratio ingest / parse-only, so the figure
 //! survives a noisy machine. Run: `cargo bench --bench ingest_throughput`.
 

@@ -330,7 +330,11 @@ pub fn line_of_offset(bytes: &[u8], offset: usize) -> u32 {
 mod tests {
     use super::*;
 
-    fn collect(text: &str, max: usize) -> (Vec<(u32, String)>, Vec<(u32, u64)>) {
+    /// (line number, text) of each line read, and (line, bytes) of each
+    /// line passed over as oversized.
+    type Collected = (Vec<(u32, String)>, Vec<(u32, u64)>);
+
+    fn collect(text: &str, max: usize) -> Collected {
         // A small buffer makes the reader hand over a few bytes at a time,
         // as a pipe or a decompressor does.
         let reader = BufReader::with_capacity(16, io::Cursor::new(text.as_bytes().to_vec()));

@@ -6,6 +6,7 @@
 //! - `ConsoleSpanExporter` / `span.to_json()` output: span objects with
 //!   `0x`-prefixed hex ids, ISO times and `"kind": "SpanKind.INTERNAL"`,
 //!   often concatenated one after another.
+//!
 //! Decimal ids exceed 64 bits, so ids are read as raw JSON text, never as
 //! floating-point numbers.
 
