@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::tracelint;
+use common::{ingest_to, tracelint};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -183,16 +183,7 @@ fn a_100_mb_line_is_read_and_excerpted_or_skipped_over_the_limit() {
     let text = format!("{}\n{line}\n{}\n", good("a1", 1), good("a2", 3));
     let path = write(dir.path(), "big.jsonl", text.as_bytes());
     let store = dir.path().join("big.parquet");
-    tracelint()
-        .args([
-            "ingest",
-            path.to_str().unwrap(),
-            "-o",
-            store.to_str().unwrap(),
-            "-q",
-        ])
-        .assert()
-        .code(0);
+    ingest_to(&path, &store);
     let run = stats(&store, &[]);
     assert_eq!(run.summary["ingested"], 3, "{}", run.summary);
     assert_eq!(run.summary["skipped"], 0);
@@ -311,16 +302,7 @@ fn timestamps_out_of_order_are_ordered_and_inverted_spans_repaired() {
     assert_eq!(run.stats["traces"][0]["duration_ms"], 0);
 
     let store = dir.path().join("order.parquet");
-    tracelint()
-        .args([
-            "ingest",
-            path.to_str().unwrap(),
-            "-o",
-            store.to_str().unwrap(),
-            "-q",
-        ])
-        .assert()
-        .code(0);
+    ingest_to(&path, &store);
     let file = std::fs::File::open(&store).unwrap();
     use polars::prelude::*;
     let frame = ParquetReader::new(file).finish().unwrap();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{repo, shared_data, stats_json, trace, tracelint};
+use common::{ingest_to, repo, shared_data, stats_json, trace};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
@@ -213,16 +213,7 @@ fn the_store_round_trips_stats_exactly() {
     let dir = tempfile::tempdir().unwrap();
     for input in inputs {
         let store = dir.path().join("store.parquet");
-        tracelint()
-            .args([
-                "ingest",
-                input.to_str().unwrap(),
-                "-o",
-                store.to_str().unwrap(),
-                "--quiet",
-            ])
-            .assert()
-            .code(0);
+        ingest_to(&input, &store);
         let raw = stats_json(&[input.to_str().unwrap()]);
         let stored = stats_json(&["--store", store.to_str().unwrap()]);
         assert_eq!(raw, stored, "{}", input.display());

@@ -30,6 +30,18 @@ pub fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
+/// `tracelint ingest INPUT -o STORE`; asserts exit 0.
+pub fn ingest_to(input: &Path, store: &Path) {
+    tracelint()
+        .arg("ingest")
+        .arg(input)
+        .arg("-o")
+        .arg(store)
+        .arg("--quiet")
+        .assert()
+        .code(0);
+}
+
 /// `stats --output-format json` on the given arguments; asserts exit 0.
 pub fn stats_json(args: &[&str]) -> Value {
     let output = tracelint()
