@@ -182,14 +182,9 @@ fn read_records(
     Ok(())
 }
 
-/// The format of a file: forced, or sniffed from its first JSON record.
-fn pick_format(
-    first_record: &Value,
-    options: &IngestOptions,
-) -> Result<&'static dyn Format, String> {
-    if let Some(format) = options.format {
-        return Ok(format);
-    }
+/// The format of a file, sniffed from its first JSON record; the error
+/// says what was seen and which formats exist.
+fn sniff_format(first_record: &Value) -> Result<&'static dyn Format, String> {
     formats::sniff(first_record).ok_or_else(|| {
         let seen = match first_record {
             Value::Object(map) => {
@@ -226,7 +221,8 @@ fn read_document(
 ) {
     let mut values = serde_json::Deserializer::from_slice(bytes).into_iter::<IgnoredAny>();
     let mut start = 0usize;
-    let mut format = None;
+    // Forced with --format, or sniffed from the first record.
+    let mut format = options.format;
     loop {
         let next = values.next();
         let end = values.byte_offset();
@@ -250,7 +246,7 @@ fn read_document(
                     Some(f) => f,
                     None => match serde_json::from_slice(record)
                         .map_err(|e| e.to_string())
-                        .and_then(|value| pick_format(&value, options))
+                        .and_then(|value| sniff_format(&value))
                     {
                         Ok(f) => *format.insert(f),
                         Err(detail) => {
@@ -276,7 +272,8 @@ fn read_lines(
     result: &mut FileResult,
 ) -> Result<()> {
     let mut blocks = LineBlocks::new(reader, prefix, options.max_record_bytes);
-    let mut format: Option<&'static dyn Format> = None;
+    // Forced with --format, or sniffed from the first JSON line.
+    let mut format = options.format;
     while let Some(item) = blocks.next_item()? {
         let block = match item {
             BlockItem::Oversized(o) => {
@@ -301,7 +298,7 @@ fn read_lines(
                     }
                     continue;
                 };
-                match pick_format(&first_json, options) {
+                match sniff_format(&first_json) {
                     Ok(f) => *format.insert(f),
                     Err(detail) => {
                         result.skip(file, Location::File, "unknown_format", detail);
