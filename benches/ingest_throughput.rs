@@ -3,8 +3,9 @@
 //! A deterministic generator writes an OTLP/JSON Lines corpus (default
 //! 1 GiB; `TRACELINT_BENCH_MIB` sets the size) of multi-agent traces in the
 //! GenAI dialect. Then, on the same file:
-//! - parse-only: every line parsed by serde_json into nothing (`IgnoredAny`),
-//!   lines in parallel with rayon: the floor any JSON ingest pays;
+//! - parse-only: every line, read by ingest's own block reader, parsed by
+//!   serde_json into nothing (`IgnoredAny`), lines in parallel with rayon:
+//!   the floor any JSON ingest pays;
 //! - ingest: `tracelint ingest FILE -o STORE` as a child process, whose peak
 //!   RSS comes from getrusage.
 //!
@@ -14,10 +15,11 @@
 use rayon::prelude::*;
 use serde::de::IgnoredAny;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
+use tracelint::ingest::source::{BlockItem, LineBlocks};
 
 const AGENTS: [&str; 5] = ["planner", "researcher", "coder", "critic", "writer"];
 const TOOLS: [&str; 4] = ["web_search", "read_file", "run_tests", "sql_query"];
@@ -167,34 +169,28 @@ fn corpus(bytes: u64) -> std::io::Result<PathBuf> {
     Ok(path)
 }
 
-/// Parses every line into nothing, 64 MiB blocks, lines in parallel.
+/// Parses every line into nothing. Lines come from the block reader ingest
+/// uses (`LineBlocks`), the lines of each block in parallel, so the two
+/// passes differ only in what is done with a line.
 fn parse_only(path: &Path) -> std::io::Result<u64> {
-    let mut reader = BufReader::with_capacity(1 << 20, File::open(path)?);
+    let reader = BufReader::with_capacity(1 << 16, File::open(path)?);
+    let mut blocks = LineBlocks::new(reader, Vec::new(), usize::MAX);
     let mut lines = 0u64;
-    let mut carry = Vec::new();
-    loop {
-        let mut block = std::mem::take(&mut carry);
-        let got = (&mut reader).take(64 << 20).read_to_end(&mut block)?;
-        if got == 0 && block.is_empty() {
-            break;
-        }
-        if got > 0 {
-            let mut rest = Vec::new();
-            reader.read_until(b'\n', &mut rest)?;
-            block.extend_from_slice(&rest);
-        }
-        let parsed: Vec<bool> = block
-            .split(|&b| b == b'\n')
-            .collect::<Vec<_>>()
+    while let Some(item) = blocks.next_item()? {
+        let BlockItem::Block(block) = item else {
+            unreachable!("no line is longer than usize::MAX bytes");
+        };
+        let block_lines = block.lines();
+        let parsed = block_lines
             .par_iter()
-            .filter(|l| !l.is_empty())
-            .map(|l| serde_json::from_slice::<IgnoredAny>(l).is_ok())
-            .collect();
-        assert!(parsed.iter().all(|ok| *ok));
-        lines += parsed.len() as u64;
-        if got == 0 {
-            break;
-        }
+            .filter(|(_, line)| serde_json::from_slice::<IgnoredAny>(line).is_ok())
+            .count();
+        assert_eq!(
+            parsed,
+            block_lines.len(),
+            "the generated corpus is valid JSON"
+        );
+        lines += parsed as u64;
     }
     Ok(lines)
 }
