@@ -6,6 +6,7 @@ pub mod cli;
 pub mod detect;
 pub mod event;
 pub mod ingest;
+pub mod labels;
 pub mod report;
 pub mod store;
 pub mod summary;

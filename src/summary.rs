@@ -106,6 +106,12 @@ fn kind_is(kind: &str) -> Expr {
     col(c::KIND).cast(DataType::String).eq(lit(kind))
 }
 
+/// Handoff records, and the turns of conversations that pass from one
+/// agent to another (message rows with a handoff target).
+fn is_handoff() -> Expr {
+    kind_is("handoff").or(col(c::HANDOFF_TO).is_not_null())
+}
+
 fn count_of(kind: &str, alias: &str) -> Expr {
     kind_is(kind).cast(DataType::Int64).sum().alias(alias)
 }
@@ -208,7 +214,7 @@ fn trace_stats(frame: &DataFrame, index: &TraceIndex) -> Result<Vec<TraceStats>>
         len().cast(DataType::Int64).alias("events"),
         count_of("llm_call", "llm_calls"),
         count_of("tool_call", "tool_calls"),
-        count_of("handoff", "handoffs"),
+        is_handoff().cast(DataType::Int64).sum().alias("handoffs"),
         (col(c::END_NS).max() - col(c::START_NS).min()).alias("duration_ns"),
     ];
     aggs.extend(usage_aggs());
@@ -352,12 +358,12 @@ fn agent_stats(frame: &DataFrame) -> Result<Vec<AgentStats>> {
 }
 
 /// Rows of `kind` counted by the given key columns, sorted by them.
-fn counted_by(frame: &DataFrame, kind: &str, keys: &[&str]) -> Result<DataFrame> {
+fn counted_by(frame: &DataFrame, rows: Expr, keys: &[&str]) -> Result<DataFrame> {
     let (sort_keys, options) = sorted_by(keys);
     Ok(frame
         .clone()
         .lazy()
-        .filter(kind_is(kind))
+        .filter(rows)
         .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
         .agg([len().cast(DataType::Int64).alias("count")])
         .sort_by_exprs(sort_keys, options)
@@ -367,7 +373,7 @@ fn counted_by(frame: &DataFrame, kind: &str, keys: &[&str]) -> Result<DataFrame>
 fn handoff_edges(frame: &DataFrame) -> Result<Vec<HandoffEdge>> {
     let agg = counted_by(
         frame,
-        "handoff",
+        is_handoff(),
         &[c::TRACE_ID, c::HANDOFF_FROM, c::HANDOFF_TO],
     )?;
     let cols = Cols(&agg);
@@ -390,7 +396,7 @@ fn handoff_edges(frame: &DataFrame) -> Result<Vec<HandoffEdge>> {
 fn tool_call_counts(frame: &DataFrame) -> Result<Vec<ToolCallCount>> {
     let agg = counted_by(
         frame,
-        "tool_call",
+        kind_is("tool_call"),
         &[c::TRACE_ID, c::AGENT, c::TOOL_NAME, c::TOOL_ARGS],
     )?;
     let cols = Cols(&agg);

@@ -6,6 +6,7 @@ use clap::Args;
 use std::path::PathBuf;
 
 use crate::ingest::{self, formats, report::IngestReport, source, IngestOptions};
+use crate::labels::labels_to_frame;
 use crate::store::{events_to_frame, read_store, Store};
 
 #[derive(Args, Debug)]
@@ -67,6 +68,7 @@ impl InputArgs {
         let events = events_to_frame(&ingested.events)?;
         Ok(Store {
             events,
+            labels: labels_to_frame(&ingested.labels)?,
             ingest: ingested.report.summary,
         })
     }

@@ -6,7 +6,9 @@
 
 mod assemble;
 pub mod attrs;
+pub mod conversation;
 pub mod dialect;
+pub mod draft;
 pub mod formats;
 pub mod report;
 pub mod source;
@@ -21,6 +23,7 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use crate::event::{Event, PendingEvent};
+use crate::labels::Label;
 use formats::{Format, RecordError, RecordOutput};
 use report::{Diagnostic, IngestReport, Location, Severity};
 use source::{BlockItem, Input, LineBlocks};
@@ -59,6 +62,8 @@ pub struct RecordCtx<'a> {
 pub struct Ingested {
     /// Events sorted by trace id, then `seq`.
     pub events: Vec<Event>,
+    /// Corpus labels, sorted by trace id.
+    pub labels: Vec<Label>,
     pub report: IngestReport,
 }
 
@@ -72,21 +77,33 @@ pub fn ingest(inputs: &[Input], options: &IngestOptions) -> Result<Ingested> {
     let mut report = IngestReport::default();
     report.summary.files = inputs.len() as u64;
     let mut pending = Vec::new();
+    let mut labels = Vec::new();
     for file in per_file {
         report.record_ingested(file.events.len() as u64);
         pending.extend(file.events);
+        labels.extend(file.labels);
         for diagnostic in file.diagnostics {
             report.add(diagnostic);
         }
     }
     let events = assemble::assemble(pending, &mut report);
-    Ok(Ingested { events, report })
+    // Stable: a trace's labels stay in the order their file gives them.
+    labels.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
+    Ok(Ingested {
+        events,
+        labels,
+        report,
+    })
 }
 
 #[derive(Default)]
 struct FileResult {
     events: Vec<PendingEvent>,
+    labels: Vec<Label>,
     diagnostics: Vec<Diagnostic>,
+    /// Set when a document read with its NaN tokens as null turned out to
+    /// be of a format that does not expect them.
+    refused_nan: bool,
 }
 
 impl FileResult {
@@ -100,13 +117,33 @@ impl FileResult {
         });
     }
 
+    fn repair(&mut self, file: &str, location: Location, reason: &'static str, detail: String) {
+        self.diagnostics.push(Diagnostic {
+            file: file.to_string(),
+            location,
+            severity: Severity::Repaired,
+            reason,
+            detail,
+        });
+    }
+
+    fn take(&mut self, other: FileResult) {
+        self.events.extend(other.events);
+        self.labels.extend(other.labels);
+        self.diagnostics.extend(other.diagnostics);
+    }
+
     /// Takes in what one record gave, or why it gave nothing.
     fn absorb(&mut self, file: &str, line: u32, result: Result<RecordOutput, RecordError>) {
         match result {
             Ok(output) => {
                 self.events.extend(output.events);
+                self.labels.extend(output.labels);
                 for (location, reason, detail) in output.skipped {
                     self.skip(file, location, reason, detail);
+                }
+                for (location, reason, detail) in output.repaired {
+                    self.repair(file, location, reason, detail);
                 }
             }
             Err(error) => {
@@ -161,25 +198,77 @@ fn read_records(
             break line;
         }
     };
+    let file: Arc<str> = Arc::from(name);
+    let text_format = match options.format {
+        Some(forced) => forced.sniff_text(&first_line).then_some(forced),
+        None if !starts_json(&first_line) => formats::sniff_text(&first_line),
+        None => None,
+    };
+    if let Some(format) = text_format {
+        let Some(bytes) = source::read_bounded(reader, prefix, options.max_record_bytes)? else {
+            result.skip(
+                name,
+                Location::File,
+                "record_too_large",
+                too_large_document(options),
+            );
+            return Ok(());
+        };
+        let ctx = record_ctx(format, &file, file_index, 1, options);
+        result.absorb(name, 1, parse_record(format, &bytes, &ctx));
+        return Ok(());
+    }
     let is_document = matches!(
         serde_json::from_slice::<IgnoredAny>(&first_line),
         Err(e) if e.is_eof()
     );
-    let file: Arc<str> = Arc::from(name);
     if is_document {
         let Some(bytes) = source::read_bounded(reader, prefix, options.max_record_bytes)? else {
-            let detail = format!(
-                "the document is larger than the record limit of {} bytes (--max-record-bytes)",
-                options.max_record_bytes
+            result.skip(
+                name,
+                Location::File,
+                "record_too_large",
+                too_large_document(options),
             );
-            result.skip(name, Location::File, "record_too_large", detail);
             return Ok(());
         };
-        read_document(&bytes, &file, file_index, options, result);
+        read_document(
+            &bytes,
+            &file,
+            file_index,
+            options,
+            result,
+            NanTokens::Refused,
+        );
     } else {
         read_lines(reader, prefix, &file, file_index, options, result)?;
     }
     Ok(())
+}
+
+fn too_large_document(options: &IngestOptions) -> String {
+    format!(
+        "the document is larger than the record limit of {} bytes (--max-record-bytes)",
+        options.max_record_bytes
+    )
+}
+
+/// Whether a line starts like JSON (an object or array), as opposed to a
+/// text log.
+fn starts_json(line: &[u8]) -> bool {
+    matches!(
+        line.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    )
+}
+
+/// How a document's bare `NaN` / `Infinity` tokens are treated.
+#[derive(Clone, Copy, PartialEq)]
+enum NanTokens {
+    /// Not JSON: the record is skipped (`nan_or_infinity`).
+    Refused,
+    /// Replaced by `null` (this many) for a format that expects them.
+    Replaced(usize),
 }
 
 /// The format of a file, sniffed from its first JSON record; the error
@@ -218,11 +307,17 @@ fn read_document(
     file_index: u32,
     options: &IngestOptions,
     result: &mut FileResult,
+    nan_tokens: NanTokens,
 ) {
     let mut values = serde_json::Deserializer::from_slice(bytes).into_iter::<IgnoredAny>();
     let mut start = 0usize;
     // Forced with --format, or sniffed from the first record.
     let mut format = options.format;
+    if let Some(forced) = format {
+        if !accepts_nan_tokens(forced, nan_tokens, file, result) {
+            return;
+        }
+    }
     loop {
         let next = values.next();
         let end = values.byte_offset();
@@ -237,6 +332,20 @@ fn read_document(
             Some(Err(error)) => {
                 // Stream positions count from the start of the input.
                 let error = formats::json_error(&error, bytes, 1);
+                if error.reason == "nan_or_infinity" && nan_tokens == NanTokens::Refused {
+                    // Read again with the tokens as null; kept only if the
+                    // format turns out to expect them (see below).
+                    let (nulled, replaced) = source::null_bare_nan_tokens(bytes);
+                    let mut retry = FileResult::default();
+                    let tokens = NanTokens::Replaced(replaced);
+                    read_document(&nulled, file, file_index, options, &mut retry, tokens);
+                    if retry.refused_nan {
+                        result.absorb(file, line, Err(error));
+                    } else {
+                        result.take(retry);
+                    }
+                    return;
+                }
                 result.absorb(file, line, Err(error));
                 break;
             }
@@ -248,7 +357,12 @@ fn read_document(
                         .map_err(|e| e.to_string())
                         .and_then(|value| sniff_format(&value))
                     {
-                        Ok(f) => *format.insert(f),
+                        Ok(f) => {
+                            if !accepts_nan_tokens(f, nan_tokens, file, result) {
+                                return;
+                            }
+                            *format.insert(f)
+                        }
                         Err(detail) => {
                             result.skip(file, Location::File, "unknown_format", detail);
                             return;
@@ -261,6 +375,29 @@ fn read_document(
         }
         start = end;
     }
+}
+
+/// Whether `format` may read a document whose NaN tokens were nulled; if
+/// so the repair is reported, if not the caller skips the document.
+fn accepts_nan_tokens(
+    format: &dyn Format,
+    nan_tokens: NanTokens,
+    file: &str,
+    result: &mut FileResult,
+) -> bool {
+    let NanTokens::Replaced(count) = nan_tokens else {
+        return true;
+    };
+    if !format.tolerates_bare_nan() {
+        result.refused_nan = true;
+        return false;
+    }
+    let detail = format!(
+        "{count} bare NaN/Infinity token(s) read as null, as {} files carry them",
+        format.name()
+    );
+    result.repair(file, Location::File, "bare_nan", detail);
+    true
 }
 
 fn read_lines(

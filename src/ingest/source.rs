@@ -321,6 +321,50 @@ pub fn read_first_line(reader: &mut dyn BufRead, limit: usize) -> io::Result<Vec
     Ok(line)
 }
 
+/// The document with each bare `NaN`, `Infinity` and `-Infinity` token
+/// outside strings replaced by `null`, and how many there were. Line
+/// numbers do not move (no newline is added or removed).
+pub fn null_bare_nan_tokens(bytes: &[u8]) -> (Vec<u8>, usize) {
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    let mut replaced = 0;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            out.push(b);
+            match b {
+                b'\\' => {
+                    if let Some(&next) = bytes.get(i + 1) {
+                        out.push(next);
+                        i += 1;
+                    }
+                }
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        let token = [&b"-Infinity"[..], b"Infinity", b"NaN"]
+            .into_iter()
+            .find(|t| bytes[i..].starts_with(t));
+        match token {
+            Some(token) => {
+                out.extend_from_slice(b"null");
+                replaced += 1;
+                i += token.len();
+            }
+            None => {
+                in_string = b == b'"';
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    (out, replaced)
+}
+
 /// 1-based line number of a byte offset.
 pub fn line_of_offset(bytes: &[u8], offset: usize) -> u32 {
     1 + memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count() as u32
@@ -328,6 +372,18 @@ pub fn line_of_offset(bytes: &[u8], offset: usize) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn bare_nan_tokens_become_null_outside_strings() {
+        let (out, n) = super::null_bare_nan_tokens(
+            br#"{"a": NaN, "b": "NaN \" NaN", "c": [-Infinity, Infinity]}"#,
+        );
+        assert_eq!(n, 3);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a": null, "b": "NaN \" NaN", "c": [null, null]}"#
+        );
+    }
+
     use super::*;
 
     /// (line number, text) of each line read, and (line, bytes) of each

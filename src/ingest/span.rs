@@ -5,14 +5,10 @@ use std::borrow::Cow;
 
 use super::attrs::Attrs;
 use super::dialect::{self, is_placeholder_agent};
-use super::termination::guard_from_message;
+use super::draft::{Draft, ERROR_MESSAGE_CHARS};
 use super::RecordCtx;
-use crate::event::{AgentClues, Event, Kind, PendingEvent, Status};
+use crate::event::{AgentClues, Kind, PendingEvent, Status};
 use crate::text;
-
-/// Longest error message kept in the Store; longer ones are cut (the full
-/// text stays in the source file the event points to).
-const ERROR_MESSAGE_CHARS: usize = 2048;
 
 #[derive(Debug, Default)]
 pub struct RawSpan<'a> {
@@ -103,13 +99,8 @@ impl RawSpan<'_> {
     /// the span's position among the records of its file.
     pub fn into_pending(self, ctx: &RecordCtx, order: u64) -> PendingEvent {
         let (kind, facts) = dialect::read_span(&self.attrs, &self.name);
-        let mut event = Event::new(
-            self.trace_id,
-            self.span_id,
-            ctx.source_format,
-            ctx.file.clone(),
-            self.line,
-        );
+        let mut draft = Draft::new(ctx, self.trace_id, self.span_id, self.line);
+        let event = &mut draft.event;
         event.parent_id = self.parent_id;
         event.kind = kind;
         event.op = span_op(&self.attrs, kind);
@@ -125,19 +116,15 @@ impl RawSpan<'_> {
         event.role = facts.role;
         event.handoff_from = facts.handoff_from;
         event.handoff_to = facts.handoff_to;
+        event.status = self.status;
         if kind == Kind::ToolCall {
-            event.tool_name = facts.tool_name;
-            if let Some(args) = facts.tool_args {
-                let canonical = canonical_args(&args);
-                event.tool_args_hash = Some(text::exact_hash(&canonical));
-                event.tool_args = Some(canonical);
-            }
+            draft.tool(facts.tool_name, facts.tool_args.as_deref());
         }
-        let excerpt_chars = ctx.options.excerpt_chars;
-        event.input = facts.input_text.map(|t| text::digest(&t, excerpt_chars));
+        if let Some(input) = facts.input_text {
+            draft.input_text(&input, ctx);
+        }
         if let Some(output) = facts.output_text {
-            event.output_sig = text::minhash_signature(&output);
-            event.output = Some(text::digest(&output, excerpt_chars));
+            draft.output_text(&output, ctx);
         }
 
         let (exception_type, exception_message) = self.exception.unwrap_or((None, None));
@@ -146,31 +133,23 @@ impl RawSpan<'_> {
             .map(|m| m.into_owned())
             .filter(|m| !m.trim().is_empty())
             .or(exception_message);
-        event.status = if exception_type.is_some() && self.status == Status::Unset {
-            Status::Error
-        } else {
-            self.status
-        };
-        event.error_type = exception_type.or(facts.error_type);
-        if event.error_type.is_some() && event.status == Status::Unset {
-            event.status = Status::Error;
+        let error_type = exception_type.or(facts.error_type);
+        if error_type.is_some() && draft.event.status == Status::Unset {
+            draft.event.status = Status::Error;
         }
-        event.termination_reason = message
-            .as_deref()
-            .and_then(guard_from_message)
-            .map(str::to_string);
-        event.error_message = message.map(|m| text::excerpt(&m, ERROR_MESSAGE_CHARS));
+        draft.event.error_type = error_type;
+        if let Some(message) = message.as_deref() {
+            // Ok spans keep their message too: it may say why the run stopped.
+            draft.note_guard(message);
+            draft.event.error_message = Some(text::excerpt(message, ERROR_MESSAGE_CHARS));
+        }
 
-        let clues = AgentClues {
+        draft.clues = AgentClues {
             own: facts.agent.filter(|a| !is_placeholder_agent(a)),
             hint: facts.agent_hint,
             fallback: self.service_name.map(|s| s.into_owned()),
         };
-        PendingEvent {
-            event,
-            clues,
-            order: (ctx.file_index, order),
-        }
+        draft.pending(ctx, order)
     }
 }
 

@@ -17,6 +17,8 @@ use crate::ingest::report::IngestSummary;
 
 pub struct Store {
     pub events: DataFrame,
+    /// Corpus labels (`labels::columns`); empty when the inputs carry none.
+    pub labels: DataFrame,
     pub ingest: IngestSummary,
 }
 

@@ -2,7 +2,10 @@
 //! recognizes its first record (sniffing) and turns each record, a JSON
 //! Lines line or a whole document, into pending events.
 
+mod chat_history;
 mod js_span_dump;
+mod mast_logs;
+mod mast_record;
 mod otlp_json;
 mod python_span_dump;
 mod span_tree;
@@ -14,6 +17,7 @@ use super::attrs::{AttrValue, Attrs};
 use super::report::Location;
 use super::RecordCtx;
 use crate::event::PendingEvent;
+use crate::labels::Label;
 
 pub trait Format: Sync {
     /// The `source_format` value and the `--format` name.
@@ -22,6 +26,16 @@ pub trait Format: Sync {
     fn describe(&self) -> &'static str;
     /// Whether a record (the first of a file) is of this format.
     fn sniff(&self, record: &Value) -> bool;
+    /// Whether a file whose first line is not JSON is of this format (text
+    /// logs). Such a file is parsed whole, as one record.
+    fn sniff_text(&self, _first_line: &[u8]) -> bool {
+        false
+    }
+    /// Whether this format's published files carry bare `NaN` tokens that
+    /// are to be read as null (MAST-Data) rather than skipped.
+    fn tolerates_bare_nan(&self) -> bool {
+        false
+    }
     /// Parses one record. Spans that cannot be used are reported in `out`;
     /// an error means nothing of the record could be read.
     fn parse(
@@ -33,11 +47,13 @@ pub trait Format: Sync {
 }
 
 /// Most specific first: sniffing takes the first that matches.
-pub static FORMATS: [&dyn Format; 4] = [
+pub static FORMATS: [&dyn Format; 6] = [
     &otlp_json::OtlpJson,
     &span_tree::SpanTree,
     &python_span_dump::PythonSpanDump,
     &js_span_dump::JsSpanDump,
+    &mast_record::MastRecord,
+    &chat_history::ChatHistory,
 ];
 
 pub fn by_name(name: &str) -> Option<&'static dyn Format> {
@@ -46,6 +62,11 @@ pub fn by_name(name: &str) -> Option<&'static dyn Format> {
 
 pub fn sniff(record: &Value) -> Option<&'static dyn Format> {
     FORMATS.iter().copied().find(|f| f.sniff(record))
+}
+
+/// The text format whose files start with `first_line`, if any.
+pub fn sniff_text(first_line: &[u8]) -> Option<&'static dyn Format> {
+    FORMATS.iter().copied().find(|f| f.sniff_text(first_line))
 }
 
 pub fn names() -> Vec<&'static str> {
@@ -76,6 +97,10 @@ impl RecordError {
 pub struct RecordOutput {
     pub events: Vec<PendingEvent>,
     pub skipped: Vec<(Location, &'static str, String)>,
+    /// Records ingested in a degraded way, with their reasons.
+    pub repaired: Vec<(Location, &'static str, String)>,
+    /// Labels the record carries (corpus annotations), kept apart from events.
+    pub labels: Vec<Label>,
     /// Position of the next event among the file's records.
     next_order: u64,
 }
@@ -98,6 +123,10 @@ impl RecordOutput {
 
     pub fn skip(&mut self, line: u32, reason: &'static str, detail: String) {
         self.skipped.push((Location::Line(line), reason, detail));
+    }
+
+    pub fn repair(&mut self, line: u32, reason: &'static str, detail: String) {
+        self.repaired.push((Location::Line(line), reason, detail));
     }
 }
 
@@ -189,6 +218,79 @@ pub fn exception_of(events: Option<&Value>) -> Option<(Option<String>, Option<St
             .map(str::to_string)
     };
     Some((attr("exception.type"), attr("exception.message")))
+}
+
+/// The items of a list-shaped record: the array itself, the array under one
+/// of `wrappers` (`{"data": [...]}`), or the object alone.
+pub fn items_of<'v>(record: &'v Value, wrappers: &[&str]) -> &'v [Value] {
+    match record {
+        Value::Array(items) => items,
+        Value::Object(map) => wrappers
+            .iter()
+            .find_map(|k| map.get(*k).and_then(Value::as_array))
+            .map_or(std::slice::from_ref(record), Vec::as_slice),
+        _ => &[],
+    }
+}
+
+/// A trace id for a record that has none: the file's folder and stem
+/// (`Hand-Crafted/44`), since corpora number their files per folder; with
+/// `#n` when one file holds several such records.
+pub fn trace_id_of_file(file: &str, record_index: Option<usize>) -> String {
+    let path = std::path::Path::new(file);
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.to_string());
+    let mut id = match path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|d| d.to_string_lossy())
+    {
+        Some(dir) if !dir.is_empty() => format!("{dir}/{stem}"),
+        _ => stem,
+    };
+    if let Some(index) = record_index {
+        id.push_str(&format!("#{index}"));
+    }
+    id
+}
+
+/// A JSON scalar as text: strings as they are, numbers as written.
+pub fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Text of a message content: a string, a list of lines (MAST v1), or a
+/// list of parts (`{type: text, text}`); anything else as compact JSON.
+pub fn content_text(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.iter().all(Value::is_string) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Value::Array(parts) => parts
+            .iter()
+            .map(|p| match p {
+                Value::String(s) => s.clone(),
+                other => other
+                    .get("text")
+                    .or_else(|| other.get("content"))
+                    .and_then(Value::as_str)
+                    .map_or_else(|| other.to_string(), str::to_string),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
 }
 
 /// `service.name` of a resource attribute object.

@@ -1,0 +1,91 @@
+//! An event under construction. Every adapter, OTLP-family or not, sets
+//! its facts through these methods, so texts are digested, tool arguments
+//! canonicalized and loop guards recognized in one way whatever the format.
+
+use super::formats::RecordOutput;
+use super::termination::guard_from_message;
+use super::RecordCtx;
+use crate::event::{AgentClues, Event, PendingEvent, Status};
+use crate::text;
+
+/// Longest error message kept in the Store; longer ones are cut (the full
+/// text stays in the source file the event points to).
+pub const ERROR_MESSAGE_CHARS: usize = 2048;
+
+pub struct Draft {
+    pub event: Event,
+    pub clues: AgentClues,
+}
+
+impl Draft {
+    /// An event of `trace_id` / `span_id` read from the record line `line`.
+    pub fn new(ctx: &RecordCtx, trace_id: String, span_id: String, line: u32) -> Draft {
+        Draft {
+            event: Event::new(trace_id, span_id, ctx.source_format, ctx.file.clone(), line),
+            clues: AgentClues::default(),
+        }
+    }
+
+    pub fn input_text(&mut self, text: &str, ctx: &RecordCtx) {
+        self.event.input = Some(text::digest(text, ctx.options.excerpt_chars));
+    }
+
+    /// The output's excerpt, hash and MinHash signature.
+    pub fn output_text(&mut self, text: &str, ctx: &RecordCtx) {
+        self.event.output_sig = text::minhash_signature(text);
+        self.event.output = Some(text::digest(text, ctx.options.excerpt_chars));
+    }
+
+    /// Tool name and arguments, canonicalized (keys sorted, compact) and
+    /// hashed for the repeated-call detectors.
+    pub fn tool(&mut self, name: Option<String>, raw_args: Option<&str>) {
+        self.event.tool_name = name.filter(|n| !n.trim().is_empty());
+        if let Some(args) = raw_args {
+            let canonical = crate::ingest::span::canonical_args(args);
+            self.event.tool_args_hash = Some(text::exact_hash(&canonical));
+            self.event.tool_args = Some(canonical);
+        }
+    }
+
+    /// Marks the event failed with `message`; a loop guard named in the
+    /// message becomes the termination reason.
+    pub fn error(&mut self, error_type: Option<String>, message: Option<&str>) {
+        self.event.status = Status::Error;
+        if error_type.is_some() {
+            self.event.error_type = error_type;
+        }
+        if let Some(message) = message.filter(|m| !m.trim().is_empty()) {
+            self.note_guard(message);
+            self.event.error_message = Some(text::excerpt(message, ERROR_MESSAGE_CHARS));
+        }
+    }
+
+    /// Sets the termination reason if `message` names a framework's loop
+    /// guard (and no reason is set yet).
+    pub fn note_guard(&mut self, message: &str) {
+        if self.event.termination_reason.is_none() {
+            self.event.termination_reason = guard_from_message(message).map(str::to_string);
+        }
+    }
+
+    /// Timestamps in ISO 8601 text.
+    pub fn times(&mut self, start: Option<&str>, end: Option<&str>) {
+        use super::formats::parse_timestamp_ns;
+        self.event.start_ns = start.and_then(parse_timestamp_ns);
+        self.event.end_ns = end.and_then(parse_timestamp_ns);
+    }
+
+    pub fn pending(self, ctx: &RecordCtx, order: u64) -> PendingEvent {
+        PendingEvent {
+            event: self.event,
+            clues: self.clues,
+            order: (ctx.file_index, order),
+        }
+    }
+
+    /// Adds the event to the record's output, after those already there.
+    pub fn emit(self, ctx: &RecordCtx, out: &mut RecordOutput) {
+        let order = out.next_order();
+        out.events.push(self.pending(ctx, order));
+    }
+}

@@ -1,0 +1,253 @@
+//! Chat-history lists, the log most users share and research corpora use:
+//! AG2 / AutoGen 0.2 `chat_history` and `groupchat.messages`
+//! (`[{content, role, name}]`), also under `history`, `messages`,
+//! `chat_history` or `trajectory`; Who&When files (AG2 CaptainAgent and
+//! Magentic-One, whose role strings say speaker and direction:
+//! `Orchestrator (-> WebSurfer)`, `Orchestrator (thought)`,
+//! `Orchestrator (termination condition)`); MAST v1 records (content as a
+//! list of lines).
+//!
+//! Each message is a `message` event whose step is its index (Who&When's
+//! `mistake_step` indexes the same list); speaker changes are handoff
+//! edges; `tool_calls` / `function_call` become tool-call events. The
+//! labels such files carry (Who&When mistake agent and step, MAST v1
+//! `note.options`) go to the labels table.
+
+use regex::Regex;
+use serde_json::Value;
+use std::sync::LazyLock;
+
+use super::{
+    content_text, items_of, json_error, scalar_text, trace_id_of_file, Format, RecordError,
+    RecordOutput,
+};
+use crate::event::{Kind, Role};
+use crate::ingest::conversation::{Conversation, Utterance};
+use crate::ingest::RecordCtx;
+use crate::labels::{Label, DETAIL_CHARS};
+use crate::text;
+
+pub struct ChatHistory;
+
+/// Keys under which frameworks and corpora nest the message list.
+const WRAPPERS: [&str; 4] = ["history", "messages", "chat_history", "trajectory"];
+
+impl Format for ChatHistory {
+    fn name(&self) -> &'static str {
+        "chat_history"
+    }
+
+    fn describe(&self) -> &'static str {
+        "chat-history lists [{content, role, name}] (AG2/AutoGen, Who&When, Magentic-One, MAST v1), bare or under history/messages/chat_history/trajectory"
+    }
+
+    fn sniff(&self, record: &Value) -> bool {
+        let messages = match record {
+            Value::Array(_) => items_of(record, &[]),
+            Value::Object(map) => match WRAPPERS.iter().find_map(|k| map.get(*k)) {
+                Some(list @ Value::Array(_)) => items_of(list, &[]),
+                _ => return false,
+            },
+            _ => return false,
+        };
+        messages.first().is_some_and(is_chat_message)
+    }
+
+    fn parse(
+        &self,
+        record: &[u8],
+        ctx: &RecordCtx,
+        out: &mut RecordOutput,
+    ) -> Result<(), RecordError> {
+        let doc: Value =
+            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        match &doc {
+            // A list of chats, each an object with its own history.
+            Value::Array(items) if items.first().is_some_and(|i| !is_chat_message(i)) => {
+                for (index, chat) in items.iter().enumerate() {
+                    let trace_id = own_trace_id(chat)
+                        .unwrap_or_else(|| trace_id_of_file(&ctx.file, Some(index)));
+                    read_chat(chat, trace_id, ctx, out)?;
+                }
+                Ok(())
+            }
+            _ => {
+                // One chat per line of a JSON Lines file: the line tells them apart.
+                let index = (ctx.line > 1).then_some(ctx.line as usize);
+                let trace_id =
+                    own_trace_id(&doc).unwrap_or_else(|| trace_id_of_file(&ctx.file, index));
+                read_chat(&doc, trace_id, ctx, out)
+            }
+        }
+    }
+}
+
+/// A message object: content plus a role or a name, and no `type`
+/// discriminator (those are AutoGen AgentChat messages).
+pub(super) fn is_chat_message(item: &Value) -> bool {
+    item.get("content").is_some()
+        && (item.get("role").is_some() || item.get("name").is_some())
+        && item.get("type").is_none()
+}
+
+fn own_trace_id(chat: &Value) -> Option<String> {
+    ["trace_id", "instance_id"]
+        .iter()
+        .find_map(|k| chat.get(*k).and_then(scalar_text))
+}
+
+/// Reads one chat (a message list, or an object holding one) as the trace
+/// `trace_id`.
+pub(super) fn read_chat(
+    chat: &Value,
+    trace_id: String,
+    ctx: &RecordCtx,
+    out: &mut RecordOutput,
+) -> Result<(), RecordError> {
+    let messages = match chat {
+        Value::Array(items) => items.as_slice(),
+        Value::Object(map) => WRAPPERS
+            .iter()
+            .find_map(|k| map.get(*k).and_then(Value::as_array))
+            .map(Vec::as_slice)
+            .ok_or_else(|| {
+                RecordError::unrecognized("an object without a history/messages list")
+            })?,
+        _ => {
+            return Err(RecordError::unrecognized(
+                "neither a chat nor a message list",
+            ))
+        }
+    };
+    read_labels(chat, &trace_id, ctx, out);
+    let mut conversation = Conversation::new(trace_id, ctx, out);
+    for (step, message) in messages.iter().enumerate() {
+        read_message(message, step as i64, &mut conversation);
+    }
+    Ok(())
+}
+
+/// `Speaker (-> Target)`, `Speaker (thought)`, `Speaker (termination
+/// condition)`: Magentic-One's role strings.
+static ROLE_WITH_NOTE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?P<speaker>[^()]+?)\s*\((?P<note>[^()]*)\)\s*$").unwrap());
+
+fn read_message(message: &Value, step: i64, conversation: &mut Conversation) {
+    let role_text = message.get("role").and_then(Value::as_str).unwrap_or("");
+    let name = message
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.trim().is_empty());
+    let (role_speaker, note) = match ROLE_WITH_NOTE.captures(role_text) {
+        Some(c) => (
+            c["speaker"].trim().to_string(),
+            Some(c["note"].trim().to_string()),
+        ),
+        None => (role_text.trim().to_string(), None),
+    };
+    let addressed_to = note
+        .as_deref()
+        .and_then(|n| n.strip_prefix("->"))
+        .map(|t| t.trim().to_string());
+    let role = Role::parse(role_text).or(if name.is_some() || note.is_some() {
+        Some(Role::Assistant)
+    } else {
+        None
+    });
+    let speaker = name
+        .map(str::to_string)
+        .or_else(|| Some(role_speaker.clone()).filter(|s| !s.is_empty()));
+    let content = message.get("content").map(content_text).unwrap_or_default();
+    let span_id = conversation.say(Utterance {
+        speaker: speaker.clone(),
+        role,
+        content,
+        addressed_to,
+        name: Some(if role_text.is_empty() {
+            speaker.clone().unwrap_or_default()
+        } else {
+            role_text.to_string()
+        }),
+        step: Some(step),
+        ..Utterance::default()
+    });
+    for (name, args) in tool_calls_of(message) {
+        let mut call = conversation.draft(Kind::ToolCall, &name, None);
+        call.event.parent_id = Some(span_id.clone());
+        call.event.step = Some(step);
+        call.clues.own = speaker.clone();
+        call.tool(Some(name), args.as_deref());
+        conversation.emit(call);
+    }
+}
+
+/// (name, raw arguments) of OpenAI-style `tool_calls` and legacy
+/// `function_call` on a message.
+fn tool_calls_of(message: &Value) -> Vec<(String, Option<String>)> {
+    let function = |f: &Value| {
+        let name = f.get("name").and_then(Value::as_str)?.to_string();
+        let args = f.get("arguments").map(|a| match a {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        Some((name, args))
+    };
+    let mut calls: Vec<(String, Option<String>)> = message
+        .get("tool_calls")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| function(c.get("function").unwrap_or(c)))
+        .collect();
+    calls.extend(message.get("function_call").and_then(function));
+    calls
+}
+
+/// Who&When's decisive mistake and MAST v1's yes/no failure modes.
+fn read_labels(chat: &Value, trace_id: &str, ctx: &RecordCtx, out: &mut RecordOutput) {
+    let label = |corpus, scheme: &str, category: &str, verdict: String| Label {
+        trace_id: trace_id.to_string(),
+        corpus,
+        scheme: scheme.to_string(),
+        category: category.to_string(),
+        verdict,
+        span_id: None,
+        step: None,
+        agent: None,
+        detail: None,
+        source_file: ctx.file.clone(),
+    };
+    if let Some(agent) = chat.get("mistake_agent").and_then(scalar_text) {
+        let mut mistake = label(
+            "who_and_when",
+            "mistake",
+            "mistake",
+            chat.get("is_correct")
+                .or_else(|| chat.get("is_corrected"))
+                .and_then(Value::as_bool)
+                .map_or("failed", |c| if c { "correct" } else { "failed" })
+                .to_string(),
+        );
+        mistake.agent = Some(agent);
+        // Who&When writes the step as a string ("39").
+        mistake.step = chat
+            .get("mistake_step")
+            .and_then(scalar_text)
+            .and_then(|s| s.trim().parse().ok());
+        mistake.detail = chat
+            .get("mistake_reason")
+            .and_then(Value::as_str)
+            .map(|r| text::excerpt(r, DETAIL_CHARS));
+        out.labels.push(mistake);
+    }
+    if let Some(options) = chat
+        .get("note")
+        .and_then(|n| n.get("options"))
+        .and_then(Value::as_object)
+    {
+        for (mode, verdict) in options {
+            let verdict = scalar_text(verdict).unwrap_or_default();
+            out.labels.push(label("mast_v1", "MAST-v1", mode, verdict));
+        }
+    }
+}
