@@ -71,6 +71,15 @@ impl<'a> Attrs<'a> {
         Attrs { sorted: pairs }
     }
 
+    /// The attributes with `key` set to `value` (replacing any value).
+    pub fn with(mut self, key: &'a str, value: AttrValue<'a>) -> Attrs<'a> {
+        match self.sorted.binary_search_by(|(k, _)| k.as_ref().cmp(key)) {
+            Ok(i) => self.sorted[i].1 = value,
+            Err(i) => self.sorted.insert(i, (Cow::Borrowed(key), value)),
+        }
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.sorted.is_empty()
     }

@@ -4,9 +4,11 @@
 
 mod chat_history;
 mod js_span_dump;
+mod langsmith;
 mod mast_logs;
 mod mast_record;
 mod otlp_json;
+mod phoenix;
 mod python_span_dump;
 mod span_tree;
 
@@ -47,11 +49,13 @@ pub trait Format: Sync {
 }
 
 /// Most specific first: sniffing takes the first that matches.
-pub static FORMATS: [&dyn Format; 6] = [
+pub static FORMATS: [&dyn Format; 8] = [
     &otlp_json::OtlpJson,
     &span_tree::SpanTree,
+    &phoenix::Phoenix,
     &python_span_dump::PythonSpanDump,
     &js_span_dump::JsSpanDump,
+    &langsmith::LangSmith,
     &mast_record::MastRecord,
     &chat_history::ChatHistory,
 ];
