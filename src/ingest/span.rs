@@ -147,7 +147,12 @@ impl RawSpan<'_> {
         draft.clues = AgentClues {
             own: facts.agent.filter(|a| !is_placeholder_agent(a)),
             hint: facts.agent_hint,
-            fallback: self.service_name.map(|s| s.into_owned()),
+            // `unknown_service[:process]` is the OpenTelemetry SDK's name
+            // for a service nobody named: no agent.
+            fallback: self
+                .service_name
+                .filter(|s| !s.starts_with("unknown_service"))
+                .map(|s| s.into_owned()),
         };
         draft.pending(ctx, order)
     }

@@ -56,11 +56,13 @@ const DIALECTS: [Filler; 4] = [
 /// Agent names that instrumentations stamp on every span whatever the real
 /// agent (opentelemetry-instrumentation-openai-agents-v2 writes "OpenAI
 /// Agent" on chat, tool and handoff spans); they say nothing, so the agent is
-/// resolved by ancestry instead.
+/// resolved by ancestry instead. "Agent workflow" is the OpenAI Agents SDK's
+/// default workflow name, which both OTel instrumentations put on the run's
+/// root span as if it were an agent.
 pub fn is_placeholder_agent(name: &str) -> bool {
     matches!(
         name.trim().to_ascii_lowercase().as_str(),
-        "" | "openai agent" | "agent" | "unknown" | "none" | "null"
+        "" | "openai agent" | "agent workflow" | "agent" | "unknown" | "none" | "null"
     )
 }
 

@@ -7,6 +7,7 @@ mod js_span_dump;
 mod langsmith;
 mod mast_logs;
 mod mast_record;
+mod openai_agents;
 mod otlp_json;
 mod phoenix;
 mod python_span_dump;
@@ -49,13 +50,14 @@ pub trait Format: Sync {
 }
 
 /// Most specific first: sniffing takes the first that matches.
-pub static FORMATS: [&dyn Format; 8] = [
+pub static FORMATS: [&dyn Format; 9] = [
     &otlp_json::OtlpJson,
     &span_tree::SpanTree,
     &phoenix::Phoenix,
     &python_span_dump::PythonSpanDump,
     &js_span_dump::JsSpanDump,
     &langsmith::LangSmith,
+    &openai_agents::OpenAiAgents,
     &mast_record::MastRecord,
     &chat_history::ChatHistory,
 ];

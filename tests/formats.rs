@@ -1,0 +1,509 @@
+//! Every non-OTLP format: the real examples in ../shared/data, the labelled
+//! corpora, the framework fixtures (one run, several exporters, same
+//! facts), and sniffing.
+
+mod common;
+
+use common::{repo, shared_data, stats_json, trace};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use tracelint::ingest::{self, source, IngestOptions};
+
+/// Ingests paths through the library (for labels and source formats).
+fn ingest_paths(paths: &[&Path]) -> ingest::Ingested {
+    let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let inputs = source::expand_inputs(&paths).unwrap();
+    ingest::ingest(&inputs, &IngestOptions::default()).unwrap()
+}
+
+fn edges(stats: &Value) -> Vec<(String, String, u64)> {
+    let mut edges: Vec<(String, String, u64)> = stats["handoff_edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["from"].as_str().unwrap_or("?").to_string(),
+                e["to"].as_str().unwrap_or("?").to_string(),
+                e["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    edges.sort();
+    edges
+}
+
+fn edge(from: &str, to: &str, count: u64) -> (String, String, u64) {
+    (from.to_string(), to.to_string(), count)
+}
+
+fn str_list(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn who_and_when_every_file_and_its_labels() {
+    let Some(dir) = shared_data("who_and_when") else {
+        return;
+    };
+    let stats = stats_json(&[dir.to_str().unwrap()]);
+    assert_eq!(stats["summary"]["files"], 184);
+    assert_eq!(stats["summary"]["skipped"], 0);
+    assert_eq!(stats["summary"]["traces"], 184);
+    // One event per history message: 1,099 + 2,993.
+    assert_eq!(stats["summary"]["events"], 4092);
+
+    let ingested = ingest_paths(&[&dir]);
+    let mistakes: Vec<_> = ingested
+        .labels
+        .iter()
+        .filter(|l| l.corpus == "who_and_when")
+        .collect();
+    assert_eq!(mistakes.len(), 184);
+    let hand_crafted_44 = mistakes
+        .iter()
+        .find(|l| l.trace_id == "Hand-Crafted/44")
+        .unwrap();
+    assert_eq!(hand_crafted_44.agent.as_deref(), Some("WebSurfer"));
+    assert_eq!(hand_crafted_44.step, Some(39));
+    // The labelled step is a message of the trace, with that step.
+    let event = ingested
+        .events
+        .iter()
+        .find(|e| e.trace_id == "Hand-Crafted/44" && e.step == Some(39))
+        .unwrap();
+    assert_eq!(event.agent.as_deref(), Some("WebSurfer"));
+    // Labels never reach events: no event field carries them.
+    assert!(ingested.events.iter().all(|e| e.kind.as_str() != "label"));
+}
+
+#[test]
+fn mast_human_records_tolerate_their_nan_tokens() {
+    let Some(file) = shared_data("mast/MAD_human_labelled_dataset.json") else {
+        return;
+    };
+    let stats = stats_json(&[file.to_str().unwrap()]);
+    let summary = &stats["summary"];
+    assert_eq!(summary["traces"], 19);
+    assert_eq!(summary["skipped"], 0);
+    assert_eq!(summary["events"], 287);
+    // The file's two bare NaN tokens, read as null once; the 8 logs of
+    // systems without a text dialect (AppWorld 3, MetaGPT 4, OpenManus 1)
+    // kept whole.
+    assert_eq!(summary["repaired_reasons"]["bare_nan"], 1);
+    assert_eq!(summary["repaired_reasons"]["log_kept_whole"], 8);
+    let chatdev = trace(&stats, "ChatDev/ProgramDev/3");
+    assert_eq!(chatdev["llm_calls"], 14);
+    assert_eq!(
+        str_list(&trace(&stats, "AG2/GSM-Plus/2")["agents"]),
+        ["assistant", "mathproxyagent"]
+    );
+    let magentic = trace(&stats, "GAIA/Magentic/17");
+    assert_eq!(
+        str_list(&magentic["agents"]),
+        ["MagenticOneOrchestrator", "WebSurfer", "user"]
+    );
+
+    let ingested = ingest_paths(&[&file]);
+    let votes: Vec<_> = ingested
+        .labels
+        .iter()
+        .filter(|l| l.corpus == "mast_human")
+        .collect();
+    // 19 records, each with one vote triple per mode of its round's draft.
+    assert_eq!(
+        votes
+            .iter()
+            .map(|l| &l.trace_id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        19
+    );
+    let first = votes
+        .iter()
+        .find(|l| l.trace_id == "ChatDev/MMLU/15" && l.category.starts_with("1.1 "))
+        .unwrap();
+    assert_eq!(first.scheme, "Generlazability");
+    assert_eq!(first.verdict, "true,false,true");
+    // The same file is refused where NaN is not expected: an OTLP document.
+    let dir = tempfile::tempdir().unwrap();
+    let otlp = dir.path().join("nan.json");
+    std::fs::write(&otlp, "{\n\"resourceSpans\": [], \"x\": NaN\n}\n").unwrap();
+    let stats = stats_json(&[otlp.to_str().unwrap()]);
+    assert_eq!(stats["summary"]["skipped_reasons"]["nan_or_infinity"], 1);
+}
+
+#[test]
+fn examples_of_each_format_family() {
+    let Some(formats) = shared_data("formats") else {
+        return;
+    };
+    let path = |rel: &str| formats.join(rel).display().to_string();
+
+    // AG2 CaptainAgent group chat (Who&When Algorithm-Generated 1).
+    let stats = stats_json(&[&path("ag2_autogen/whowhen_algorithm-generated_1.json")]);
+    assert_eq!(stats["summary"]["skipped"], 0);
+    let t = &stats["traces"][0];
+    assert_eq!(t["events"], 6);
+    assert_eq!(
+        str_list(&t["agents"]),
+        [
+            "BusinessLogic_Expert",
+            "Computer_terminal",
+            "DataVerification_Expert",
+            "Excel_Expert"
+        ]
+    );
+
+    // Magentic-One: `Orchestrator (-> WebSurfer)` 30 times, WebSurfer
+    // answering 26 times, and the round limit in the last message.
+    let stats = stats_json(&[&path(
+        "ag2_autogen/whowhen_hand-crafted_44_magentic-one.json",
+    )]);
+    let t = &stats["traces"][0];
+    assert_eq!(t["events"], 124);
+    assert_eq!(
+        str_list(&t["agents"]),
+        ["Orchestrator", "WebSurfer", "human"]
+    );
+    assert_eq!(t["termination_reason"], "max_round");
+    assert_eq!(
+        edges(&stats),
+        [
+            edge("Orchestrator", "WebSurfer", 30),
+            edge("WebSurfer", "Orchestrator", 26),
+            edge("human", "Orchestrator", 1)
+        ]
+    );
+
+    // ChatDev (MAD record): 13 usage blocks whose sums are the log's own
+    // summary (num_prompt_tokens=8387, num_completion_tokens=2171), 13
+    // utterances, each addressed to the other of its `A<->B` pair.
+    let stats = stats_json(&[&path("mast_text_logs/mad_ChatDev_trace_0.json")]);
+    let t = trace(&stats, "ChatDev/ProgramDev/5");
+    assert_eq!(
+        (t["events"].as_u64(), t["llm_calls"].as_u64()),
+        (Some(26), Some(13))
+    );
+    assert_eq!(
+        (t["input_tokens"].as_i64(), t["output_tokens"].as_i64()),
+        (Some(8387), Some(2171))
+    );
+    assert_eq!(t["handoffs"], 13);
+    assert!(edges(&stats).contains(&edge("Code Reviewer", "Programmer", 3)));
+
+    // MAST v1 AG2 record: trajectory of line lists, 22 yes/no modes.
+    let file = formats.join("mast_text_logs/mast_v1_AG2_trace1.json");
+    let stats = stats_json(&[file.to_str().unwrap()]);
+    let t = trace(&stats, "02da9c1f-7c36-5739-b723-33a7d4f8e7e7");
+    assert_eq!(t["events"], 10);
+    assert_eq!(str_list(&t["agents"]), ["assistant", "mathproxyagent"]);
+    let labels = ingest_paths(&[&file]).labels;
+    assert_eq!(labels.len(), 22);
+    assert!(labels
+        .iter()
+        .any(|l| l.category == "Unaware of stopping conditions" && l.verdict == "yes"));
+
+    // LangSmith ingest batches: post and patch merged into one llm run.
+    for name in [
+        "langsmith_py_wrap_openai_.json",
+        "langsmith_py_wrap_openai_stream.json",
+    ] {
+        let stats = stats_json(&[&path(&format!("langsmith/{name}"))]);
+        assert_eq!(stats["summary"]["skipped"], 0, "{name}");
+        let t = &stats["traces"][0];
+        assert_eq!(t["events"], 1, "{name}");
+        assert_eq!(t["llm_calls"], 1, "{name}");
+        assert_eq!(
+            (t["input_tokens"].as_i64(), t["output_tokens"].as_i64()),
+            (Some(9), Some(9))
+        );
+        assert_eq!(t["status"], "ok");
+    }
+
+    // Phoenix REST span lists.
+    let stats = stats_json(&[&path(
+        "openinference_phoenix/phoenix_pxi_turn_subagent_trace.json",
+    )]);
+    let t = trace(&stats, "fixture-subagent-trace");
+    assert_eq!(
+        (
+            t["events"].as_u64(),
+            t["llm_calls"].as_u64(),
+            t["tool_calls"].as_u64()
+        ),
+        (Some(38), Some(18), Some(18))
+    );
+    assert_eq!(str_list(&t["agents"]), ["ServerAgent.iter", "pxi.turn"]);
+    let stats = stats_json(&[&path(
+        "openinference_phoenix/phoenix_pxi_suggestion_traces.json",
+    )]);
+    assert_eq!(stats["summary"]["traces"], 3);
+    assert_eq!(stats["summary"]["events"], 31);
+    assert_eq!(stats["summary"]["skipped"], 0);
+}
+
+/// What a run is, whatever format recorded it.
+#[derive(Debug, PartialEq)]
+struct Facts {
+    agents: Vec<String>,
+    /// agent → (llm calls, tool calls, input tokens, output tokens)
+    per_agent: BTreeMap<String, (u64, u64, Option<i64>, Option<i64>)>,
+    edges: Vec<(String, String, u64)>,
+    /// (agent, tool, canonical arguments, count)
+    tools: Vec<(String, String, String, u64)>,
+    tokens: (Option<i64>, Option<i64>),
+    termination: Option<String>,
+    status: String,
+}
+
+fn facts(file: &Path) -> Facts {
+    let stats = stats_json(&[file.to_str().unwrap()]);
+    assert_eq!(stats["summary"]["skipped"], 0, "{}", file.display());
+    assert_eq!(stats["summary"]["traces"], 1, "{}", file.display());
+    let t = &stats["traces"][0];
+    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let mut tools: Vec<_> = stats["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                text(&c["agent"]),
+                text(&c["tool_name"]),
+                text(&c["tool_args"]),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    tools.sort();
+    Facts {
+        agents: str_list(&t["agents"]),
+        per_agent: stats["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    text(&a["agent"]),
+                    (
+                        a["llm_calls"].as_u64().unwrap(),
+                        a["tool_calls"].as_u64().unwrap(),
+                        a["input_tokens"].as_i64(),
+                        a["output_tokens"].as_i64(),
+                    ),
+                )
+            })
+            .collect(),
+        edges: edges(&stats),
+        tools,
+        tokens: (t["input_tokens"].as_i64(), t["output_tokens"].as_i64()),
+        termination: t["termination_reason"].as_str().map(str::to_string),
+        status: text(&t["status"]),
+    }
+}
+
+#[test]
+fn one_openai_agents_run_gives_the_same_facts_in_every_export() {
+    let root = repo("tests/fixtures/frameworks/openai_agents");
+    let mut scenarios = 0;
+    for scenario in std::fs::read_dir(&root).unwrap() {
+        let dir = scenario.unwrap().path();
+        let native = facts(&dir.join("native.jsonl"));
+        for export in ["otel_genai.otlp.jsonl", "openinference.otlp.jsonl"] {
+            assert_eq!(
+                facts(&dir.join(export)),
+                native,
+                "{} {export}",
+                dir.display()
+            );
+        }
+        scenarios += 1;
+    }
+    assert_eq!(scenarios, 6);
+}
+
+#[test]
+fn openai_agents_scenarios_have_their_planted_facts() {
+    let dir = |s: &str| {
+        repo(&format!(
+            "tests/fixtures/frameworks/openai_agents/{s}/native.jsonl"
+        ))
+    };
+
+    let ping_pong = facts(&dir("handoff_ping_pong"));
+    assert_eq!(
+        ping_pong.edges,
+        [edge("refunds", "triage", 3), edge("triage", "refunds", 3)]
+    );
+    assert_eq!(ping_pong.termination.as_deref(), Some("max_turns"));
+    assert_eq!(ping_pong.status, "error");
+    assert_eq!(ping_pong.tokens, (Some(720), Some(180)));
+
+    let repeated = facts(&dir("repeated_tool_call"));
+    assert_eq!(
+        repeated.tools,
+        [(
+            "researcher".into(),
+            "search".into(),
+            r#"{"query":"latest GDP of France"}"#.into(),
+            5
+        )]
+    );
+    assert_eq!(repeated.termination, None);
+
+    let planner = facts(&dir("planner_no_convergence"));
+    assert_eq!(planner.agents, ["critic", "planner"]);
+    // Eight different plans, each sent once: near, not exact, repeats.
+    assert_eq!(planner.tools.len(), 8);
+    assert!(planner.tools.iter().all(|t| t.1 == "critic" && t.3 == 1));
+    assert_eq!(planner.termination.as_deref(), Some("max_turns"));
+
+    let ignored = facts(&dir("failed_worker_ignored"));
+    assert_eq!(ignored.agents, ["data_worker", "orchestrator"]);
+    assert_eq!(ignored.status, "ok");
+
+    let replan = facts(&dir("replan_after_failure"));
+    let tool_names: Vec<&str> = replan.tools.iter().map(|t| t.1.as_str()).collect();
+    assert_eq!(tool_names, ["fetch_mirror", "fetch_primary"]);
+
+    let healthy = facts(&dir("healthy"));
+    assert_eq!(healthy.edges, [edge("triage", "billing", 1)]);
+    assert_eq!(healthy.tokens, (Some(360), Some(90)));
+    assert_eq!(healthy.termination, None);
+}
+
+#[test]
+fn the_failed_tool_of_a_worker_is_an_error_event() {
+    let file = repo("tests/fixtures/frameworks/openai_agents/failed_worker_ignored/native.jsonl");
+    let ingested = ingest_paths(&[&file]);
+    let failed: Vec<_> = ingested
+        .events
+        .iter()
+        .filter(|e| e.status.as_str() == "error")
+        .map(|e| (e.name.as_str(), e.agent.as_deref()))
+        .collect();
+    assert_eq!(failed, [("fetch_sales", Some("data_worker"))]);
+}
+
+/// Every fixture and example goes to the adapter of its format.
+#[test]
+fn sniffing_sends_each_file_to_its_adapter() {
+    let mut table: Vec<(std::path::PathBuf, &str)> = vec![
+        (
+            repo("tests/fixtures/frameworks/openai_agents/healthy/native.jsonl"),
+            "openai_agents",
+        ),
+        (
+            repo("tests/fixtures/frameworks/openai_agents/healthy/otel_genai.otlp.jsonl"),
+            "otlp_json",
+        ),
+        (
+            repo("tests/fixtures/frameworks/openai_agents/healthy/openinference.otlp.jsonl"),
+            "otlp_json",
+        ),
+        (
+            repo("tests/fixtures/otlp/console_exporter.json"),
+            "python_span_dump",
+        ),
+        (repo("sample-traces/healthy/trace.json"), "otlp_json"),
+    ];
+    if let Some(formats) = shared_data("formats") {
+        for (rel, format) in [
+            (
+                "ag2_autogen/whowhen_algorithm-generated_1.json",
+                "chat_history",
+            ),
+            (
+                "ag2_autogen/whowhen_hand-crafted_44_magentic-one.json",
+                "chat_history",
+            ),
+            ("mast_text_logs/mast_v1_AG2_trace1.json", "chat_history"),
+            ("mast_text_logs/mad_ChatDev_trace_0.json", "mast_record"),
+            ("langsmith/langsmith_py_wrap_openai_.json", "langsmith"),
+            (
+                "langsmith/langsmith_py_wrap_openai_stream.json",
+                "langsmith",
+            ),
+            (
+                "openinference_phoenix/phoenix_pxi_turn_subagent_trace.json",
+                "phoenix",
+            ),
+            (
+                "openinference_phoenix/phoenix_pxi_suggestion_traces.json",
+                "phoenix",
+            ),
+            ("otlp_json/any-agent_OPENAI_trace.json", "python_span_dump"),
+            (
+                "otlp_json/openinference-vercel_v6_all-spans.json",
+                "js_span_dump",
+            ),
+            ("otlp_json/otel-proto_examples_trace.json", "otlp_json"),
+        ] {
+            table.push((formats.join(rel), format));
+        }
+    }
+    if let Some(trail) = shared_data("trail/data/GAIA") {
+        let first = std::fs::read_dir(trail)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        table.push((first, "span_tree"));
+    }
+    if let Some(mast) = shared_data("mast/MAD_human_labelled_dataset.json") {
+        table.push((mast, "mast_record"));
+    }
+    for (file, expected) in &table {
+        let ingested = ingest_paths(&[file]);
+        let formats: std::collections::BTreeSet<&str> =
+            ingested.events.iter().map(|e| e.source_format).collect();
+        assert_eq!(
+            formats.into_iter().collect::<Vec<_>>(),
+            [*expected],
+            "{}",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn an_unknown_format_is_named_with_what_was_seen_and_what_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("odd.json");
+    std::fs::write(&file, "{\"events\": [{\"when\": 1}], \"who\": \"me\"}\n").unwrap();
+    let output = common::tracelint()
+        .arg("stats")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("odd.json: skipped (unknown_format)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("an object with keys [events, who]"),
+        "{stderr}"
+    );
+    for format in [
+        "otlp_json",
+        "span_tree",
+        "phoenix",
+        "python_span_dump",
+        "js_span_dump",
+        "langsmith",
+        "openai_agents",
+        "mast_record",
+        "chat_history",
+    ] {
+        assert!(stderr.contains(format), "{format} missing from: {stderr}");
+    }
+}
