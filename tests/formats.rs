@@ -329,6 +329,57 @@ fn one_openai_agents_run_gives_the_same_facts_in_every_export() {
     assert_eq!(scenarios, 6);
 }
 
+/// LangGraph: the debug stream and the LangChain run tree of one run. The
+/// stream never sees GraphRecursionError (LangGraph raises it instead of
+/// streaming it), so only the run tree knows why the run stopped.
+#[test]
+fn one_langgraph_run_gives_the_same_facts_as_stream_and_run_tree() {
+    let root = repo("tests/fixtures/frameworks/langgraph");
+    let mut scenarios = 0;
+    for scenario in std::fs::read_dir(&root).unwrap() {
+        let dir = scenario.unwrap().path();
+        let runs = facts(&dir.join("langsmith_runs.jsonl"));
+        let mut stream = facts(&dir.join("debug.jsonl"));
+        if dir.ends_with("planner_no_convergence") {
+            assert_eq!(runs.termination.as_deref(), Some("recursion_limit"));
+            assert_eq!(stream.termination, None);
+            stream.termination = runs.termination.clone();
+        }
+        // The run tree's root run (the graph itself) is nobody's, and its
+        // end says whether the run succeeded; the stream has neither.
+        let mut runs = runs;
+        runs.per_agent.remove("");
+        assert_eq!(stream.status, "unset");
+        stream.status = runs.status.clone();
+        assert_eq!(stream, runs, "{}", dir.display());
+        scenarios += 1;
+    }
+    assert_eq!(scenarios, 5);
+
+    let facts_of = |s: &str| facts(&root.join(s).join("langsmith_runs.jsonl"));
+    let planner = facts_of("planner_no_convergence");
+    assert_eq!(
+        planner.edges,
+        [edge("critic", "planner", 3), edge("planner", "critic", 4)]
+    );
+    assert_eq!(planner.tokens, (Some(800), Some(160)));
+    let repeated = facts_of("repeated_tool_call");
+    assert_eq!(
+        repeated.tools,
+        [(
+            "tools".into(),
+            "search".into(),
+            r#"{"query":"latest GDP of France"}"#.into(),
+            5
+        )]
+    );
+    let replan = facts_of("replan_after_failure");
+    assert_eq!(
+        replan.agents,
+        ["mirror_fetcher", "primary_fetcher", "supervisor"]
+    );
+}
+
 #[test]
 fn openai_agents_scenarios_have_their_planted_facts() {
     let dir = |s: &str| {

@@ -176,7 +176,7 @@ fn assemble_trace(mut pending: Vec<PendingEvent>) -> TraceAssembly {
         order.sort_by_key(|&i| (pending[i].event.start_ns, depth[i], pending[i].order));
     }
     let mut slots: Vec<Option<Event>> = pending.into_iter().map(|p| Some(p.event)).collect();
-    let events = order
+    let mut events: Vec<Event> = order
         .into_iter()
         .enumerate()
         .filter_map(|(seq, i)| {
@@ -185,6 +185,7 @@ fn assemble_trace(mut pending: Vec<PendingEvent>) -> TraceAssembly {
             Some(event)
         })
         .collect();
+    super::formats::finish_trace(&mut events);
     TraceAssembly {
         events,
         dropped,

@@ -8,8 +8,11 @@
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-use super::{content_text, items_of, json_error, scalar_text, Format, RecordError, RecordOutput};
-use crate::event::{Kind, Status};
+use super::{
+    content_text, items_of, json_error, mark_node_transitions, scalar_text, Format, RecordError,
+    RecordOutput,
+};
+use crate::event::{Event, Kind, Status};
 use crate::ingest::dialect::messages_text;
 use crate::ingest::draft::Draft;
 use crate::ingest::RecordCtx;
@@ -43,20 +46,17 @@ impl Format for LangSmith {
         if runs.is_empty() {
             return Err(RecordError::unrecognized("a LangSmith record with no runs"));
         }
-        let mut drafts = Vec::with_capacity(runs.len());
         for run in &runs {
             match read_run(run, ctx) {
-                Ok(draft) => drafts.push((dotted_order(run), draft)),
+                Ok(draft) => draft.emit(ctx, out),
                 Err((reason, detail)) => out.skip(ctx.line, reason, detail),
             }
         }
-        // Execution order: `dotted_order` sorts lexicographically.
-        drafts.sort_by(|a, b| a.0.cmp(&b.0));
-        mark_node_transitions(&mut drafts);
-        for (_, draft) in drafts {
-            draft.emit(ctx, out);
-        }
         Ok(())
+    }
+
+    fn finish_trace(&self, events: &mut [Event]) {
+        mark_node_transitions(events);
     }
 }
 
@@ -325,25 +325,4 @@ fn read_usage(run: &Map<String, Value>, outputs: Option<&Value>, draft: &mut Dra
         Value::String(s) => s.parse().ok(),
         other => other.as_f64(),
     });
-}
-
-/// Node runs of a LangGraph trace in execution order: each change of node
-/// is a handoff from the previous node to this one.
-fn mark_node_transitions(drafts: &mut [(String, Draft)]) {
-    let mut last_node: HashMap<String, String> = HashMap::new();
-    for (_, draft) in drafts.iter_mut() {
-        if draft.event.kind != Kind::Step {
-            continue;
-        }
-        let Some(node) = draft.clues.hint.clone() else {
-            continue;
-        };
-        let trace = draft.event.trace_id.clone();
-        if let Some(previous) = last_node.insert(trace, node.clone()) {
-            if previous != node {
-                draft.event.handoff_from = Some(previous);
-                draft.event.handoff_to = Some(node);
-            }
-        }
-    }
 }

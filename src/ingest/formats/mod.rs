@@ -4,6 +4,7 @@
 
 mod chat_history;
 mod js_span_dump;
+mod langgraph_debug;
 mod langsmith;
 mod mast_logs;
 mod mast_record;
@@ -19,7 +20,7 @@ use std::borrow::Cow;
 use super::attrs::{AttrValue, Attrs};
 use super::report::Location;
 use super::RecordCtx;
-use crate::event::PendingEvent;
+use crate::event::{Event, Kind, PendingEvent};
 use crate::labels::Label;
 
 pub trait Format: Sync {
@@ -34,6 +35,9 @@ pub trait Format: Sync {
     fn sniff_text(&self, _first_line: &[u8]) -> bool {
         false
     }
+    /// Completes a trace of this format once it is assembled (agents
+    /// resolved, events in `seq` order): facts that no single record gives.
+    fn finish_trace(&self, _events: &mut [Event]) {}
     /// Whether this format's published files carry bare `NaN` tokens that
     /// are to be read as null (MAST-Data) rather than skipped.
     fn tolerates_bare_nan(&self) -> bool {
@@ -50,7 +54,7 @@ pub trait Format: Sync {
 }
 
 /// Most specific first: sniffing takes the first that matches.
-pub static FORMATS: [&dyn Format; 9] = [
+pub static FORMATS: [&dyn Format; 10] = [
     &otlp_json::OtlpJson,
     &span_tree::SpanTree,
     &phoenix::Phoenix,
@@ -58,6 +62,7 @@ pub static FORMATS: [&dyn Format; 9] = [
     &js_span_dump::JsSpanDump,
     &langsmith::LangSmith,
     &openai_agents::OpenAiAgents,
+    &langgraph_debug::LangGraphDebug,
     &mast_record::MastRecord,
     &chat_history::ChatHistory,
 ];
@@ -68,6 +73,38 @@ pub fn by_name(name: &str) -> Option<&'static dyn Format> {
 
 pub fn sniff(record: &Value) -> Option<&'static dyn Format> {
     FORMATS.iter().copied().find(|f| f.sniff(record))
+}
+
+/// Lets the format of an assembled trace complete it, when the whole trace
+/// comes from one format.
+pub fn finish_trace(events: &mut [Event]) {
+    let Some(first) = events.first() else {
+        return;
+    };
+    let format = first.source_format;
+    if events.iter().all(|e| e.source_format == format) {
+        if let Some(adapter) = by_name(format) {
+            adapter.finish_trace(events);
+        }
+    }
+}
+
+/// The LangGraph node steps of a trace, in order: each change of node is a
+/// handoff from the previous node to this one (FORMATS.md §3.8: node
+/// transitions are the edges of cycle detection).
+pub fn mark_node_transitions(events: &mut [Event]) {
+    let mut last_node: Option<String> = None;
+    for event in events.iter_mut().filter(|e| e.kind == Kind::Step) {
+        let Some(node) = event.agent.clone() else {
+            continue;
+        };
+        if let Some(previous) = last_node.replace(node.clone()) {
+            if previous != node {
+                event.handoff_from = Some(previous);
+                event.handoff_to = Some(node);
+            }
+        }
+    }
 }
 
 /// The text format whose files start with `first_line`, if any.

@@ -1,0 +1,164 @@
+//! LangGraph's debug stream (`graph.stream(..., stream_mode="debug")`, one
+//! event per line, FORMATS.md §3.8): `{"type": "task" | "task_result" |
+//! "checkpoint", "step", "timestamp", "payload"}`.
+//!
+//! A `task` is a node running in a superstep: a step event whose agent is
+//! the node; when the last message of its input is an AI message with tool
+//! calls, the node executes them (LangGraph's ToolNode), one tool-call event
+//! each. A `task_result` gives the node's output messages: each AI message
+//! is an LLM call (its `usage_metadata`, its text or tool calls); an error
+//! fails the task. Checkpoints repeat state and carry no event. The passage
+//! from one node to the next is a handoff edge, set once the trace is
+//! assembled. The stream holds no trace id: a file is one run, named after
+//! the file.
+
+use serde_json::Value;
+
+use super::{
+    content_text, json_error, mark_node_transitions, trace_id_of_file, Format, RecordError,
+    RecordOutput,
+};
+use crate::event::{Event, Kind, Role, Status};
+use crate::ingest::draft::Draft;
+use crate::ingest::RecordCtx;
+
+pub struct LangGraphDebug;
+
+impl Format for LangGraphDebug {
+    fn name(&self) -> &'static str {
+        "langgraph_debug"
+    }
+
+    fn describe(&self) -> &'static str {
+        "LangGraph debug stream lines {type: task | task_result | checkpoint, step, timestamp, payload}"
+    }
+
+    fn sniff(&self, record: &Value) -> bool {
+        matches!(
+            record.get("type").and_then(Value::as_str),
+            Some("task" | "task_result" | "checkpoint")
+        ) && record.get("payload").is_some()
+            && record.get("step").is_some()
+    }
+
+    fn parse(
+        &self,
+        record: &[u8],
+        ctx: &RecordCtx,
+        out: &mut RecordOutput,
+    ) -> Result<(), RecordError> {
+        let line: Value =
+            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        let payload = line.get("payload").unwrap_or(&Value::Null);
+        let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let trace_id = trace_id_of_file(&ctx.file, None);
+        let Some(task_id) = text(payload, "id") else {
+            // Checkpoints have no task id; they repeat the graph's state.
+            return match line.get("type").and_then(Value::as_str) {
+                Some("checkpoint") => Ok(()),
+                _ => Err(RecordError::unrecognized(
+                    "a debug event without payload.id",
+                )),
+            };
+        };
+        let node = text(payload, "name").unwrap_or_default();
+        let step = line.get("step").and_then(Value::as_i64);
+        let timestamp = text(&line, "timestamp");
+        let new_event = |span_id: String, kind: Kind, name: &str| {
+            let mut draft = Draft::new(ctx, trace_id.clone(), span_id, ctx.line);
+            draft.event.kind = kind;
+            draft.event.op = line["type"].as_str().unwrap_or_default().to_string();
+            draft.event.name = name.to_string();
+            draft.event.step = step;
+            draft.times(timestamp.as_deref(), None);
+            draft.clues.own = Some(node.clone()).filter(|n| !n.is_empty());
+            draft
+        };
+        match line.get("type").and_then(Value::as_str) {
+            Some("task") => {
+                new_event(task_id.clone(), Kind::Step, &node).emit(ctx, out);
+                let input_messages = payload
+                    .get("input")
+                    .and_then(|i| i.get("messages"))
+                    .and_then(Value::as_array);
+                let calls = input_messages
+                    .and_then(|m| m.last())
+                    .filter(|m| is_ai(m))
+                    .and_then(|m| m.get("tool_calls"))
+                    .and_then(Value::as_array);
+                for (i, call) in calls.into_iter().flatten().enumerate() {
+                    let name = text(call, "name").unwrap_or_default();
+                    let mut draft = new_event(format!("{task_id}:call:{i}"), Kind::ToolCall, &name);
+                    draft.event.parent_id = Some(task_id.clone());
+                    let args = call.get("args").map(Value::to_string);
+                    draft.tool(Some(name), args.as_deref());
+                    draft.emit(ctx, out);
+                }
+            }
+            Some("task_result") => {
+                let messages = payload
+                    .get("result")
+                    .and_then(|r| r.get("messages"))
+                    .and_then(Value::as_array);
+                for (i, message) in messages.into_iter().flatten().enumerate() {
+                    if !is_ai(message) {
+                        continue;
+                    }
+                    let mut draft =
+                        new_event(format!("{task_id}:result:{i}"), Kind::LlmCall, &node);
+                    draft.event.parent_id = Some(task_id.clone());
+                    draft.event.role = Some(Role::Assistant);
+                    draft.event.status = Status::Ok;
+                    read_ai_message(message, ctx, &mut draft);
+                    draft.emit(ctx, out);
+                }
+                if let Some(error) = payload.get("error").filter(|e| !e.is_null()) {
+                    let mut draft = new_event(
+                        format!("{task_id}:error"),
+                        Kind::Other,
+                        &format!("{node} error"),
+                    );
+                    draft.event.parent_id = Some(task_id.clone());
+                    draft.error(None, Some(&content_text(error)));
+                    draft.emit(ctx, out);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn finish_trace(&self, events: &mut [Event]) {
+        mark_node_transitions(events);
+    }
+}
+
+/// An AI message as LangChain dumps it (`type: ai`, or a serialized
+/// AIMessage).
+fn is_ai(message: &Value) -> bool {
+    matches!(
+        message.get("type").and_then(Value::as_str),
+        Some("ai" | "AIMessage" | "AIMessageChunk")
+    )
+}
+
+fn read_ai_message(message: &Value, ctx: &RecordCtx, draft: &mut Draft) {
+    let usage = message.get("usage_metadata");
+    let tokens = |k: &str| usage.and_then(|u| u.get(k)).and_then(Value::as_i64);
+    draft.event.input_tokens = tokens("input_tokens");
+    draft.event.output_tokens = tokens("output_tokens");
+    draft.event.model = message
+        .get("response_metadata")
+        .and_then(|m| m.get("model_name").or_else(|| m.get("model")))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let content = message.get("content").map(content_text).unwrap_or_default();
+    let calls = message
+        .get("tool_calls")
+        .filter(|c| c.as_array().is_some_and(|a| !a.is_empty()));
+    let output = match calls {
+        Some(calls) if content.trim().is_empty() => calls.to_string(),
+        _ => content,
+    };
+    draft.output_text(&output, ctx);
+}
