@@ -558,3 +558,45 @@ fn an_unknown_format_is_named_with_what_was_seen_and_what_exists() {
         assert!(stderr.contains(format), "{format} missing from: {stderr}");
     }
 }
+
+#[test]
+fn labels_travel_beside_the_store() {
+    let Some(file) = shared_data("formats/ag2_autogen/whowhen_hand-crafted_44_magentic-one.json")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.parquet");
+    common::ingest_to(&file, &store);
+    let labels_file = dir.path().join("store.labels.parquet");
+    assert!(labels_file.exists());
+    let read = tracelint::store::read_store(&store).unwrap();
+    let labels = &read.labels;
+    assert_eq!(labels.height(), 1);
+    let column = |name: &str| {
+        labels
+            .column(name)
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(0)
+            .map(str::to_string)
+    };
+    assert_eq!(column("corpus").as_deref(), Some("who_and_when"));
+    assert_eq!(column("agent").as_deref(), Some("WebSurfer"));
+    assert_eq!(
+        labels.column("step").unwrap().i64().unwrap().get(0),
+        Some(39)
+    );
+
+    // A store written again from inputs without labels drops the old file.
+    common::ingest_to(&repo("sample-traces/healthy/trace.json"), &store);
+    assert!(!labels_file.exists());
+    assert_eq!(
+        tracelint::store::read_store(&store)
+            .unwrap()
+            .labels
+            .height(),
+        0
+    );
+}
