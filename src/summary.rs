@@ -25,6 +25,7 @@ pub struct RunSummary {
     pub repaired_reasons: BTreeMap<String, u64>,
     pub traces: u64,
     pub events: u64,
+    pub labels: u64,
 }
 
 impl RunSummary {
@@ -39,6 +40,7 @@ impl RunSummary {
             repaired_reasons: ingest.repaired_reasons.clone(),
             traces: traces as u64,
             events: events as u64,
+            labels: ingest.labels,
         }
     }
 }

@@ -600,3 +600,54 @@ fn labels_travel_beside_the_store() {
         0
     );
 }
+
+#[test]
+fn trail_annotations_are_labels_keyed_by_trace_and_span() {
+    let (Some(gaia), Some(swe)) = (
+        shared_data("trail/processed_annotations_gaia"),
+        shared_data("trail/processed_annotations_swe_bench"),
+    ) else {
+        return;
+    };
+    let ingested = ingest_paths(&[&gaia, &swe]);
+    assert!(ingested.events.is_empty());
+    let summary = &ingested.report.summary;
+    assert_eq!((summary.files, summary.skipped), (148, 0));
+    // One file (a96c6811…) closes its errors list with a trailing comma.
+    assert_eq!(summary.repaired_reasons.get("trailing_comma"), Some(&1));
+    let errors: Vec<_> = ingested
+        .labels
+        .iter()
+        .filter(|l| l.scheme == "TRAIL")
+        .collect();
+    // The 841 errors the TRAIL paper counts, each at a span.
+    assert_eq!(errors.len(), 841);
+    assert!(errors.iter().all(|l| l.span_id.is_some()));
+    let first = errors
+        .iter()
+        .find(|l| l.trace_id == "0035f455b3ff2295167a844f04d85d34")
+        .unwrap();
+    assert_eq!(first.category, "Instruction Non-compliance");
+    assert_eq!(first.span_id.as_deref(), Some("98fa1dda65ab168b"));
+    assert_eq!(first.verdict, "LOW");
+    assert_eq!(summary.labels, ingested.labels.len() as u64);
+}
+
+#[test]
+fn phoenix_json_lines_export_reads_like_the_rest_list() {
+    let Some(list) =
+        shared_data("formats/openinference_phoenix/phoenix_pxi_turn_subagent_trace.json")
+    else {
+        return;
+    };
+    let spans: Vec<Value> = serde_json::from_slice(&std::fs::read(&list).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let lines = dir.path().join("spans.jsonl");
+    let text: Vec<String> = spans.iter().map(Value::to_string).collect();
+    std::fs::write(&lines, text.join("\n") + "\n").unwrap();
+    let from_list = stats_json(&[list.to_str().unwrap()]);
+    let from_lines = stats_json(&[lines.to_str().unwrap()]);
+    assert_eq!(from_lines["traces"], from_list["traces"]);
+    assert_eq!(from_lines["tool_calls"], from_list["tool_calls"]);
+    assert_eq!(from_lines["summary"]["events"], 38);
+}

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use crate::event::{Event, PendingEvent};
 use crate::labels::Label;
-use formats::{Format, RecordError, RecordOutput};
+use formats::{Format, JsonDefect, RecordError, RecordOutput};
 use report::{Diagnostic, IngestReport, Location, Severity};
 use source::{BlockItem, Input, LineBlocks};
 
@@ -87,6 +87,7 @@ pub fn ingest(inputs: &[Input], options: &IngestOptions) -> Result<Ingested> {
         }
     }
     let events = assemble::assemble(pending, &mut report);
+    report.summary.labels = labels.len() as u64;
     // Stable: a trace's labels stay in the order their file gives them.
     labels.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
     Ok(Ingested {
@@ -101,9 +102,9 @@ struct FileResult {
     events: Vec<PendingEvent>,
     labels: Vec<Label>,
     diagnostics: Vec<Diagnostic>,
-    /// Set when a document read with its NaN tokens as null turned out to
-    /// be of a format that does not expect them.
-    refused_nan: bool,
+    /// Set when a document read after a repair turned out to be of a
+    /// format that does not expect that defect.
+    refused_repair: bool,
 }
 
 impl FileResult {
@@ -232,14 +233,7 @@ fn read_records(
             );
             return Ok(());
         };
-        read_document(
-            &bytes,
-            &file,
-            file_index,
-            options,
-            result,
-            NanTokens::Refused,
-        );
+        read_document(&bytes, &file, file_index, options, result, Repairs::AsIs);
     } else {
         read_lines(reader, prefix, &file, file_index, options, result)?;
     }
@@ -262,13 +256,12 @@ fn starts_json(line: &[u8]) -> bool {
     )
 }
 
-/// How a document's bare `NaN` / `Infinity` tokens are treated.
+/// Whether a document is read as it is, or after a known defect was
+/// repaired (this many times) for a format whose published files carry it.
 #[derive(Clone, Copy, PartialEq)]
-enum NanTokens {
-    /// Not JSON: the record is skipped (`nan_or_infinity`).
-    Refused,
-    /// Replaced by `null` (this many) for a format that expects them.
-    Replaced(usize),
+enum Repairs {
+    AsIs,
+    Made(JsonDefect, usize),
 }
 
 /// The format of a file, sniffed from its first JSON record; the error
@@ -307,14 +300,14 @@ fn read_document(
     file_index: u32,
     options: &IngestOptions,
     result: &mut FileResult,
-    nan_tokens: NanTokens,
+    repairs: Repairs,
 ) {
     let mut values = serde_json::Deserializer::from_slice(bytes).into_iter::<IgnoredAny>();
     let mut start = 0usize;
     // Forced with --format, or sniffed from the first record.
     let mut format = options.format;
     if let Some(forced) = format {
-        if !accepts_nan_tokens(forced, nan_tokens, file, result) {
+        if !accepts_repairs(forced, repairs, file, result) {
             return;
         }
     }
@@ -332,14 +325,15 @@ fn read_document(
             Some(Err(error)) => {
                 // Stream positions count from the start of the input.
                 let error = formats::json_error(&error, bytes, 1);
-                if error.reason == "nan_or_infinity" && nan_tokens == NanTokens::Refused {
-                    // Read again with the tokens as null; kept only if the
-                    // format turns out to expect them (see below).
-                    let (nulled, replaced) = source::null_bare_nan_tokens(bytes);
+                let defect = JsonDefect::of_reason(error.reason);
+                if let (Some(defect), Repairs::AsIs) = (defect, repairs) {
+                    // Read again repaired; kept only if the format turns
+                    // out to expect the defect (see `accepts_repairs`).
+                    let (repaired, count) = defect.repair(bytes);
                     let mut retry = FileResult::default();
-                    let tokens = NanTokens::Replaced(replaced);
-                    read_document(&nulled, file, file_index, options, &mut retry, tokens);
-                    if retry.refused_nan {
+                    let made = Repairs::Made(defect, count);
+                    read_document(&repaired, file, file_index, options, &mut retry, made);
+                    if retry.refused_repair {
                         result.absorb(file, line, Err(error));
                     } else {
                         result.take(retry);
@@ -358,7 +352,7 @@ fn read_document(
                         .and_then(|value| sniff_format(&value))
                     {
                         Ok(f) => {
-                            if !accepts_nan_tokens(f, nan_tokens, file, result) {
+                            if !accepts_repairs(f, repairs, file, result) {
                                 return;
                             }
                             *format.insert(f)
@@ -377,26 +371,27 @@ fn read_document(
     }
 }
 
-/// Whether `format` may read a document whose NaN tokens were nulled; if
-/// so the repair is reported, if not the caller skips the document.
-fn accepts_nan_tokens(
+/// Whether `format` may read a document repaired of a defect; if so the
+/// repair is reported, if not the caller skips the document.
+fn accepts_repairs(
     format: &dyn Format,
-    nan_tokens: NanTokens,
+    repairs: Repairs,
     file: &str,
     result: &mut FileResult,
 ) -> bool {
-    let NanTokens::Replaced(count) = nan_tokens else {
+    let Repairs::Made(defect, count) = repairs else {
         return true;
     };
-    if !format.tolerates_bare_nan() {
-        result.refused_nan = true;
+    if !format.tolerates(defect) {
+        result.refused_repair = true;
         return false;
     }
     let detail = format!(
-        "{count} bare NaN/Infinity token(s) read as null, as {} files carry them",
+        "{count} {} ({} files carry them)",
+        defect.describe(),
         format.name()
     );
-    result.repair(file, Location::File, "bare_nan", detail);
+    result.repair(file, Location::File, defect.reason(), detail);
     true
 }
 

@@ -63,6 +63,9 @@ pub struct IngestSummary {
     pub skipped_reasons: BTreeMap<String, u64>,
     pub repaired: u64,
     pub repaired_reasons: BTreeMap<String, u64>,
+    /// Corpus labels read (kept apart from events).
+    #[serde(default)]
+    pub labels: u64,
 }
 
 #[derive(Debug, Default)]

@@ -365,6 +365,33 @@ pub fn null_bare_nan_tokens(bytes: &[u8]) -> (Vec<u8>, usize) {
     (out, replaced)
 }
 
+/// The document with each comma that is followed (after whitespace) by `}`
+/// or `]` outside strings replaced by a space, and how many there were.
+/// Offsets and line numbers do not move.
+pub fn drop_trailing_commas(bytes: &[u8]) -> (Vec<u8>, usize) {
+    let mut out = bytes.to_vec();
+    let mut dropped = 0;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match (in_string, bytes[i]) {
+            (true, b'\\') => i += 1,
+            (true, b'"') => in_string = false,
+            (false, b'"') => in_string = true,
+            (false, b',') => {
+                let next = bytes[i + 1..].iter().find(|b| !b.is_ascii_whitespace());
+                if matches!(next, Some(b'}' | b']')) {
+                    out[i] = b' ';
+                    dropped += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (out, dropped)
+}
+
 /// 1-based line number of a byte offset.
 pub fn line_of_offset(bytes: &[u8], offset: usize) -> u32 {
     1 + memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count() as u32
@@ -372,6 +399,16 @@ pub fn line_of_offset(bytes: &[u8], offset: usize) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn trailing_commas_are_dropped_outside_strings() {
+        let (out, n) = super::drop_trailing_commas(br#"{"a": [1, 2, ], "b": "x, }",}"#);
+        assert_eq!(n, 2);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a": [1, 2  ], "b": "x, }" }"#
+        );
+    }
+
     #[test]
     fn bare_nan_tokens_become_null_outside_strings() {
         let (out, n) = super::null_bare_nan_tokens(

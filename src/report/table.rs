@@ -64,6 +64,9 @@ pub fn run_summary(s: &RunSummary) -> String {
     if s.repaired > 0 {
         let _ = write!(out, ", {} repaired", s.repaired);
     }
+    if s.labels > 0 {
+        let _ = write!(out, "; {} corpus labels", s.labels);
+    }
     out.push('\n');
     out
 }

@@ -13,7 +13,9 @@
 use serde_json::Value;
 
 use super::mast_logs::{self, Reading};
-use super::{chat_history, items_of, json_error, scalar_text, Format, RecordError, RecordOutput};
+use super::{
+    chat_history, items_of, json_error, scalar_text, Format, JsonDefect, RecordError, RecordOutput,
+};
 use crate::ingest::conversation::Conversation;
 use crate::ingest::RecordCtx;
 use crate::labels::Label;
@@ -35,8 +37,8 @@ impl Format for MastRecord {
             .is_some_and(|r| r.get("mas_name").is_some() && r.get("trace").is_some())
     }
 
-    fn tolerates_bare_nan(&self) -> bool {
-        true
+    fn tolerates(&self, defect: JsonDefect) -> bool {
+        defect == JsonDefect::BareNan
     }
 
     fn parse(

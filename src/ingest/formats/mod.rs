@@ -13,6 +13,7 @@ mod otlp_json;
 mod phoenix;
 mod python_span_dump;
 mod span_tree;
+mod trail_annotations;
 
 use serde_json::Value;
 use std::borrow::Cow;
@@ -38,9 +39,10 @@ pub trait Format: Sync {
     /// Completes a trace of this format once it is assembled (agents
     /// resolved, events in `seq` order): facts that no single record gives.
     fn finish_trace(&self, _events: &mut [Event]) {}
-    /// Whether this format's published files carry bare `NaN` tokens that
-    /// are to be read as null (MAST-Data) rather than skipped.
-    fn tolerates_bare_nan(&self) -> bool {
+    /// Whether this format's published files carry a JSON defect that is
+    /// to be repaired rather than the document skipped (MAST-Data's bare
+    /// `NaN`, a TRAIL annotation file's trailing comma).
+    fn tolerates(&self, _defect: JsonDefect) -> bool {
         false
     }
     /// Parses one record. Spans that cannot be used are reported in `out`;
@@ -54,7 +56,7 @@ pub trait Format: Sync {
 }
 
 /// Most specific first: sniffing takes the first that matches.
-pub static FORMATS: [&dyn Format; 10] = [
+pub static FORMATS: [&dyn Format; 11] = [
     &otlp_json::OtlpJson,
     &span_tree::SpanTree,
     &phoenix::Phoenix,
@@ -65,6 +67,7 @@ pub static FORMATS: [&dyn Format; 10] = [
     &langgraph_debug::LangGraphDebug,
     &mast_record::MastRecord,
     &chat_history::ChatHistory,
+    &trail_annotations::TrailAnnotations,
 ];
 
 pub fn by_name(name: &str) -> Option<&'static dyn Format> {
@@ -114,6 +117,49 @@ pub fn sniff_text(first_line: &[u8]) -> Option<&'static dyn Format> {
 
 pub fn names() -> Vec<&'static str> {
     FORMATS.iter().map(|f| f.name()).collect()
+}
+
+/// Defects of published JSON files that a format may tolerate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonDefect {
+    /// `NaN`, `Infinity`, `-Infinity` as values: read as null.
+    BareNan,
+    /// A comma before `}` or `]`: dropped.
+    TrailingComma,
+}
+
+impl JsonDefect {
+    /// The defect a skip reason (`json_error`) names, if it is one.
+    pub fn of_reason(reason: &str) -> Option<JsonDefect> {
+        match reason {
+            "nan_or_infinity" => Some(JsonDefect::BareNan),
+            "trailing_comma" => Some(JsonDefect::TrailingComma),
+            _ => None,
+        }
+    }
+
+    /// The repair reason in the ingest report.
+    pub fn reason(self) -> &'static str {
+        match self {
+            JsonDefect::BareNan => "bare_nan",
+            JsonDefect::TrailingComma => "trailing_comma",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            JsonDefect::BareNan => "bare NaN/Infinity token(s) read as null",
+            JsonDefect::TrailingComma => "trailing comma(s) dropped",
+        }
+    }
+
+    /// The document repaired, and how many repairs were made.
+    pub fn repair(self, bytes: &[u8]) -> (Vec<u8>, usize) {
+        match self {
+            JsonDefect::BareNan => super::source::null_bare_nan_tokens(bytes),
+            JsonDefect::TrailingComma => super::source::drop_trailing_commas(bytes),
+        }
+    }
 }
 
 /// A record that could not be read at all; it counts as one skipped record.
@@ -185,11 +231,19 @@ pub fn json_error(error: &serde_json::Error, record: &[u8], first_line: u32) -> 
                 .get(at_error.saturating_sub(1)..)
                 .is_some_and(|r| r.starts_with(t))
     });
+    // serde_json names a trailing comma in objects; in arrays it reports
+    // "expected value" at the closing bracket.
+    let before_close = rest.first().is_some_and(|b| matches!(b, b']' | b'}'))
+        && record[..at_error]
+            .iter()
+            .rev()
+            .find(|b| !b.is_ascii_whitespace())
+            == Some(&b',');
     let reason = if message.contains("recursion limit") {
         "too_deep"
     } else if near_bare_number {
         "nan_or_infinity"
-    } else if message.contains("trailing comma") {
+    } else if message.contains("trailing comma") || before_close {
         "trailing_comma"
     } else if message.contains("invalid unicode") || message.contains("UTF-8") {
         "invalid_utf8"
@@ -437,6 +491,7 @@ mod tests {
         assert_eq!(reason(r#"{"a": NaN}"#), "nan_or_infinity");
         assert_eq!(reason(r#"{"a": -Infinity}"#), "nan_or_infinity");
         assert_eq!(reason(r#"{"a": 1,}"#), "trailing_comma");
+        assert_eq!(reason("{\"a\": [1,\n  ]}"), "trailing_comma");
         assert_eq!(reason(r#"{"a": [1, 2"#), "truncated");
         assert_eq!(reason(r#"{"a" 1}"#), "malformed_json");
         assert_eq!(reason(&"[".repeat(1000)), "too_deep");
