@@ -12,6 +12,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::ingest::report::IngestSummary;
+use crate::ingest::termination::is_loop_guard;
 use crate::store::{columns as c, Store, TraceIndex};
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -296,7 +297,15 @@ fn trace_outcomes(frame: &DataFrame, index: &TraceIndex) -> Result<Vec<TraceOutc
                 rows.clone()
                     .any(|r| is_root(r) && statuses[r].as_deref() == Some(s))
             };
-            let guard = rows.clone().find_map(|r| reasons[r].clone());
+            // A loop guard that fired is a failure; a termination
+            // condition that was met (a text mention, a stop message) is
+            // how the run was meant to end.
+            let stated: Vec<&String> = rows.clone().filter_map(|r| reasons[r].as_ref()).collect();
+            let guard = stated
+                .iter()
+                .find(|r| is_loop_guard(r))
+                .map(|r| r.to_string());
+            let other = stated.first().map(|r| r.to_string());
             let root_failed = root_status("error");
             let status = if root_failed || guard.is_some() {
                 "error"
@@ -311,7 +320,9 @@ fn trace_outcomes(frame: &DataFrame, index: &TraceIndex) -> Result<Vec<TraceOutc
                 trace_id: trace.trace_id.clone(),
                 agents: agent_set.into_iter().collect(),
                 status: status.to_string(),
-                termination_reason: guard.or_else(|| root_failed.then(|| "error".to_string())),
+                termination_reason: guard
+                    .or_else(|| root_failed.then(|| "error".to_string()))
+                    .or(other),
             }
         })
         .collect())

@@ -430,6 +430,79 @@ fn openai_agents_scenarios_have_their_planted_facts() {
     assert_eq!(healthy.termination, None);
 }
 
+/// AutoGen AgentChat TaskResults of the same scenarios (one format only:
+/// the runtime's OTel spans carry no agents, tools or tokens).
+#[test]
+fn agentchat_scenarios_have_their_planted_facts() {
+    let file = |s: &str| {
+        repo(&format!(
+            "tests/fixtures/frameworks/agentchat/{s}/task_result.json"
+        ))
+    };
+
+    let ping_pong = facts(&file("handoff_ping_pong"));
+    assert_eq!(
+        ping_pong.edges,
+        [edge("refunds", "triage", 3), edge("triage", "refunds", 3)]
+    );
+    assert_eq!(ping_pong.termination.as_deref(), Some("max_turns"));
+    assert_eq!(ping_pong.status, "error");
+    // The transfer_to_* tools of a Swarm handoff are the handoffs, not tool calls.
+    assert!(ping_pong.tools.is_empty());
+    assert_eq!(ping_pong.tokens, (Some(480), Some(90)));
+
+    let repeated = facts(&file("repeated_tool_call"));
+    assert_eq!(
+        repeated.tools,
+        [(
+            "researcher".into(),
+            "search".into(),
+            r#"{"query":"latest GDP of France"}"#.into(),
+            5
+        )]
+    );
+    assert_eq!(repeated.termination.as_deref(), Some("text_mention"));
+    assert_eq!(repeated.status, "ok");
+
+    let planner = facts(&file("planner_no_convergence"));
+    assert_eq!(
+        planner.edges,
+        [
+            edge("critic", "planner", 3),
+            edge("planner", "critic", 4),
+            edge("user", "planner", 1)
+        ]
+    );
+    assert_eq!(planner.termination.as_deref(), Some("max_turns"));
+
+    let ignored = facts(&file("failed_worker_ignored"));
+    assert_eq!(ignored.agents, ["data_worker", "orchestrator", "user"]);
+    assert_eq!(ignored.status, "ok");
+    let failed: Vec<_> = ingest_paths(&[&file("failed_worker_ignored")])
+        .events
+        .into_iter()
+        .filter(|e| e.status.as_str() == "error")
+        .map(|e| (e.name, e.agent, e.tool_args))
+        .collect();
+    assert_eq!(
+        failed,
+        [(
+            "fetch_sales".to_string(),
+            Some("data_worker".to_string()),
+            Some(r#"{"quarter":"Q3"}"#.to_string())
+        )]
+    );
+
+    let replan = facts(&file("replan_after_failure"));
+    let tool_names: Vec<&str> = replan.tools.iter().map(|t| t.1.as_str()).collect();
+    assert_eq!(tool_names, ["fetch_mirror", "fetch_primary"]);
+    assert_eq!(replan.status, "ok");
+
+    let healthy = facts(&file("healthy"));
+    assert_eq!(healthy.edges, [edge("triage", "billing", 1)]);
+    assert_eq!(healthy.termination.as_deref(), Some("text_mention"));
+}
+
 #[test]
 fn the_failed_tool_of_a_worker_is_an_error_event() {
     let file = repo("tests/fixtures/frameworks/openai_agents/failed_worker_ignored/native.jsonl");

@@ -28,6 +28,8 @@ pub struct Utterance {
     /// Line of the utterance in its file, when known; else the record's.
     pub line: Option<u32>,
     pub step: Option<i64>,
+    /// `message` unless the format says more (an explicit handoff).
+    pub kind: Option<Kind>,
 }
 
 /// Builds the events of one conversation trace, in order.
@@ -86,7 +88,8 @@ impl<'c, 'o> Conversation<'c, 'o> {
         draft.emit(self.ctx, self.out);
     }
 
-    /// Emits one utterance as a message event and returns its span id.
+    /// Emits one utterance as an event (a message, unless its kind says
+    /// otherwise) and returns its span id.
     pub fn say(&mut self, utterance: Utterance) -> String {
         let step = utterance.step.unwrap_or(self.index as i64);
         let name = utterance
@@ -94,7 +97,8 @@ impl<'c, 'o> Conversation<'c, 'o> {
             .clone()
             .or_else(|| utterance.speaker.clone())
             .unwrap_or_else(|| "message".to_string());
-        let mut draft = self.draft(Kind::Message, &name, utterance.line);
+        let kind = utterance.kind.unwrap_or(Kind::Message);
+        let mut draft = self.draft(kind, &name, utterance.line);
         let span_id = draft.event.span_id.clone();
         draft.event.step = Some(step);
         draft.event.role = utterance.role;

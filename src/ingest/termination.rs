@@ -10,7 +10,10 @@ const GUARDS: [(&str, &str); 6] = [
         "recursion_limit",
         r"(?i)recursion[ _]limit|GraphRecursionError",
     ),
-    ("max_turns", r"(?i)max(imum)?[ _]?turns|MaxTurnsExceeded"),
+    (
+        "max_turns",
+        r"(?i)max(imum)?[ _]?turns|maximum number of turns|MaxTurnsExceeded",
+    ),
     ("max_steps", r"(?i)max(imum)?[ _]?steps|AgentMaxStepsError"),
     ("max_round", r"(?i)max(imum)?[ _]?rounds?\b|max_round"),
     (
@@ -22,6 +25,12 @@ const GUARDS: [(&str, &str); 6] = [
 
 static GUARD_SET: LazyLock<RegexSet> =
     LazyLock::new(|| RegexSet::new(GUARDS.iter().map(|(_, p)| *p)).unwrap());
+
+/// Whether a termination reason is a framework's loop guard (as opposed
+/// to a termination condition met: `text_mention`, `stop_message`, ...).
+pub fn is_loop_guard(reason: &str) -> bool {
+    GUARDS.iter().any(|(name, _)| *name == reason)
+}
 
 /// The guard a message reports, if it reports one.
 pub fn guard_from_message(message: &str) -> Option<&'static str> {
@@ -47,6 +56,8 @@ mod tests {
             ),
             ("GraphRecursionError(...)", Some("recursion_limit")),
             ("Reached max steps.", Some("max_steps")),
+            // AutoGen AgentChat's team max_turns.
+            ("Maximum number of turns 6 reached.", Some("max_turns")),
             (
                 "Maximum number of messages 10 reached, current message count: 10",
                 Some("max_messages"),

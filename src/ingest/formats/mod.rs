@@ -2,6 +2,7 @@
 //! recognizes its first record (sniffing) and turns each record, a JSON
 //! Lines line or a whole document, into pending events.
 
+mod agentchat;
 mod chat_history;
 mod js_span_dump;
 mod langgraph_debug;
@@ -56,7 +57,7 @@ pub trait Format: Sync {
 }
 
 /// Most specific first: sniffing takes the first that matches.
-pub static FORMATS: [&dyn Format; 11] = [
+pub static FORMATS: [&dyn Format; 12] = [
     &otlp_json::OtlpJson,
     &span_tree::SpanTree,
     &phoenix::Phoenix,
@@ -66,6 +67,7 @@ pub static FORMATS: [&dyn Format; 11] = [
     &openai_agents::OpenAiAgents,
     &langgraph_debug::LangGraphDebug,
     &mast_record::MastRecord,
+    &agentchat::AgentChat,
     &chat_history::ChatHistory,
     &trail_annotations::TrailAnnotations,
 ];

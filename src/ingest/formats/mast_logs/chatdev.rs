@@ -54,6 +54,7 @@ pub fn read(log: &str, conversation: &mut Conversation) -> usize {
                 start_ns: entry.start_ns,
                 step: turn["turn"].parse().ok(),
                 line: None,
+                kind: None,
             });
             emitted += 1;
         } else if entry.text.starts_with("**[OpenAI_Usage_Info Receive]**") {
