@@ -316,7 +316,11 @@ fn one_openai_agents_run_gives_the_same_facts_in_every_export() {
     for scenario in std::fs::read_dir(&root).unwrap() {
         let dir = scenario.unwrap().path();
         let native = facts(&dir.join("native.jsonl"));
-        for export in ["otel_genai.otlp.jsonl", "openinference.otlp.jsonl"] {
+        for export in [
+            "otel_genai.otlp.jsonl",
+            "openinference.otlp.jsonl",
+            "langfuse_observations.json",
+        ] {
             assert_eq!(
                 facts(&dir.join(export)),
                 native,

@@ -5,6 +5,7 @@
 mod agentchat;
 mod chat_history;
 mod js_span_dump;
+mod langfuse;
 mod langgraph_debug;
 mod langsmith;
 mod mast_logs;
@@ -57,7 +58,7 @@ pub trait Format: Sync {
 }
 
 /// Most specific first: sniffing takes the first that matches.
-pub static FORMATS: [&dyn Format; 12] = [
+pub static FORMATS: [&dyn Format; 13] = [
     &otlp_json::OtlpJson,
     &span_tree::SpanTree,
     &phoenix::Phoenix,
@@ -66,6 +67,7 @@ pub static FORMATS: [&dyn Format; 12] = [
     &langsmith::LangSmith,
     &openai_agents::OpenAiAgents,
     &langgraph_debug::LangGraphDebug,
+    &langfuse::Langfuse,
     &mast_record::MastRecord,
     &agentchat::AgentChat,
     &chat_history::ChatHistory,

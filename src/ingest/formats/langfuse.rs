@@ -1,0 +1,161 @@
+//! Langfuse observations (FORMATS.md §3.6), as the public API lists them
+//! (`{"data": [...]}` of `GET /api/public/v2/observations` or the v1
+//! `/observations`), as a trace with its observations (`{"id", "name",
+//! "sessionId", "observations": [...]}`), bare lists, or JSON Lines.
+//!
+//! `type`: GENERATION → llm_call, TOOL → tool_call (a tool named `handoff
+//! to X` → handoff), AGENT → agent_invoke, CHAIN / SPAN → workflow, EVENT →
+//! other, RETRIEVER, EMBEDDING, GUARDRAIL direct; `level: ERROR` fails the
+//! observation with its `statusMessage`; tokens from `usageDetails` (or the
+//! older `usage`), cost from `costDetails.total` / `totalCost`; the agent by
+//! ancestry (the nearest AGENT observation's name).
+
+use serde_json::Value;
+
+use super::{content_text, items_of, json_error, scalar_text, Format, RecordError, RecordOutput};
+use crate::event::{Kind, Status};
+use crate::ingest::dialect::{handoff_target_from_name, is_placeholder_agent};
+use crate::ingest::draft::Draft;
+use crate::ingest::RecordCtx;
+
+pub struct Langfuse;
+
+const TYPES: [&str; 10] = [
+    "SPAN",
+    "EVENT",
+    "GENERATION",
+    "AGENT",
+    "TOOL",
+    "CHAIN",
+    "RETRIEVER",
+    "EVALUATOR",
+    "EMBEDDING",
+    "GUARDRAIL",
+];
+
+impl Format for Langfuse {
+    fn name(&self) -> &'static str {
+        "langfuse"
+    }
+
+    fn describe(&self) -> &'static str {
+        "Langfuse observations {traceId, type: GENERATION | SPAN | AGENT | TOOL | ..., parentObservationId}, listed, under data, or in a trace's observations"
+    }
+
+    fn sniff(&self, record: &Value) -> bool {
+        items_of(record, &["data", "observations"])
+            .first()
+            .is_some_and(|o| {
+                o.get("traceId").is_some()
+                    && o.get("type")
+                        .and_then(Value::as_str)
+                        .is_some_and(|t| TYPES.contains(&t))
+            })
+    }
+
+    fn parse(
+        &self,
+        record: &[u8],
+        ctx: &RecordCtx,
+        out: &mut RecordOutput,
+    ) -> Result<(), RecordError> {
+        let doc: Value =
+            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        // A trace object lends its session to its observations.
+        let trace_session = doc.get("sessionId").and_then(Value::as_str);
+        for observation in items_of(&doc, &["data", "observations"]) {
+            match read_observation(observation, trace_session, ctx) {
+                Ok(draft) => draft.emit(ctx, out),
+                Err((reason, detail)) => out.skip(ctx.line, reason, detail),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn read_observation(
+    observation: &Value,
+    trace_session: Option<&str>,
+    ctx: &RecordCtx,
+) -> Result<Draft, (&'static str, String)> {
+    let text = |k: &str| observation.get(k).and_then(Value::as_str);
+    let name = text("name").unwrap_or_default();
+    let trace_id = text("traceId").map(str::to_string).ok_or((
+        "missing_trace_id",
+        format!("observation {name:?} has no traceId"),
+    ))?;
+    let span_id = text("id").map(str::to_string).ok_or((
+        "missing_span_id",
+        format!("observation {name:?} of trace {trace_id} has no id"),
+    ))?;
+    let mut draft = Draft::new(ctx, trace_id, span_id, ctx.line);
+    let observation_type = text("type").unwrap_or("SPAN");
+    let event = &mut draft.event;
+    event.parent_id = text("parentObservationId").map(str::to_string);
+    event.name = name.to_string();
+    event.op = observation_type.to_string();
+    event.model = text("model").map(str::to_string);
+    event.session_id = text("sessionId").or(trace_session).map(str::to_string);
+    let handoff_to = handoff_target_from_name(name);
+    event.kind = match observation_type {
+        "GENERATION" => Kind::LlmCall,
+        "TOOL" if handoff_to.is_some() => Kind::Handoff,
+        "TOOL" => Kind::ToolCall,
+        "AGENT" => Kind::AgentInvoke,
+        "RETRIEVER" => Kind::Retrieval,
+        "EMBEDDING" => Kind::Embedding,
+        "GUARDRAIL" => Kind::Guardrail,
+        "CHAIN" | "SPAN" => Kind::Workflow,
+        _ => Kind::Other,
+    };
+    draft.times(text("startTime"), text("endTime"));
+
+    let usage = observation
+        .get("usageDetails")
+        .filter(|u| !u.is_null())
+        .or_else(|| observation.get("usage"));
+    let tokens = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| usage.and_then(|u| u.get(*k)).and_then(Value::as_i64))
+    };
+    draft.event.input_tokens = tokens(&["input", "promptTokens"]);
+    draft.event.output_tokens = tokens(&["output", "completionTokens"]);
+    draft.event.cost_usd = observation
+        .get("costDetails")
+        .and_then(|c| c.get("total"))
+        .and_then(Value::as_f64)
+        .or_else(|| observation.get("totalCost").and_then(Value::as_f64));
+
+    let input = observation.get("input").filter(|v| !v.is_null());
+    let output = observation.get("output").filter(|v| !v.is_null());
+    if let Some(input) = input {
+        draft.input_text(&content_text(input), ctx);
+    }
+    if let Some(output) = output {
+        draft.output_text(&content_text(output), ctx);
+    }
+    match draft.event.kind {
+        Kind::AgentInvoke if !is_placeholder_agent(name) => {
+            draft.clues.own = Some(name.to_string())
+        }
+        Kind::ToolCall => {
+            let args = input.map(|i| match i {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+            draft.tool(Some(name.to_string()), args.as_deref());
+        }
+        Kind::Handoff => {
+            // OpenInference handoff tools carry the agent handing off as input.
+            draft.event.handoff_from = input.and_then(scalar_text);
+            draft.event.handoff_to = handoff_to;
+        }
+        _ => {}
+    }
+    if text("level") == Some("ERROR") {
+        draft.error(None, text("statusMessage"));
+    } else if text("endTime").is_some() {
+        draft.event.status = Status::Ok;
+    }
+    Ok(draft)
+}
