@@ -507,6 +507,63 @@ fn agentchat_scenarios_have_their_planted_facts() {
     assert_eq!(healthy.termination.as_deref(), Some("text_mention"));
 }
 
+/// AG2 runtime logs: the session's completions, messages and function uses.
+#[test]
+fn ag2_runtime_logs_have_their_planted_facts() {
+    let file = |s: &str| repo(&format!("tests/fixtures/frameworks/ag2/{s}/runtime.log"));
+
+    let repeated = facts(&file("repeated_tool_call"));
+    // The user proxy executes the tools the researcher asks for.
+    assert_eq!(
+        repeated.tools,
+        [(
+            "user".into(),
+            "search".into(),
+            r#"{"query":"latest GDP of France"}"#.into(),
+            5
+        )]
+    );
+    assert_eq!(
+        repeated.per_agent["researcher"],
+        (6, 0, Some(540), Some(150))
+    );
+    assert_eq!(
+        repeated.edges,
+        [edge("researcher", "user", 6), edge("user", "researcher", 6)]
+    );
+
+    // Round robin through the GroupChatManager: its broadcast copies are
+    // not utterances, so the turns go user → planner → critic → user.
+    let planner = facts(&file("planner_no_convergence"));
+    assert_eq!(planner.agents, ["critic", "planner", "user"]);
+    assert_eq!(
+        planner.edges,
+        [
+            edge("critic", "user", 2),
+            edge("planner", "critic", 2),
+            edge("user", "planner", 3)
+        ]
+    );
+    // GroupChat's max_round ends the chat without saying so.
+    assert_eq!(planner.termination, None);
+
+    let healthy = facts(&file("healthy"));
+    assert_eq!(healthy.tokens, (Some(180), Some(50)));
+    assert_eq!(
+        healthy.tools,
+        [(
+            "user".into(),
+            "lookup_invoice".into(),
+            r#"{"invoice_id":"INV-1001"}"#.into(),
+            1
+        )]
+    );
+    // The logger's own failure lines are passed over, not skipped records.
+    let stats = stats_json(&[file("healthy").to_str().unwrap()]);
+    assert_eq!(stats["summary"]["skipped"], 0);
+    assert_eq!(stats["summary"]["events"], 7);
+}
+
 #[test]
 fn the_failed_tool_of_a_worker_is_an_error_event() {
     let file = repo("tests/fixtures/frameworks/openai_agents/failed_worker_ignored/native.jsonl");

@@ -2,6 +2,7 @@
 //! recognizes its first record (sniffing) and turns each record, a JSON
 //! Lines line or a whole document, into pending events.
 
+mod ag2_runtime_log;
 mod agentchat;
 mod chat_history;
 mod js_span_dump;
@@ -58,7 +59,7 @@ pub trait Format: Sync {
 }
 
 /// Most specific first: sniffing takes the first that matches.
-pub static FORMATS: [&dyn Format; 13] = [
+pub static FORMATS: [&dyn Format; 14] = [
     &otlp_json::OtlpJson,
     &span_tree::SpanTree,
     &phoenix::Phoenix,
@@ -72,6 +73,7 @@ pub static FORMATS: [&dyn Format; 13] = [
     &agentchat::AgentChat,
     &chat_history::ChatHistory,
     &trail_annotations::TrailAnnotations,
+    &ag2_runtime_log::Ag2RuntimeLog,
 ];
 
 pub fn by_name(name: &str) -> Option<&'static dyn Format> {
