@@ -564,6 +564,40 @@ fn ag2_runtime_logs_have_their_planted_facts() {
     assert_eq!(stats["summary"]["events"], 7);
 }
 
+/// CrewAI's logs.txt and logs.json of the same crew say the same.
+#[test]
+fn crewai_text_and_json_logs_give_the_same_facts() {
+    let dir = |s: &str| repo(&format!("tests/fixtures/frameworks/crewai/{s}"));
+    for scenario in ["healthy", "planner_no_convergence"] {
+        let text = facts(&dir(scenario).join("logs.txt"));
+        assert_eq!(facts(&dir(scenario).join("logs.json")), text, "{scenario}");
+    }
+    let healthy = facts(&dir("healthy").join("logs.txt"));
+    assert_eq!(healthy.agents, ["researcher", "writer"]);
+    assert_eq!(healthy.edges, [edge("researcher", "writer", 1)]);
+    let planner = facts(&dir("planner_no_convergence").join("logs.txt"));
+    assert_eq!(
+        planner.edges,
+        [edge("critic", "planner", 2), edge("planner", "critic", 3)]
+    );
+    // Multi-line values and embedded `", ` survive the text form.
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("logs.txt");
+    std::fs::write(
+        &log,
+        "2026-01-02 03:04:05: task_name=\"a\", task=\"t\", agent=\"x\", status=\"started\"\n\
+         2026-01-02 03:04:06: task_name=\"a\", task=\"t\", agent=\"x\", status=\"completed\", output=\"line one, \"quoted\"\nline two\"\n",
+    )
+    .unwrap();
+    let ingested = ingest_paths(&[&log]);
+    let output = ingested
+        .events
+        .iter()
+        .find_map(|e| e.output.as_ref())
+        .unwrap();
+    assert_eq!(output.excerpt, "line one, \"quoted\"\nline two");
+}
+
 #[test]
 fn the_failed_tool_of_a_worker_is_an_error_event() {
     let file = repo("tests/fixtures/frameworks/openai_agents/failed_worker_ignored/native.jsonl");

@@ -5,6 +5,7 @@
 mod ag2_runtime_log;
 mod agentchat;
 mod chat_history;
+mod crewai_log;
 mod js_span_dump;
 mod langfuse;
 mod langgraph_debug;
@@ -59,7 +60,7 @@ pub trait Format: Sync {
 }
 
 /// Most specific first: sniffing takes the first that matches.
-pub static FORMATS: [&dyn Format; 14] = [
+pub static FORMATS: [&dyn Format; 15] = [
     &otlp_json::OtlpJson,
     &span_tree::SpanTree,
     &phoenix::Phoenix,
@@ -74,6 +75,7 @@ pub static FORMATS: [&dyn Format; 14] = [
     &chat_history::ChatHistory,
     &trail_annotations::TrailAnnotations,
     &ag2_runtime_log::Ag2RuntimeLog,
+    &crewai_log::CrewAiLog,
 ];
 
 pub fn by_name(name: &str) -> Option<&'static dyn Format> {
