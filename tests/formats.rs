@@ -819,3 +819,73 @@ fn phoenix_json_lines_export_reads_like_the_rest_list() {
     assert_eq!(from_lines["tool_calls"], from_list["tool_calls"]);
     assert_eq!(from_lines["summary"]["events"], 38);
 }
+
+#[test]
+fn tau_bench_runs_are_chats_with_their_reward() {
+    let Some(file) = shared_data("tau_bench/gpt-4o-airline.json") else {
+        return;
+    };
+    let ingested = ingest_paths(&[&file]);
+    let summary = &ingested.report.summary;
+    assert_eq!(summary.skipped, 0);
+    // 5,308 messages and the 1,164 tool calls they request.
+    assert_eq!(ingested.events.len(), 6472);
+    let traces: std::collections::BTreeSet<&str> = ingested
+        .events
+        .iter()
+        .map(|e| e.trace_id.as_str())
+        .collect();
+    assert_eq!(traces.len(), 200);
+    assert!(traces.contains("task 0 trial 0"));
+    let rewards: Vec<_> = ingested
+        .labels
+        .iter()
+        .filter(|l| l.corpus == "tau_bench")
+        .collect();
+    assert_eq!(rewards.len(), 200);
+    assert_eq!(rewards.iter().filter(|l| l.verdict == "1.0").count(), 84);
+    // The tool results answer tool_call_ids: they are nobody's turn, and
+    // the system prompt is nobody's either.
+    let speakers: std::collections::BTreeSet<&str> = ingested
+        .events
+        .iter()
+        .filter_map(|e| e.agent.as_deref())
+        .collect();
+    assert_eq!(
+        speakers.into_iter().collect::<Vec<_>>(),
+        ["assistant", "user"]
+    );
+}
+
+#[test]
+fn chat_lists_under_each_wrapper_and_their_tool_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let chat = |wrapper: &str| {
+        format!(
+            r#"{{"{wrapper}": [
+  {{"role": "user", "name": "user_proxy", "content": "Weather in Paris?"}},
+  {{"role": "assistant", "name": "weather_agent", "content": null,
+    "tool_calls": [{{"id": "c1", "type": "function", "function": {{"name": "get_weather", "arguments": "{{\"city\": \"Paris\"}}"}}}}]}},
+  {{"role": "tool", "tool_call_id": "c1", "name": "get_weather", "content": "18C"}},
+  {{"role": "assistant", "name": "weather_agent", "content": "It is 18C. TERMINATE"}}
+]}}"#
+        )
+    };
+    for wrapper in ["messages", "chat_history", "history", "trajectory"] {
+        let file = dir.path().join(format!("{wrapper}.json"));
+        std::fs::write(&file, chat(wrapper)).unwrap();
+        let stats = stats_json(&[file.to_str().unwrap()]);
+        assert_eq!(stats["summary"]["skipped"], 0, "{wrapper}");
+        // Four messages and the tool call the second one asks for.
+        assert_eq!(stats["summary"]["events"], 5, "{wrapper}");
+        assert_eq!(
+            edges(&stats),
+            [edge("user_proxy", "weather_agent", 1)],
+            "{wrapper}"
+        );
+        let calls = &stats["tool_calls"][0];
+        assert_eq!(calls["tool_name"], "get_weather");
+        assert_eq!(calls["tool_args"], r#"{"city":"Paris"}"#);
+        assert_eq!(calls["agent"], "weather_agent");
+    }
+}

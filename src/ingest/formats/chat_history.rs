@@ -7,6 +7,9 @@
 //! `Orchestrator (termination condition)`); MAST v1 records (content as a
 //! list of lines).
 //!
+//! tau-bench results (`[{task_id, trial, reward, traj: [...]}]`) are such
+//! lists too, one trace per task and trial, their reward a label.
+//!
 //! Each message is a `message` event whose step is its index (Who&When's
 //! `mistake_step` indexes the same list); speaker changes are handoff
 //! edges; `tool_calls` / `function_call` become tool-call events. The
@@ -18,8 +21,7 @@ use serde_json::Value;
 use std::sync::LazyLock;
 
 use super::{
-    content_text, items_of, json_error, scalar_text, trace_id_of_file, Format, RecordError,
-    RecordOutput,
+    content_text, json_error, scalar_text, trace_id_of_file, Format, RecordError, RecordOutput,
 };
 use crate::event::{Kind, Role};
 use crate::ingest::conversation::{Conversation, Utterance};
@@ -29,8 +31,9 @@ use crate::text;
 
 pub struct ChatHistory;
 
-/// Keys under which frameworks and corpora nest the message list.
-const WRAPPERS: [&str; 4] = ["history", "messages", "chat_history", "trajectory"];
+/// Keys under which frameworks and corpora nest the message list
+/// (`traj`: tau-bench).
+const WRAPPERS: [&str; 5] = ["history", "messages", "chat_history", "trajectory", "traj"];
 
 impl Format for ChatHistory {
     fn name(&self) -> &'static str {
@@ -42,15 +45,14 @@ impl Format for ChatHistory {
     }
 
     fn sniff(&self, record: &Value) -> bool {
-        let messages = match record {
-            Value::Array(_) => items_of(record, &[]),
-            Value::Object(map) => match WRAPPERS.iter().find_map(|k| map.get(*k)) {
-                Some(list @ Value::Array(_)) => items_of(list, &[]),
-                _ => return false,
-            },
-            _ => return false,
-        };
-        messages.first().is_some_and(is_chat_message)
+        match record {
+            // A message list, or a list of chats.
+            Value::Array(items) => items
+                .first()
+                .is_some_and(|first| is_chat_message(first) || is_chat(first)),
+            Value::Object(_) => is_chat(record),
+            _ => false,
+        }
     }
 
     fn parse(
@@ -82,6 +84,14 @@ impl Format for ChatHistory {
     }
 }
 
+/// An object holding a message list under one of the `WRAPPERS`.
+fn is_chat(value: &Value) -> bool {
+    WRAPPERS
+        .iter()
+        .find_map(|k| value.get(*k).and_then(Value::as_array))
+        .is_some_and(|messages| messages.first().is_some_and(is_chat_message))
+}
+
 /// A message object: content plus a role or a name, and no `type`
 /// discriminator (those are AutoGen AgentChat messages).
 pub(super) fn is_chat_message(item: &Value) -> bool {
@@ -91,9 +101,17 @@ pub(super) fn is_chat_message(item: &Value) -> bool {
 }
 
 fn own_trace_id(chat: &Value) -> Option<String> {
-    ["trace_id", "instance_id"]
+    let id = ["trace_id", "instance_id"]
         .iter()
-        .find_map(|k| chat.get(*k).and_then(scalar_text))
+        .find_map(|k| chat.get(*k).and_then(scalar_text));
+    // tau-bench: a task is run in several trials.
+    let task = chat.get("task_id").and_then(scalar_text).map(|task| {
+        match chat.get("trial").and_then(scalar_text) {
+            Some(trial) => format!("task {task} trial {trial}"),
+            None => format!("task {task}"),
+        }
+    });
+    id.or(task)
 }
 
 /// Reads one chat (a message list, or an object holding one) as the trace
@@ -154,9 +172,17 @@ fn read_message(message: &Value, step: i64, conversation: &mut Conversation) {
     } else {
         None
     });
-    let speaker = name
-        .map(str::to_string)
-        .or_else(|| Some(role_speaker.clone()).filter(|s| !s.is_empty()));
+    // An OpenAI-style tool result (it answers a `tool_call_id`) is named
+    // after its function, and an unnamed system prompt is nobody's turn:
+    // neither has a speaker. (AG2 tool responses name their sender.)
+    let openai_tool_result = role == Some(Role::Tool) && message.get("tool_call_id").is_some();
+    let unnamed_system = role == Some(Role::System) && name.is_none();
+    let speaker = match () {
+        _ if openai_tool_result || unnamed_system => None,
+        _ => name
+            .map(str::to_string)
+            .or_else(|| Some(role_speaker.clone()).filter(|s| !s.is_empty())),
+    };
     let content = message.get("content").map(content_text).unwrap_or_default();
     let span_id = conversation.say(Utterance {
         speaker: speaker.clone(),
@@ -239,6 +265,10 @@ fn read_labels(chat: &Value, trace_id: &str, ctx: &RecordCtx, out: &mut RecordOu
             .and_then(Value::as_str)
             .map(|r| text::excerpt(r, DETAIL_CHARS));
         out.labels.push(mistake);
+    }
+    if let Some(reward) = chat.get("reward").and_then(scalar_text) {
+        out.labels
+            .push(label("tau_bench", "reward", "reward", reward));
     }
     if let Some(options) = chat
         .get("note")
