@@ -889,3 +889,54 @@ fn chat_lists_under_each_wrapper_and_their_tool_calls() {
         assert_eq!(calls["agent"], "weather_agent");
     }
 }
+
+/// The other container shapes of each format give the same facts as the
+/// shape the fixture has.
+#[test]
+fn every_container_shape_of_a_format_reads_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = |path: &Path| -> Vec<Value> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let write = |name: &str, value: &Value| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+        path
+    };
+
+    // OpenAI Agents: the {"data": [...]} batch the SDK posts.
+    let native = repo("tests/fixtures/frameworks/openai_agents/handoff_ping_pong/native.jsonl");
+    let batch = write("batch.json", &serde_json::json!({ "data": lines(&native) }));
+    assert_eq!(facts(&batch), facts(&native));
+
+    // LangSmith: a JSON array and a {"runs": [...]} envelope.
+    let runs = repo("tests/fixtures/frameworks/langgraph/repeated_tool_call/langsmith_runs.jsonl");
+    let array = write("runs_array.json", &Value::Array(lines(&runs)));
+    let envelope = write(
+        "runs_envelope.json",
+        &serde_json::json!({ "runs": lines(&runs) }),
+    );
+    assert_eq!(facts(&array), facts(&runs));
+    assert_eq!(facts(&envelope), facts(&runs));
+
+    // Langfuse: a trace with its observations, lending them its session.
+    let listed = repo("tests/fixtures/frameworks/openai_agents/healthy/langfuse_observations.json");
+    let list: Value = serde_json::from_slice(&std::fs::read(&listed).unwrap()).unwrap();
+    let trace_id = list["data"][0]["traceId"].clone();
+    let trace = write(
+        "trace.json",
+        &serde_json::json!({
+            "id": trace_id, "name": "Agent workflow", "sessionId": "thread-7",
+            "observations": list["data"],
+        }),
+    );
+    assert_eq!(facts(&trace), facts(&listed));
+    let events = ingest_paths(&[&trace]).events;
+    assert!(events
+        .iter()
+        .all(|e| e.session_id.as_deref() == Some("thread-7")));
+}
