@@ -344,7 +344,7 @@ fn one_langgraph_run_gives_the_same_facts_as_stream_and_run_tree() {
         let dir = scenario.unwrap().path();
         let runs = facts(&dir.join("langsmith_runs.jsonl"));
         let mut stream = facts(&dir.join("debug.jsonl"));
-        if dir.ends_with("planner_no_convergence") {
+        if dir.ends_with("planner_no_convergence") || dir.ends_with("handoff_ping_pong") {
             assert_eq!(runs.termination.as_deref(), Some("recursion_limit"));
             assert_eq!(stream.termination, None);
             stream.termination = runs.termination.clone();
@@ -358,9 +358,14 @@ fn one_langgraph_run_gives_the_same_facts_as_stream_and_run_tree() {
         assert_eq!(stream, runs, "{}", dir.display());
         scenarios += 1;
     }
-    assert_eq!(scenarios, 5);
+    assert_eq!(scenarios, 6);
 
     let facts_of = |s: &str| facts(&root.join(s).join("langsmith_runs.jsonl"));
+    let ping_pong = facts_of("handoff_ping_pong");
+    assert_eq!(
+        ping_pong.edges,
+        [edge("refunds", "triage", 2), edge("triage", "refunds", 3)]
+    );
     let planner = facts_of("planner_no_convergence");
     assert_eq!(
         planner.edges,

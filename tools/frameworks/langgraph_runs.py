@@ -90,6 +90,28 @@ def planner_no_convergence():
     return graph, "Plan the launch blog post", 8
 
 
+def handoff_ping_pong():
+    """Two agents handing the task to each other with LangGraph's handoff
+    idiom, `Command(goto=...)`, until the recursion limit."""
+    from langgraph.types import Command
+
+    def agent(name, other):
+        model = scripted([f"This is for {other}; handing over."])
+
+        def run(state) -> Command:
+            reply = model.invoke(state["messages"][-3:])
+            reply.name = name
+            return Command(goto=other, update={"messages": [reply]})
+        run.__name__ = name
+        return run
+
+    graph = StateGraph(State)
+    graph.add_node("triage", agent("triage", "refunds"), destinations=("refunds",))
+    graph.add_node("refunds", agent("refunds", "triage"), destinations=("triage",))
+    graph.add_edge(START, "triage")
+    return graph, "I want a refund for order 42", 6
+
+
 def repeated_tool_call():
     @tool
     def search(query: str) -> str:
@@ -163,6 +185,7 @@ def healthy():
 
 
 SCENARIOS = {
+    "handoff_ping_pong": handoff_ping_pong,
     "planner_no_convergence": planner_no_convergence,
     "repeated_tool_call": repeated_tool_call,
     "failed_worker_ignored": failed_worker_ignored,
