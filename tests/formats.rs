@@ -945,3 +945,44 @@ fn every_container_shape_of_a_format_reads_alike() {
         .iter()
         .all(|e| e.session_id.as_deref() == Some("thread-7")));
 }
+
+/// Cut short anywhere, every fixture still reads without a panic, and every
+/// record is accounted for.
+#[test]
+fn truncated_fixtures_never_panic() {
+    let mut files = Vec::new();
+    let mut stack = vec![repo("tests/fixtures/frameworks")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e != "md") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() >= 40, "{} fixture files", files.len());
+    let tmp = tempfile::tempdir().unwrap();
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        for cut in [
+            bytes.len() / 7,
+            bytes.len() / 3,
+            bytes.len() / 2,
+            bytes.len() - 2,
+        ] {
+            let name = file.file_name().unwrap().to_string_lossy();
+            let cut_file = tmp.path().join(format!("{cut}-{name}"));
+            std::fs::write(&cut_file, &bytes[..cut]).unwrap();
+            let ingested = ingest_paths(&[&cut_file]);
+            let s = &ingested.report.summary;
+            assert_eq!(
+                s.records_read,
+                s.ingested + s.skipped,
+                "{}",
+                cut_file.display()
+            );
+        }
+    }
+}
