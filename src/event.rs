@@ -54,6 +54,11 @@ impl Kind {
             Kind::Other => "other",
         }
     }
+
+    /// The kind a Store value names.
+    pub fn parse(text: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -70,6 +75,14 @@ impl Status {
             Status::Ok => "ok",
             Status::Error => "error",
             Status::Unset => "unset",
+        }
+    }
+
+    pub fn parse(text: &str) -> Status {
+        match text {
+            "ok" => Status::Ok,
+            "error" => Status::Error,
+            _ => Status::Unset,
         }
     }
 }

@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 
 use super::exit;
 use super::inputs::InputArgs;
-use crate::detect::{registry, run_detectors, Gate};
+use crate::detect::{registry, run_detectors, DetectOptions, Gate};
 use crate::report::{self, CheckOutcome};
 use crate::summary::RunSummary;
 
@@ -28,7 +28,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let store = args.input.load()?;
     let index = store.trace_index()?;
     let detectors = registry();
-    let findings = run_detectors(&store.events, &index, &detectors);
+    let findings = run_detectors(&store.events, &index, &detectors, &DetectOptions::default())?;
     let gate = Gate::default();
     let gating = gate.gating(&findings).len();
     let outcome = CheckOutcome {

@@ -3,12 +3,20 @@
 //! it does no I/O and keeps no state, so traces are checked in parallel.
 //! The gate turns findings into the exit code.
 
+mod detectors;
+mod evidence;
 mod finding;
+pub mod options;
 mod registry;
+mod trace;
 
+pub use evidence::{times, FindingBuilder};
 pub use finding::{Finding, Severity};
+pub use options::DetectOptions;
 pub use registry::registry;
+pub use trace::{Row, StoreColumns, TraceView};
 
+use anyhow::Result;
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
 
@@ -21,12 +29,6 @@ pub struct Mapping {
     pub mast_mode: Option<&'static str>,
     /// Checklist item id, "P1" to "P10".
     pub checklist: Option<&'static str>,
-}
-
-/// One trace's rows, in seq order.
-pub struct TraceView<'a> {
-    pub trace_id: &'a str,
-    pub rows: DataFrame,
 }
 
 pub trait Detector: Sync {
@@ -46,18 +48,17 @@ pub fn run_detectors(
     events: &DataFrame,
     index: &TraceIndex,
     detectors: &[&dyn Detector],
-) -> Vec<Finding> {
-    if detectors.is_empty() {
-        return Vec::new();
+    options: &DetectOptions,
+) -> Result<Vec<Finding>> {
+    if detectors.is_empty() || index.traces.is_empty() {
+        return Ok(Vec::new());
     }
+    let columns = StoreColumns::new(events)?;
     let mut findings: Vec<Finding> = index
         .traces
         .par_iter()
         .flat_map_iter(|trace: &TraceRows| {
-            let view = TraceView {
-                trace_id: &trace.trace_id,
-                rows: TraceIndex::slice(events, trace),
-            };
+            let view = TraceView::new(trace, &columns, options);
             detectors
                 .iter()
                 .flat_map(|d| d.check(&view))
@@ -67,7 +68,7 @@ pub fn run_detectors(
     findings.sort_by(|a, b| {
         (&a.trace_id, a.seq_range[0], &a.detector).cmp(&(&b.trace_id, b.seq_range[0], &b.detector))
     });
-    findings
+    Ok(findings)
 }
 
 /// The CI verdict: which findings fail the run.
@@ -97,8 +98,7 @@ impl Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{columns, events_to_frame};
-    use polars::prelude::*;
+    use crate::store::events_to_frame;
 
     /// Flags every trace that has an error event; stands in for the real
     /// detectors to test the runner and the gate.
@@ -121,46 +121,14 @@ mod tests {
             "test detector"
         }
         fn check(&self, trace: &TraceView) -> Vec<Finding> {
-            let status = trace
-                .rows
-                .column(columns::STATUS)
-                .unwrap()
-                .cast(&DataType::String)
-                .unwrap();
-            let spans = trace
-                .rows
-                .column(columns::SPAN_ID)
-                .unwrap()
-                .str()
-                .unwrap()
-                .clone();
-            let errors: Vec<(u32, String)> = status
-                .str()
-                .unwrap()
-                .iter()
-                .zip(spans.iter())
-                .enumerate()
-                .filter(|(_, (s, _))| *s == Some("error"))
-                .map(|(i, (_, id))| (i as u32, id.unwrap().to_string()))
-                .collect();
+            let errors: Vec<&Row> = trace.rows.iter().filter(|r| r.failed()).collect();
             if errors.is_empty() {
                 return vec![];
             }
-            vec![Finding {
-                detector: self.name().into(),
-                mast_mode: Some("3.1".into()),
-                checklist: None,
-                severity: self.default_severity(),
-                confidence: 1.0,
-                trace_id: trace.trace_id.into(),
-                span_ids: errors.iter().map(|(_, id)| id.clone()).collect(),
-                seq_range: [errors[0].0, errors[errors.len() - 1].0],
-                agents: vec![],
-                message: format!("{} error events", errors.len()),
-                metrics: [("errors".to_string(), errors.len() as f64)].into(),
-                source_file: "x".into(),
-                source_line: 1,
-            }]
+            vec![FindingBuilder::new(self, trace)
+                .evidence(errors.iter().copied())
+                .metric("errors", errors.len() as f64)
+                .build(format!("{} error events", errors.len()))]
         }
     }
 
@@ -185,7 +153,8 @@ mod tests {
         let frame = events_to_frame(&events).unwrap();
         let index = TraceIndex::build(&frame).unwrap();
         assert_eq!(index.traces.len(), 3);
-        let findings = run_detectors(&frame, &index, &[&ErrorEvents]);
+        let options = DetectOptions::default();
+        let findings = run_detectors(&frame, &index, &[&ErrorEvents], &options).unwrap();
         let got: Vec<(&str, Vec<&str>, [u32; 2])> = findings
             .iter()
             .map(|f| {
@@ -209,6 +178,8 @@ mod tests {
             .len(),
             2
         );
-        assert!(run_detectors(&frame, &index, &[]).is_empty());
+        assert!(run_detectors(&frame, &index, &[], &options)
+            .unwrap()
+            .is_empty());
     }
 }

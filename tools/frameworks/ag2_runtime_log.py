@@ -22,6 +22,8 @@ from pathlib import Path
 import autogen
 from autogen import AssistantAgent, GroupChat, GroupChatManager, UserProxyAgent, runtime_logging
 
+from plans import plan
+
 SCRIPTS = {}
 CALLS = {}
 
@@ -69,8 +71,7 @@ def llm_config(port):
 
 
 def planner_no_convergence(config):
-    SCRIPTS["planner"] = [("say", f"Plan v{n}: research, outline, draft, review, publish "
-                                  f"(revision {n})") for n in range(1, 30)]
+    SCRIPTS["planner"] = [("say", plan(n)) for n in range(1, 30)]
     SCRIPTS["critic"] = [("say", "Needs revision: the order of steps is still unclear.")]
     planner = AssistantAgent("planner", system_message="You are planner.", llm_config=config)
     critic = AssistantAgent("critic", system_message="You are critic.", llm_config=config)

@@ -23,6 +23,8 @@ from autogen_core import FunctionCall
 from autogen_core.models import CreateResult, RequestUsage
 from autogen_ext.models.replay import ReplayChatCompletionClient
 
+from plans import plan
+
 MODEL_INFO = {"vision": False, "function_calling": True, "json_output": False,
               "family": "unknown", "structured_output": False}
 
@@ -97,9 +99,7 @@ def failed_worker_ignored():
 
 
 def planner_no_convergence():
-    planner = AssistantAgent("planner", client([
-        say(f"Plan v{n}: research, outline, draft, review, publish (revision {n})")
-        for n in range(1, 20)]))
+    planner = AssistantAgent("planner", client([say(plan(n)) for n in range(1, 20)]))
     critic = AssistantAgent("critic", client(
         [say("Needs revision: the order of steps is still unclear.")] * 20))
     team = RoundRobinGroupChat([planner, critic], max_turns=8)

@@ -17,6 +17,8 @@ os.environ.setdefault("CREWAI_TRACING_ENABLED", "false")
 from crewai import Agent, Crew, Process, Task  # noqa: E402
 from crewai.llms.base_llm import BaseLLM  # noqa: E402
 
+from plans import plan  # noqa: E402
+
 
 class ScriptedLLM(BaseLLM):
     """Answers each call with the next scripted text (the last repeats)."""
@@ -57,7 +59,7 @@ def healthy():
 
 def planner_no_convergence():
     planner = Agent(role="planner", goal="Plan", backstory="Plans posts.",
-                    llm=llm("Thought: a plan.\nFinal Answer: Plan v1: research, outline, draft, review, publish"),
+                    llm=llm(*[f"Thought: a plan.\nFinal Answer: {plan(n)}" for n in range(1, 4)]),
                     allow_delegation=False)
     critic = Agent(role="critic", goal="Review", backstory="Reviews plans.",
                    llm=llm("Thought: not yet.\nFinal Answer: Needs revision: the order of steps is still unclear."),

@@ -24,6 +24,8 @@ from langgraph.errors import GraphRecursionError
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 
+from plans import plan
+
 USAGE = {"input_tokens": 100, "output_tokens": 20, "total_tokens": 120}
 
 
@@ -79,8 +81,7 @@ class RunCollector(BaseTracer):
 
 def planner_no_convergence():
     graph = StateGraph(State)
-    plans = [f"Plan v{n}: research, outline, draft, review, publish (revision {n})"
-             for n in range(1, 30)]
+    plans = [plan(n) for n in range(1, 30)]
     graph.add_node("planner", node("planner", scripted(plans)))
     graph.add_node("critic", node("critic", scripted(
         ["Needs revision: the order of steps is still unclear."])))

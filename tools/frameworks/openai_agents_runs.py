@@ -33,7 +33,8 @@ from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
-from otlp_json import write_otlp_json  # noqa: E402
+from otlp_json import write_otlp_json
+from plans import plan  # noqa: E402
 
 
 class ScriptedModel(Model):
@@ -165,8 +166,7 @@ def failed_worker_ignored():
 
 def planner_no_convergence():
     critic = agent("critic", [("say", "Needs revision: the order of steps is still unclear.")])
-    plans = [("call", "critic", {"input": f"Plan v{n}: research, outline, draft, review, "
-                                          f"publish (revision {n})"}) for n in range(1, 20)]
+    plans = [("call", "critic", {"input": plan(n)}) for n in range(1, 20)]
     planner = agent("planner", plans,
                     tools=[critic.as_tool(tool_name="critic", tool_description="Reviews plans")])
     return planner, "Plan the launch blog post", 8

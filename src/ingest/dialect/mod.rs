@@ -9,6 +9,7 @@ mod traceloop;
 mod vercel_ai;
 
 use regex::Regex;
+use serde_json::Value;
 use std::sync::LazyLock;
 
 use super::attrs::Attrs;
@@ -156,6 +157,50 @@ fn name_fallbacks(kind: Kind, span_name: &str, facts: &mut SpanFacts) {
         Kind::Handoff => give(&mut facts.handoff_to, handoff_target_from_name(name)),
         Kind::Step => give(&mut facts.step, openinference::step_from_name(name)),
         _ => {}
+    }
+}
+
+/// Assistant text of a generation's output items; a function call as
+/// `name(arguments)`, so that repeated calls read as repeated outputs.
+pub fn output_items_text(output: &Value) -> Option<String> {
+    let parts: Vec<String> = output
+        .as_array()?
+        .iter()
+        .filter_map(|item| match item.get("type").and_then(Value::as_str) {
+            Some("function_call") => Some(format!(
+                "{}({})",
+                item.get("name").and_then(Value::as_str).unwrap_or_default(),
+                item.get("arguments")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+            )),
+            _ => item
+                .get("content")
+                .map(crate::ingest::formats::content_text)
+                .filter(|t| !t.is_empty()),
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("\n"))
+}
+
+/// An `output.value` as text: OpenAI Responses output items (what the
+/// OpenAI Agents instrumentations record) read as `output_items_text`, so
+/// that their volatile ids do not make equal answers differ; anything else
+/// as it is.
+pub fn output_value_text(raw: &str) -> String {
+    let items = serde_json::from_str::<Value>(raw).ok();
+    let is_items = items.as_ref().and_then(|v| v.as_array()).is_some_and(|a| {
+        !a.is_empty()
+            && a.iter().all(|i| {
+                matches!(
+                    i.get("type").and_then(|t| t.as_str()),
+                    Some("message" | "function_call" | "reasoning")
+                )
+            })
+    });
+    match items {
+        Some(items) if is_items => output_items_text(&items).unwrap_or_default(),
+        _ => raw.to_string(),
     }
 }
 

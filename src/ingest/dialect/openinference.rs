@@ -62,7 +62,7 @@ pub fn fill(attrs: &Attrs, kind: Kind, facts: &mut SpanFacts) {
     let output_messages = joined(attrs, "llm.output_messages.", ".message.content");
     give(
         &mut facts.output_text,
-        output_messages.or_else(|| owned(&["output.value"])),
+        output_messages.or_else(|| owned(&["output.value"]).map(|v| super::output_value_text(&v))),
     );
     give(&mut facts.input_text, owned(&["input.value"]));
 }

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::{content_text, items_of, json_error, scalar_text, Format, RecordError, RecordOutput};
 use crate::event::{Kind, Status};
-use crate::ingest::dialect::{handoff_target_from_name, is_placeholder_agent};
+use crate::ingest::dialect::{handoff_target_from_name, is_placeholder_agent, output_value_text};
 use crate::ingest::draft::Draft;
 use crate::ingest::RecordCtx;
 
@@ -132,7 +132,11 @@ fn read_observation(
         draft.input_text(&content_text(input), ctx);
     }
     if let Some(output) = output {
-        draft.output_text(&content_text(output), ctx);
+        let text = match output {
+            Value::String(raw) => output_value_text(raw),
+            other => content_text(other),
+        };
+        draft.output_text(&text, ctx);
     }
     match draft.event.kind {
         Kind::AgentInvoke if !is_placeholder_agent(name) => {

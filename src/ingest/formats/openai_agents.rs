@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::{content_text, items_of, json_error, scalar_text, Format, RecordError, RecordOutput};
 use crate::event::{Kind, Status};
+use crate::ingest::dialect::output_items_text;
 use crate::ingest::draft::Draft;
 use crate::ingest::RecordCtx;
 
@@ -186,27 +187,4 @@ fn last_user_text(input: &Value) -> Option<String> {
         .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
         .and_then(|m| m.get("content"))
         .map(content_text)
-}
-
-/// Assistant text of a generation's output items; a function call as
-/// `name(arguments)`, so that repeated calls read as repeated outputs.
-fn output_items_text(output: &Value) -> Option<String> {
-    let parts: Vec<String> = output
-        .as_array()?
-        .iter()
-        .filter_map(|item| match item.get("type").and_then(Value::as_str) {
-            Some("function_call") => Some(format!(
-                "{}({})",
-                item.get("name").and_then(Value::as_str).unwrap_or_default(),
-                item.get("arguments")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-            )),
-            _ => item
-                .get("content")
-                .map(content_text)
-                .filter(|t| !t.is_empty()),
-        })
-        .collect();
-    (!parts.is_empty()).then(|| parts.join("\n"))
 }

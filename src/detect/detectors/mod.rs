@@ -1,0 +1,20 @@
+//! The detectors, one file each. Each struct's doc comment is its
+//! specification and what `tracelint rules NAME` prints.
+
+mod budget_exceeded;
+mod convergence_starvation;
+mod duration_exceeded;
+mod handoff_cycle;
+mod hop_limit_exceeded;
+mod repeated_identical_output;
+mod repeated_tool_call;
+mod turn_limit_hit;
+
+pub use budget_exceeded::BudgetExceeded;
+pub use convergence_starvation::ConvergenceStarvation;
+pub use duration_exceeded::DurationExceeded;
+pub use handoff_cycle::HandoffCycle;
+pub use hop_limit_exceeded::HopLimitExceeded;
+pub use repeated_identical_output::RepeatedIdenticalOutput;
+pub use repeated_tool_call::RepeatedToolCall;
+pub use turn_limit_hit::TurnLimitHit;

@@ -1,0 +1,136 @@
+use regex::Regex;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use crate::detect::{times, Detector, Finding, FindingBuilder, Mapping, Row, Severity, TraceView};
+use crate::event::Kind;
+use crate::text::excerpt;
+
+macro_rules! doc {
+    () => {
+        "## What it does
+
+Flags an agent that emits the same output (whitespace-insensitive) `min_repeats` or more times in
+one trace: its LLM calls or its messages, compared by the hash of their normalized text.
+
+## Why is this bad?
+
+An agent saying the same thing again and again is stuck: the loop burns tokens and time and does
+not move the task (MAST 1.3 step repetition; the issue that named it saw one output 58 times).
+
+## Example
+
+    orchestrator: Next speaker WebSurfer
+    WebSurfer:    (page unchanged)
+    orchestrator: Next speaker WebSurfer      <- the same output, 3rd, 4th, ... time
+
+## Not flagged
+
+- Fewer than `min_repeats` copies: a repetition of two that ends in a final answer.
+- Empty outputs, and outputs that are only tool-call requests (`search({...})`): repeated calls
+  are `repeated-tool-call`'s to judge, with its windows and look-alikes.
+- The same text from different agents.
+
+## Options
+
+- `min_repeats` (3): copies that make a loop.
+
+## Mapping
+
+MAST 1.3 (step repetition)."
+    };
+}
+
+#[doc = doc!()]
+pub struct RepeatedIdenticalOutput;
+
+/// A tool-call request written as text: `name(args)` lines, or a JSON list
+/// of calls.
+static CALL_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*[A-Za-z_][\w.\-]*\(.*\)\s*$").unwrap());
+
+fn is_tool_request(text: &str) -> bool {
+    let text = text.trim();
+    let json_calls =
+        text.starts_with("[{") && (text.contains("\"name\"") || text.contains("\"args\""));
+    json_calls
+        || text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .all(|l| CALL_LINE.is_match(l))
+}
+
+impl Detector for RepeatedIdenticalOutput {
+    fn name(&self) -> &'static str {
+        "repeated-identical-output"
+    }
+
+    fn mapping(&self) -> Mapping {
+        Mapping {
+            mast_mode: Some("1.3"),
+            checklist: None,
+        }
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn documentation(&self) -> &'static str {
+        doc!()
+    }
+
+    fn check(&self, trace: &TraceView) -> Vec<Finding> {
+        let min_repeats = trace.options.repeated_output.min_repeats.max(2);
+        let mut groups: HashMap<(&str, u64), Vec<&Row>> = HashMap::new();
+        for row in &trace.rows {
+            if !matches!(row.kind, Kind::LlmCall | Kind::Message) || !row.has_output() {
+                continue;
+            }
+            let (Some(agent), Some(hash)) = (row.agent, row.output_hash) else {
+                continue;
+            };
+            if row.output.is_some_and(is_tool_request) {
+                continue;
+            }
+            groups.entry((agent, hash)).or_default().push(row);
+        }
+        let mut loops: Vec<(&str, Vec<&Row>)> = groups
+            .into_iter()
+            .filter(|(_, rows)| rows.len() >= min_repeats)
+            .map(|((agent, _), rows)| (agent, rows))
+            .collect();
+        loops.sort_by_key(|(_, rows)| rows[0].seq);
+        loops
+            .into_iter()
+            .map(|(agent, rows)| {
+                let text = excerpt(rows[0].output.unwrap_or_default().trim(), 60);
+                let message = format!(
+                    "{agent} gave the same output {} (\"{text}\"): it is looping; stop on a repeated output and re-plan or end the run",
+                    times(rows.len())
+                );
+                let waste_from = rows[1].seq;
+                let last = rows[rows.len() - 1].seq;
+                FindingBuilder::new(self, trace)
+                    .evidence(rows.iter().copied())
+                    .metric("repeats", rows.len() as f64)
+                    .waste(waste_from..=last)
+                    .build(message)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_tool_request;
+
+    #[test]
+    fn tool_requests_are_told_from_answers() {
+        assert!(is_tool_request(r#"search({"query": "x"})"#));
+        assert!(is_tool_request("transfer_to_refunds({})\nsearch({})"));
+        assert!(is_tool_request(r#"[{"name": "search", "args": {}}]"#));
+        assert!(!is_tool_request("Next speaker WebSurfer"));
+        assert!(!is_tool_request("I think (probably) yes."));
+    }
+}

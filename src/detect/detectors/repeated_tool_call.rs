@@ -1,0 +1,151 @@
+use std::collections::HashMap;
+
+use crate::detect::{times, Detector, Finding, FindingBuilder, Mapping, Row, Severity, TraceView};
+use crate::event::Kind;
+
+macro_rules! doc {
+    () => {
+        "## What it does
+
+Flags the same tool called with the same canonical arguments (keys sorted, compact JSON)
+`min_repeats` or more times within `window` consecutive tool calls of a trace.
+
+## Why is this bad?
+
+A model that calls a tool again with what it already sent is not learning from the result: the
+doom loop of opencode, openlit and Sentry's detectors. Every call costs a model turn and the
+tool's own latency (MAST 1.3 step repetition).
+
+## Example
+
+    researcher -> search {\"query\": \"latest GDP of France\"}   -> no results
+    researcher -> search {\"query\": \"latest GDP of France\"}   -> no results
+    researcher -> search {\"query\": \"latest GDP of France\"}   -> no results
+
+## Not flagged
+
+- Calls with empty arguments (`{}`, `[]`, `\"\"`, none): their sameness says nothing.
+- Pagination and cursors: arguments that differ only by page, cursor or offset are different
+  arguments.
+- Polling of status tools (`polling_tools`).
+- A retry right after the identical call failed: that is `retry-without-replan`'s.
+- Fewer than `min_repeats` copies in any `window` of calls.
+
+## Options
+
+- `min_repeats` (3), `window` (10),
+- `polling_tools` (get_status, check_status, get_job_status, poll, wait, sleep, get_task_status,
+  get_run_status).
+
+## Mapping
+
+MAST 1.3 (step repetition)."
+    };
+}
+
+#[doc = doc!()]
+pub struct RepeatedToolCall;
+
+fn empty_args(args: Option<&str>) -> bool {
+    matches!(
+        args.map(str::trim),
+        None | Some("" | "{}" | "[]" | "\"\"" | "null")
+    )
+}
+
+impl Detector for RepeatedToolCall {
+    fn name(&self) -> &'static str {
+        "repeated-tool-call"
+    }
+
+    fn mapping(&self) -> Mapping {
+        Mapping {
+            mast_mode: Some("1.3"),
+            checklist: None,
+        }
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn documentation(&self) -> &'static str {
+        doc!()
+    }
+
+    fn check(&self, trace: &TraceView) -> Vec<Finding> {
+        let options = &trace.options.repeated_tool_call;
+        let is_polling = |name: &str| {
+            let name = name.to_ascii_lowercase();
+            options
+                .polling_tools
+                .iter()
+                .any(|p| name.ends_with(&p.to_ascii_lowercase()))
+        };
+        let calls: Vec<&Row> = trace
+            .rows
+            .iter()
+            .filter(|r| r.kind == Kind::ToolCall)
+            .collect();
+        // Positions (among the trace's tool calls) of each call signature,
+        // leaving out retries of a call that just failed.
+        let mut positions: HashMap<(&str, u64), Vec<usize>> = HashMap::new();
+        for (position, call) in calls.iter().enumerate() {
+            let (Some(name), Some(hash)) = (call.tool_name, call.tool_args_hash) else {
+                continue;
+            };
+            if empty_args(call.tool_args) || is_polling(name) {
+                continue;
+            }
+            let retry_after_failure = position > 0 && {
+                let previous = calls[position - 1];
+                previous.failed()
+                    && previous.tool_name == Some(name)
+                    && previous.tool_args_hash == Some(hash)
+            };
+            if !retry_after_failure {
+                positions.entry((name, hash)).or_default().push(position);
+            }
+        }
+        let window = options.window.max(1);
+        let min_repeats = options.min_repeats.max(2);
+        let mut loops: Vec<(&str, Vec<usize>)> = Vec::new();
+        for ((name, _), positions) in positions {
+            // The most copies inside any `window` consecutive calls.
+            let (mut best, mut best_start) = (0, 0);
+            let mut start = 0;
+            for end in 0..positions.len() {
+                while positions[end] - positions[start] >= window {
+                    start += 1;
+                }
+                if end + 1 - start > best {
+                    best = end + 1 - start;
+                    best_start = start;
+                }
+            }
+            if best >= min_repeats {
+                loops.push((name, positions[best_start..best_start + best].to_vec()));
+            }
+        }
+        loops.sort_by_key(|(_, p)| p[0]);
+        loops
+            .into_iter()
+            .map(|(name, positions)| {
+                let rows: Vec<&Row> = positions.iter().map(|&p| calls[p]).collect();
+                let args = rows[0].tool_args.unwrap_or_default();
+                let message = format!(
+                    "{} was called with the same arguments {} within {} tool calls ({}): a tool loop; cap identical calls and feed the repeat back to the model",
+                    name,
+                    times(rows.len()),
+                    window,
+                    crate::text::excerpt(args, 80)
+                );
+                FindingBuilder::new(self, trace)
+                    .evidence(rows.iter().copied())
+                    .metric("repeats", rows.len() as f64)
+                    .waste(rows[1].seq..=rows[rows.len() - 1].seq)
+                    .build(message)
+            })
+            .collect()
+    }
+}

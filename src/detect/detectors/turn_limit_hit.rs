@@ -1,0 +1,90 @@
+use crate::detect::{Detector, Finding, FindingBuilder, Mapping, Severity, TraceView};
+
+macro_rules! doc {
+    () => {
+        "## What it does
+
+Flags a trace that a framework's own loop guard stopped: OpenAI Agents `max_turns`, LangGraph's
+recursion limit, smolagents `max_steps`, AG2 `max_round`, CrewAI and LangChain iteration
+limits, AutoGen's message and turn limits — read from the error or stop message at ingest
+(`termination_reason`).
+
+## Why is this bad?
+
+The guard is the last line of defence: when it fires, the agents did not finish the task, they
+ran out of turns, usually in a loop (MAST 1.5 unaware of termination conditions).
+
+## Example
+
+    agent span error: {\"message\": \"Max turns exceeded\", \"data\": {\"max_turns\": 10}}
+
+## Not flagged
+
+- Runs that ended as designed: a termination condition met (a text mention such as TERMINATE,
+  a stop message, a handoff to the user).
+
+## Options
+
+None.
+
+## Mapping
+
+MAST 1.5 (unaware of termination conditions)."
+    };
+}
+
+#[doc = doc!()]
+pub struct TurnLimitHit;
+
+impl Detector for TurnLimitHit {
+    fn name(&self) -> &'static str {
+        "turn-limit-hit"
+    }
+
+    fn mapping(&self) -> Mapping {
+        Mapping {
+            mast_mode: Some("1.5"),
+            checklist: None,
+        }
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn documentation(&self) -> &'static str {
+        doc!()
+    }
+
+    fn check(&self, trace: &TraceView) -> Vec<Finding> {
+        let Some(guard) = trace.guard() else {
+            return Vec::new();
+        };
+        let rows: Vec<_> = trace
+            .rows
+            .iter()
+            .filter(|r| r.termination_reason == Some(guard))
+            .collect();
+        let said = rows
+            .iter()
+            .find_map(|r| r.error_message.or(r.output))
+            .map(|m| format!(" (\"{}\")", crate::text::excerpt(m.trim(), 80)))
+            .unwrap_or_default();
+        let message = format!(
+            "the framework's {guard} guard stopped the run{said}: the agents did not finish; find the loop that used the turns up"
+        );
+        let last = trace.rows.last().map_or(0, |r| r.seq);
+        vec![FindingBuilder::new(self, trace)
+            .evidence(rows)
+            .metric(
+                "llm_calls",
+                trace
+                    .rows
+                    .iter()
+                    .filter(|r| r.kind == crate::event::Kind::LlmCall)
+                    .count() as f64,
+            )
+            .waste(0..=last)
+            .build(message)]
+    }
+}

@@ -1,0 +1,120 @@
+//! Building a finding from the rows that show it: span ids in order, the
+//! agents involved, where in the input it starts, and what the failure
+//! cost — the tokens, money and time spent inside it.
+
+use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
+
+use super::trace::{Row, TraceView};
+use super::{Detector, Finding};
+
+pub struct FindingBuilder<'t, 'a> {
+    detector: &'t dyn Detector,
+    trace: &'t TraceView<'a>,
+    evidence: Vec<&'t Row<'a>>,
+    metrics: BTreeMap<String, f64>,
+    confidence: f64,
+}
+
+impl<'t, 'a> FindingBuilder<'t, 'a> {
+    pub fn new(detector: &'t dyn Detector, trace: &'t TraceView<'a>) -> Self {
+        FindingBuilder {
+            detector,
+            trace,
+            evidence: Vec::new(),
+            metrics: BTreeMap::new(),
+            confidence: 1.0,
+        }
+    }
+
+    /// The rows that show the failure; kept in seq order.
+    pub fn evidence(mut self, rows: impl IntoIterator<Item = &'t Row<'a>>) -> Self {
+        self.evidence.extend(rows);
+        self.evidence.sort_by_key(|r| r.seq);
+        self.evidence.dedup_by_key(|r| r.seq);
+        self
+    }
+
+    pub fn metric(mut self, name: &str, value: f64) -> Self {
+        self.metrics.insert(name.to_string(), value);
+        self
+    }
+
+    pub fn confidence(mut self, confidence: f64) -> Self {
+        self.confidence = confidence;
+        self
+    }
+
+    /// What the rows with seq in `range` cost: `wasted_tokens` and
+    /// `wasted_cost_usd` over their usage leaves (when any says), and
+    /// `wasted_ms` from the first start to the last end.
+    pub fn waste(mut self, range: RangeInclusive<u32>) -> Self {
+        let inside: Vec<&Row> = self
+            .trace
+            .rows
+            .iter()
+            .filter(|r| range.contains(&r.seq))
+            .collect();
+        let tokens: Vec<i64> = inside.iter().filter_map(|r| r.counted_tokens()).collect();
+        if !tokens.is_empty() {
+            self.metrics
+                .insert("wasted_tokens".into(), tokens.iter().sum::<i64>() as f64);
+        }
+        let costs: Vec<f64> = inside.iter().filter_map(|r| r.counted_cost()).collect();
+        if !costs.is_empty() {
+            self.metrics
+                .insert("wasted_cost_usd".into(), costs.iter().sum::<f64>());
+        }
+        let start = inside.iter().filter_map(|r| r.start_ns).min();
+        let end = inside.iter().filter_map(|r| r.end_ns.or(r.start_ns)).max();
+        if let (Some(start), Some(end)) = (start, end) {
+            if end >= start {
+                self.metrics
+                    .insert("wasted_ms".into(), ((end - start) / 1_000_000) as f64);
+            }
+        }
+        self
+    }
+
+    pub fn build(self, message: String) -> Finding {
+        let mapping = self.detector.mapping();
+        let first = self.evidence.first();
+        let mut agents: Vec<String> = Vec::new();
+        for agent in self.evidence.iter().filter_map(|r| r.agent) {
+            if !agents.iter().any(|a| a == agent) {
+                agents.push(agent.to_string());
+            }
+        }
+        Finding {
+            detector: self.detector.name().to_string(),
+            mast_mode: mapping.mast_mode.map(str::to_string),
+            checklist: mapping.checklist.map(str::to_string),
+            severity: self.detector.default_severity(),
+            confidence: self.confidence,
+            trace_id: self.trace.trace_id.to_string(),
+            span_ids: self
+                .evidence
+                .iter()
+                .map(|r| r.span_id.to_string())
+                .collect(),
+            seq_range: [
+                first.map_or(0, |r| r.seq),
+                self.evidence.last().map_or(0, |r| r.seq),
+            ],
+            agents,
+            message,
+            metrics: self.metrics,
+            source_file: first.map_or_else(String::new, |r| r.source_file.to_string()),
+            source_line: first.map_or(0, |r| r.source_line),
+        }
+    }
+}
+
+/// "3 times", "once": counts in messages.
+pub fn times(n: usize) -> String {
+    match n {
+        1 => "once".to_string(),
+        2 => "twice".to_string(),
+        n => format!("{n} times"),
+    }
+}

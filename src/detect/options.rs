@@ -1,0 +1,137 @@
+//! Detector options: one section per detector, each key with the default
+//! that production guards use (FORMATS.md §7, §8). They come from
+//! `[detectors.<name>]` in tracelint.toml and from `check` flags; an unknown
+//! key is an error that names it.
+
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DetectOptions {
+    #[serde(rename = "repeated-identical-output")]
+    pub repeated_output: RepeatedOutput,
+    #[serde(rename = "repeated-tool-call")]
+    pub repeated_tool_call: RepeatedToolCall,
+    #[serde(rename = "handoff-cycle")]
+    pub handoff_cycle: HandoffCycle,
+    #[serde(rename = "convergence-starvation")]
+    pub convergence: Convergence,
+    #[serde(rename = "hop-limit-exceeded")]
+    pub hop_limit: HopLimit,
+    #[serde(rename = "budget-exceeded")]
+    pub budget: Budget,
+    #[serde(rename = "duration-exceeded")]
+    pub duration: Duration,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RepeatedOutput {
+    /// Copies of one output by one agent that make a loop.
+    pub min_repeats: usize,
+}
+
+impl Default for RepeatedOutput {
+    fn default() -> Self {
+        RepeatedOutput { min_repeats: 3 }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RepeatedToolCall {
+    /// Identical calls within the window that make a loop.
+    pub min_repeats: usize,
+    /// How many consecutive tool calls of the trace the repeats must fall in.
+    pub window: usize,
+    /// Tools whose repeated calls are polling, not looping (compared
+    /// without case; a name ending in one of these also matches).
+    pub polling_tools: Vec<String>,
+}
+
+impl Default for RepeatedToolCall {
+    fn default() -> Self {
+        RepeatedToolCall {
+            min_repeats: 3,
+            window: 10,
+            polling_tools: [
+                "get_status",
+                "check_status",
+                "get_job_status",
+                "poll",
+                "wait",
+                "sleep",
+                "get_task_status",
+                "get_run_status",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct HandoffCycle {
+    /// Times a cycle of explicit handoffs must come round.
+    pub min_rounds: usize,
+    /// Times a cycle of turns between LLM agents of a conversation (no
+    /// explicit handoffs) must come round: taking turns is what a
+    /// conversation does, so more rounds are needed.
+    pub min_rounds_conversation: usize,
+}
+
+impl Default for HandoffCycle {
+    fn default() -> Self {
+        HandoffCycle {
+            min_rounds: 2,
+            min_rounds_conversation: 3,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Convergence {
+    /// MinHash similarity from which two versions are near-duplicates.
+    pub similarity: f64,
+    /// Consecutive near-duplicate versions that make starvation.
+    pub min_rounds: usize,
+}
+
+impl Default for Convergence {
+    fn default() -> Self {
+        Convergence {
+            similarity: 0.9,
+            min_rounds: 3,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct HopLimit {
+    /// Most handoffs a trace may make.
+    pub max_hops: usize,
+}
+
+impl Default for HopLimit {
+    fn default() -> Self {
+        HopLimit { max_hops: 12 }
+    }
+}
+
+/// Off until configured (`--budget-tokens`, `--budget-usd`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Budget {
+    pub max_tokens: Option<i64>,
+    pub max_usd: Option<f64>,
+}
+
+/// Off until configured (`--max-duration`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Duration {
+    pub max_seconds: Option<f64>,
+}

@@ -1,0 +1,281 @@
+//! What a detector sees: one trace's events as typed rows, in seq order,
+//! borrowing their texts from the Store. The Store's columns are looked up
+//! once per run (`StoreColumns`); a trace's rows are read from them when
+//! the trace is checked, so memory follows the largest trace, not the
+//! Store.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::options::DetectOptions;
+use crate::event::{Kind, Role, Status};
+use crate::store::{columns as c, TraceRows};
+
+/// The Store columns detectors read, typed. Categorical columns are cast
+/// to strings once.
+pub struct StoreColumns {
+    span_id: StringChunked,
+    parent_id: StringChunked,
+    agent: StringChunked,
+    kind: StringChunked,
+    name: StringChunked,
+    start_ns: Int64Chunked,
+    end_ns: Int64Chunked,
+    status: StringChunked,
+    error_type: StringChunked,
+    error_message: StringChunked,
+    role: StringChunked,
+    input_hash: UInt64Chunked,
+    output_hash: UInt64Chunked,
+    output_excerpt: StringChunked,
+    output_sig: ListChunked,
+    input_tokens: Int64Chunked,
+    output_tokens: Int64Chunked,
+    cost_usd: Float64Chunked,
+    tool_name: StringChunked,
+    tool_args: StringChunked,
+    tool_args_hash: UInt64Chunked,
+    handoff_from: StringChunked,
+    handoff_to: StringChunked,
+    step: Int64Chunked,
+    termination_reason: StringChunked,
+    usage_leaf: BooleanChunked,
+    source_file: StringChunked,
+    source_line: UInt32Chunked,
+}
+
+impl StoreColumns {
+    pub fn new(frame: &DataFrame) -> Result<StoreColumns> {
+        let text = |name: &str| -> Result<StringChunked> {
+            let column = frame.column(name)?;
+            Ok(match column.dtype() {
+                DataType::String => column.str()?.rechunk().into_owned(),
+                _ => column
+                    .cast(&DataType::String)?
+                    .str()?
+                    .rechunk()
+                    .into_owned(),
+            })
+        };
+        let int = |name: &str| -> Result<Int64Chunked> {
+            Ok(frame.column(name)?.i64()?.rechunk().into_owned())
+        };
+        let hash = |name: &str| -> Result<UInt64Chunked> {
+            Ok(frame.column(name)?.u64()?.rechunk().into_owned())
+        };
+        Ok(StoreColumns {
+            span_id: text(c::SPAN_ID)?,
+            parent_id: text(c::PARENT_ID)?,
+            agent: text(c::AGENT)?,
+            kind: text(c::KIND)?,
+            name: text(c::NAME)?,
+            start_ns: int(c::START_NS)?,
+            end_ns: int(c::END_NS)?,
+            status: text(c::STATUS)?,
+            error_type: text(c::ERROR_TYPE)?,
+            error_message: text(c::ERROR_MESSAGE)?,
+            role: text(c::ROLE)?,
+            input_hash: hash(c::INPUT_HASH)?,
+            output_hash: hash(c::OUTPUT_HASH)?,
+            output_excerpt: text(c::OUTPUT_EXCERPT)?,
+            output_sig: frame.column(c::OUTPUT_SIG)?.list()?.rechunk().into_owned(),
+            input_tokens: int(c::INPUT_TOKENS)?,
+            output_tokens: int(c::OUTPUT_TOKENS)?,
+            cost_usd: frame.column(c::COST_USD)?.f64()?.rechunk().into_owned(),
+            tool_name: text(c::TOOL_NAME)?,
+            tool_args: text(c::TOOL_ARGS)?,
+            tool_args_hash: hash(c::TOOL_ARGS_HASH)?,
+            handoff_from: text(c::HANDOFF_FROM)?,
+            handoff_to: text(c::HANDOFF_TO)?,
+            step: int(c::STEP)?,
+            termination_reason: text(c::TERMINATION_REASON)?,
+            usage_leaf: frame.column(c::USAGE_LEAF)?.bool()?.rechunk().into_owned(),
+            source_file: text(c::SOURCE_FILE)?,
+            source_line: frame.column(c::SOURCE_LINE)?.u32()?.rechunk().into_owned(),
+        })
+    }
+
+    /// The rows of one trace.
+    pub fn rows(&self, trace: &TraceRows) -> Vec<Row<'_>> {
+        trace
+            .rows
+            .clone()
+            .enumerate()
+            .map(|(seq, i)| Row {
+                index: i,
+                seq: seq as u32,
+                span_id: self.span_id.get(i).unwrap_or_default(),
+                parent_id: self.parent_id.get(i),
+                agent: self.agent.get(i),
+                kind: self
+                    .kind
+                    .get(i)
+                    .and_then(Kind::parse)
+                    .unwrap_or(Kind::Other),
+                name: self.name.get(i).unwrap_or_default(),
+                start_ns: self.start_ns.get(i),
+                end_ns: self.end_ns.get(i),
+                status: self.status.get(i).map_or(Status::Unset, Status::parse),
+                error_type: self.error_type.get(i),
+                error_message: self.error_message.get(i),
+                role: self.role.get(i).and_then(Role::parse),
+                input_hash: self.input_hash.get(i),
+                output_hash: self.output_hash.get(i),
+                output: self.output_excerpt.get(i),
+                input_tokens: self.input_tokens.get(i),
+                output_tokens: self.output_tokens.get(i),
+                cost_usd: self.cost_usd.get(i),
+                tool_name: self.tool_name.get(i),
+                tool_args: self.tool_args.get(i),
+                tool_args_hash: self.tool_args_hash.get(i),
+                handoff_from: self.handoff_from.get(i),
+                handoff_to: self.handoff_to.get(i),
+                step: self.step.get(i),
+                termination_reason: self.termination_reason.get(i),
+                usage_leaf: self.usage_leaf.get(i).unwrap_or(false),
+                source_file: self.source_file.get(i).unwrap_or_default(),
+                source_line: self.source_line.get(i).unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// The MinHash signature of a row's output, if it has one.
+    pub fn output_sig(&self, row: &Row) -> Option<Vec<u32>> {
+        let series = self.output_sig.get_as_series(row.index)?;
+        let values = series.u32().ok()?;
+        Some(values.into_no_null_iter().collect())
+    }
+}
+
+/// One event as detectors read it (DESIGN.md §3 columns).
+#[derive(Clone, Debug)]
+pub struct Row<'a> {
+    /// Row in the Store frame.
+    index: usize,
+    pub seq: u32,
+    pub span_id: &'a str,
+    pub parent_id: Option<&'a str>,
+    pub agent: Option<&'a str>,
+    pub kind: Kind,
+    pub name: &'a str,
+    pub start_ns: Option<i64>,
+    pub end_ns: Option<i64>,
+    pub status: Status,
+    pub error_type: Option<&'a str>,
+    pub error_message: Option<&'a str>,
+    pub role: Option<Role>,
+    pub input_hash: Option<u64>,
+    pub output_hash: Option<u64>,
+    /// The output's excerpt.
+    pub output: Option<&'a str>,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    pub cost_usd: Option<f64>,
+    pub tool_name: Option<&'a str>,
+    pub tool_args: Option<&'a str>,
+    pub tool_args_hash: Option<u64>,
+    pub handoff_from: Option<&'a str>,
+    pub handoff_to: Option<&'a str>,
+    pub step: Option<i64>,
+    pub termination_reason: Option<&'a str>,
+    pub usage_leaf: bool,
+    pub source_file: &'a str,
+    pub source_line: u32,
+}
+
+impl Row<'_> {
+    pub fn failed(&self) -> bool {
+        self.status == Status::Error
+    }
+
+    /// Tokens counted for this row in totals (usage leaves only).
+    pub fn counted_tokens(&self) -> Option<i64> {
+        if !self.usage_leaf {
+            return None;
+        }
+        match (self.input_tokens, self.output_tokens) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        }
+    }
+
+    pub fn counted_cost(&self) -> Option<f64> {
+        self.cost_usd.filter(|_| self.usage_leaf)
+    }
+
+    /// A non-empty output text.
+    pub fn has_output(&self) -> bool {
+        self.output.is_some_and(|o| !o.trim().is_empty())
+    }
+}
+
+/// One trace as a detector receives it.
+pub struct TraceView<'a> {
+    pub trace_id: &'a str,
+    pub rows: Vec<Row<'a>>,
+    pub options: &'a DetectOptions,
+    columns: &'a StoreColumns,
+}
+
+impl<'a> TraceView<'a> {
+    pub fn new(
+        trace: &'a TraceRows,
+        columns: &'a StoreColumns,
+        options: &'a DetectOptions,
+    ) -> TraceView<'a> {
+        TraceView {
+            trace_id: &trace.trace_id,
+            rows: columns.rows(trace),
+            options,
+            columns,
+        }
+    }
+
+    pub fn output_sig(&self, row: &Row) -> Option<Vec<u32>> {
+        self.columns.output_sig(row)
+    }
+
+    /// Agents that made at least one LLM call: those that decide, as
+    /// opposed to user proxies, tool nodes and people.
+    pub fn llm_agents(&self) -> std::collections::HashSet<&'a str> {
+        self.rows
+            .iter()
+            .filter(|r| r.kind == Kind::LlmCall)
+            .filter_map(|r| r.agent)
+            .collect()
+    }
+
+    /// The handoffs of the trace, in order, as (row, from, to): its
+    /// explicit handoff records when it has any (a handoff record without
+    /// a source is made by the row's agent); otherwise the turns passed
+    /// between agents that make LLM calls — a conversation's, or a
+    /// LangGraph run's between agent nodes (not to a tools node or a user).
+    /// The flag says which.
+    pub fn hops(&self) -> (Vec<(&Row<'a>, &'a str, &'a str)>, bool) {
+        let explicit: Vec<(&Row<'a>, &'a str, &'a str)> = self
+            .rows
+            .iter()
+            .filter(|r| r.kind == Kind::Handoff)
+            .filter_map(|r| Some((r, r.handoff_from.or(r.agent)?, r.handoff_to?)))
+            .collect();
+        if !explicit.is_empty() {
+            return (explicit, true);
+        }
+        let deciders = self.llm_agents();
+        let turns = self
+            .rows
+            .iter()
+            .filter_map(|r| Some((r, r.handoff_from?, r.handoff_to?)))
+            .filter(|(_, from, to)| deciders.contains(from) && deciders.contains(to))
+            .collect();
+        (turns, false)
+    }
+
+    /// The loop guard that ended the trace, if one did.
+    pub fn guard(&self) -> Option<&'a str> {
+        self.rows
+            .iter()
+            .filter_map(|r| r.termination_reason)
+            .find(|r| crate::ingest::termination::is_loop_guard(r))
+    }
+}
