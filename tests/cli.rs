@@ -76,10 +76,23 @@ fn check_exit_codes_follow_the_contract() {
     // Clean input: 0.
     tracelint()
         .arg("check")
-        .arg(repo("sample-traces"))
+        .arg(sample("healthy"))
         .assert()
         .code(0)
+        .stdout(contains("1 traces"));
+    // Error-severity findings: 1 (the samples plant loops); 0 with --exit-zero.
+    tracelint()
+        .arg("check")
+        .arg(repo("sample-traces"))
+        .assert()
+        .code(1)
         .stdout(contains("5 traces"));
+    tracelint()
+        .arg("check")
+        .arg(repo("sample-traces"))
+        .arg("--exit-zero")
+        .assert()
+        .code(0);
     // Zero traces: 2.
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty.jsonl");
@@ -125,16 +138,47 @@ fn check_exit_codes_follow_the_contract() {
 fn check_json_has_summary_and_findings() {
     let out = tracelint()
         .args(["check", "--output-format", "json"])
-        .arg(repo("sample-traces"))
+        .arg(sample("healthy"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["schema_version"], 1);
-    assert_eq!(doc["summary"]["traces"], 5);
+    assert_eq!(doc["summary"]["traces"], 1);
     assert_eq!(doc["summary"]["records_read"], doc["summary"]["ingested"]);
     assert_eq!(doc["summary"]["gating"], 0);
     assert_eq!(doc["findings"], Value::Array(vec![]));
+
+    let out = tracelint()
+        .args(["check", "--output-format", "json"])
+        .arg(repo("sample-traces"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["traces"], 5);
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(doc["summary"]["gating"], findings.len());
+    let first = &findings[0];
+    for field in [
+        "detector",
+        "mast_mode",
+        "severity",
+        "confidence",
+        "trace_id",
+        "span_ids",
+        "seq_range",
+        "agents",
+        "message",
+        "metrics",
+        "source_file",
+        "source_line",
+    ] {
+        assert!(
+            first.get(field).is_some(),
+            "finding without {field}: {first}"
+        );
+    }
 }
 
 #[test]

@@ -147,11 +147,15 @@ def planner_no_convergence():
     version differs from the last by a word or two and none is accepted."""
     t = Trace("planner-no-convergence", "launch-planner")
     root = t.agent("planner")
-    base = ("Plan: 1. draft the announcement 2. review pricing with finance 3. prepare the demo "
-            "4. brief the support team 5. publish on {day} at {hour}")
-    days = ["Monday", "Tuesday", "Monday", "Wednesday", "Tuesday", "Monday", "Thursday", "Tuesday", "Monday"]
+    base = ("Launch plan. Step 1: draft the announcement with the three changes customers asked "
+            "for most, one paragraph each, and a short summary on top. Step 2: review pricing with "
+            "finance and agree on the discount for existing customers before anything is published. "
+            "Step 3: prepare the demo on the staging system and record a two-minute video of it. "
+            "Step 4: brief the support team with the questions we expect and the answers we give. "
+            "Step 5: publish on {day} morning, send the newsletter, and measure sign-ups after a week.")
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Monday", "Tuesday", "Wednesday", "Thursday"]
     for rnd, day in enumerate(days):
-        t.chat(root, base.format(day=day, hour=f"{9 + rnd % 3}:00"), 900 + 150 * rnd, 60)
+        t.chat(root, base.format(day=day), 900 + 150 * rnd, 60)
         t.handoff(root, "planner", "critic")
         critic = t.agent("critic", root)
         t.chat(critic, f"Round {rnd + 1}: the timing is still not right; move the publication day.", 700 + 120 * rnd, 20)

@@ -22,6 +22,10 @@ pub struct CheckArgs {
 
     #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
     pub output_format: CheckFormat,
+
+    /// Exit 0 even when findings fail the gate (errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
 }
 
 pub fn run(args: CheckArgs) -> Result<u8> {
@@ -49,7 +53,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     if args.input.strict_failure(&store) {
         return Ok(exit::ERROR);
     }
-    Ok(if gating > 0 {
+    Ok(if gating > 0 && !args.exit_zero {
         exit::GATING_FINDINGS
     } else {
         exit::CLEAN

@@ -12,6 +12,8 @@ pub struct FindingBuilder<'t, 'a> {
     detector: &'t dyn Detector,
     trace: &'t TraceView<'a>,
     evidence: Vec<&'t Row<'a>>,
+    /// Agents named by the failure beyond those of the evidence rows.
+    named_agents: Vec<String>,
     metrics: BTreeMap<String, f64>,
     confidence: f64,
 }
@@ -22,6 +24,7 @@ impl<'t, 'a> FindingBuilder<'t, 'a> {
             detector,
             trace,
             evidence: Vec::new(),
+            named_agents: Vec::new(),
             metrics: BTreeMap::new(),
             confidence: 1.0,
         }
@@ -32,6 +35,14 @@ impl<'t, 'a> FindingBuilder<'t, 'a> {
         self.evidence.extend(rows);
         self.evidence.sort_by_key(|r| r.seq);
         self.evidence.dedup_by_key(|r| r.seq);
+        self
+    }
+
+    /// Agents the failure involves that the evidence rows may not name
+    /// (both ends of a handoff).
+    pub fn agents<S: ToString>(mut self, agents: impl IntoIterator<Item = S>) -> Self {
+        self.named_agents
+            .extend(agents.into_iter().map(|a| a.to_string()));
         self
     }
 
@@ -80,7 +91,8 @@ impl<'t, 'a> FindingBuilder<'t, 'a> {
         let mapping = self.detector.mapping();
         let first = self.evidence.first();
         let mut agents: Vec<String> = Vec::new();
-        for agent in self.evidence.iter().filter_map(|r| r.agent) {
+        let named = self.named_agents.iter().map(String::as_str);
+        for agent in self.evidence.iter().filter_map(|r| r.agent).chain(named) {
             if !agents.iter().any(|a| a == agent) {
                 agents.push(agent.to_string());
             }

@@ -2,10 +2,11 @@
 //! a terminal is no place for a 10 kB tool argument.
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, ContentArrangement, Table};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::CheckOutcome;
-use crate::detect::Detector;
+use crate::detect::{Detector, Finding};
 use crate::summary::{RunSummary, Stats};
 use crate::taxonomy::TAXONOMY;
 use crate::text::excerpt;
@@ -135,6 +136,8 @@ pub fn stats(stats: &Stats) -> String {
     out
 }
 
+/// Findings grouped by trace (one table each, in trace order), then
+/// totals by detector and by MAST mode or checklist item.
 pub fn check(outcome: &CheckOutcome) -> String {
     let mut out = run_summary(&outcome.summary);
     if outcome.findings.is_empty() {
@@ -145,29 +148,93 @@ pub fn check(outcome: &CheckOutcome) -> String {
         );
         return out;
     }
-    let mut table = new_table(&["severity", "detector", "mode", "trace", "agents", "message"]);
-    for f in &outcome.findings {
-        table.add_row(vec![
-            Cell::new(f.severity.as_str()),
-            Cell::new(&f.detector),
-            Cell::new(
-                f.mast_mode
-                    .as_deref()
-                    .or(f.checklist.as_deref())
-                    .unwrap_or("-"),
-            ),
-            Cell::new(cut(&f.trace_id)),
-            Cell::new(cut(&f.agents.join(", "))),
-            Cell::new(&f.message),
+    let mut start = 0;
+    while start < outcome.findings.len() {
+        let trace_id = &outcome.findings[start].trace_id;
+        let end = start
+            + outcome.findings[start..]
+                .iter()
+                .take_while(|f| &f.trace_id == trace_id)
+                .count();
+        let first = &outcome.findings[start];
+        let _ = writeln!(
+            out,
+            "\ntrace {trace_id} ({}:{})",
+            first.source_file, first.source_line
+        );
+        let mut table = new_table(&[
+            "severity", "detector", "mode", "agents", "evidence", "message",
         ]);
+        for f in &outcome.findings[start..end] {
+            table.add_row(vec![
+                Cell::new(f.severity.as_str()),
+                Cell::new(&f.detector),
+                Cell::new(mode_of(f)),
+                Cell::new(cut(&f.agents.join(", "))),
+                Cell::new(evidence_of(f)),
+                Cell::new(&f.message),
+            ]);
+        }
+        let _ = writeln!(out, "{table}");
+        start = end;
+    }
+    let mut by_detector: BTreeMap<&str, (usize, BTreeSet<&str>, f64)> = BTreeMap::new();
+    let mut by_mode: BTreeMap<String, usize> = BTreeMap::new();
+    for f in &outcome.findings {
+        let entry = by_detector.entry(&f.detector).or_default();
+        entry.0 += 1;
+        entry.1.insert(&f.trace_id);
+        entry.2 += f.metrics.get("wasted_tokens").copied().unwrap_or(0.0);
+        *by_mode.entry(mode_of(f)).or_default() += 1;
+    }
+    let mut totals = new_table(&["detector", "findings", "traces", "wasted tokens"]);
+    for (detector, (count, traces, tokens)) in &by_detector {
+        totals.add_row(vec![
+            Cell::new(detector),
+            right(count.to_string()),
+            right(traces.len().to_string()),
+            right(format!("{tokens:.0}")),
+        ]);
+    }
+    let mut modes = new_table(&["mode", "findings"]);
+    for (mode, count) in &by_mode {
+        modes.add_row(vec![Cell::new(mode), right(count.to_string())]);
     }
     let _ = writeln!(
         out,
-        "{table}\n{} findings, {} gating.",
+        "\n{totals}\n{modes}\n{} findings in {} traces, {} gating.",
         outcome.findings.len(),
+        outcome
+            .findings
+            .iter()
+            .map(|f| &f.trace_id)
+            .collect::<BTreeSet<_>>()
+            .len(),
         outcome.gating
     );
     out
+}
+
+/// The MAST mode of a finding, else its checklist item.
+fn mode_of(finding: &Finding) -> String {
+    finding
+        .mast_mode
+        .clone()
+        .or_else(|| finding.checklist.clone())
+        .unwrap_or_else(|| "-".to_string())
+}
+
+/// The counts that say how big a finding is, then where it is.
+fn evidence_of(finding: &Finding) -> String {
+    let mut parts: Vec<String> = ["repeats", "rounds", "hops", "wasted_tokens"]
+        .iter()
+        .filter_map(|k| finding.metrics.get(*k).map(|v| format!("{k} {v:.0}")))
+        .collect();
+    parts.push(format!(
+        "seq {}–{}",
+        finding.seq_range[0], finding.seq_range[1]
+    ));
+    parts.join(", ")
 }
 
 pub fn detectors(detectors: &[&dyn Detector]) -> String {

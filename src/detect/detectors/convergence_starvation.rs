@@ -21,10 +21,13 @@ costs a full model turn and nothing converges (MAST 1.5; checklist P9, re-plan v
 
 ## Example
 
-    planner -> critic: Launch plan, revision 1. Step 1: research the audience ...
-    critic:            Needs revision: the order of steps is still unclear.
-    planner -> critic: Launch plan, revision 2. Step 1: research the audience ...   (same, one word)
-    ... until max_turns
+```text
+planner -> critic: Launch plan, revision 1. Step 1: research the audience ...
+critic:            Needs revision: the order of steps is still unclear.
+planner -> critic: Launch plan, revision 2. Step 1: research the audience ...   (same, one word)
+... until max_turns
+
+```
 
 ## Not flagged
 

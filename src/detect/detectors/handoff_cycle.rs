@@ -18,9 +18,12 @@ budget stops it (MAST 1.5 unaware of termination conditions; checklist P2, hop c
 
 ## Example
 
-    triage  -> handoff to refunds
-    refunds -> handoff to triage
-    triage  -> handoff to refunds        <- the cycle comes round again
+```text
+triage  -> handoff to refunds
+refunds -> handoff to triage
+triage  -> handoff to refunds        <- the cycle comes round again
+
+```
 
 ## Not flagged
 
@@ -81,12 +84,17 @@ impl Detector for HandoffCycle {
                 edges.entry((from, to)).or_default().push(row);
             }
         }
-        let Some((cycle, rounds)) = busiest_cycle(&edges) else {
+        let Some((mut cycle, rounds)) = busiest_cycle(&edges) else {
             return Vec::new();
         };
         if rounds < min_rounds {
             return Vec::new();
         }
+        // Told from the agent that handed off first.
+        let first_from = (0..cycle.len())
+            .min_by_key(|&i| edges[&(cycle[i], cycle[(i + 1) % cycle.len()])][0].seq)
+            .unwrap_or(0);
+        cycle.rotate_left(first_from);
         let cycle_edges: Vec<(&str, &str)> = (0..cycle.len())
             .map(|i| (cycle[i], cycle[(i + 1) % cycle.len()]))
             .collect();
@@ -106,6 +114,7 @@ impl Detector for HandoffCycle {
         );
         vec![FindingBuilder::new(self, trace)
             .evidence(rows)
+            .agents(cycle.iter())
             .metric("rounds", rounds as f64)
             .metric("cycle_length", cycle.len() as f64)
             .metric("hops", hops.len() as f64)

@@ -15,7 +15,10 @@ misrouted task travels until a turn limit or the budget runs out (checklist P2, 
 
 ## Example
 
-    router -> billing -> router -> refunds -> router -> ...   (13th handoff)
+```text
+router -> billing -> router -> refunds -> router -> ...   (13th handoff)
+
+```
 
 ## Not flagged
 

@@ -20,16 +20,19 @@ not move the task (MAST 1.3 step repetition; the issue that named it saw one out
 
 ## Example
 
-    orchestrator: Next speaker WebSurfer
-    WebSurfer:    (page unchanged)
-    orchestrator: Next speaker WebSurfer      <- the same output, 3rd, 4th, ... time
+```text
+orchestrator: Next speaker WebSurfer
+WebSurfer:    (page unchanged)
+orchestrator: Next speaker WebSurfer      <- the same output, 3rd, 4th, ... time
+
+```
 
 ## Not flagged
 
 - Fewer than `min_repeats` copies: a repetition of two that ends in a final answer.
 - Empty outputs, and outputs that are only tool-call requests (`search({...})`): repeated calls
   are `repeated-tool-call`'s to judge, with its windows and look-alikes.
-- The same text from different agents.
+- The same text from different agents, and tool results relayed as messages (the tool's output).
 
 ## Options
 
@@ -84,7 +87,12 @@ impl Detector for RepeatedIdenticalOutput {
         let min_repeats = trace.options.repeated_output.min_repeats.max(2);
         let mut groups: HashMap<(&str, u64), Vec<&Row>> = HashMap::new();
         for row in &trace.rows {
-            if !matches!(row.kind, Kind::LlmCall | Kind::Message) || !row.has_output() {
+            // A tool result relayed as a message is the tool's output.
+            let tool_result = row.role == Some(crate::event::Role::Tool);
+            if !matches!(row.kind, Kind::LlmCall | Kind::Message)
+                || !row.has_output()
+                || tool_result
+            {
                 continue;
             }
             let (Some(agent), Some(hash)) = (row.agent, row.output_hash) else {

@@ -18,9 +18,12 @@ tool's own latency (MAST 1.3 step repetition).
 
 ## Example
 
-    researcher -> search {\"query\": \"latest GDP of France\"}   -> no results
-    researcher -> search {\"query\": \"latest GDP of France\"}   -> no results
-    researcher -> search {\"query\": \"latest GDP of France\"}   -> no results
+```text
+researcher -> search {\"query\": \"latest GDP of France\"}   -> no results
+researcher -> search {\"query\": \"latest GDP of France\"}   -> no results
+researcher -> search {\"query\": \"latest GDP of France\"}   -> no results
+
+```
 
 ## Not flagged
 

@@ -16,7 +16,10 @@ ran out of turns, usually in a loop (MAST 1.5 unaware of termination conditions)
 
 ## Example
 
-    agent span error: {\"message\": \"Max turns exceeded\", \"data\": {\"max_turns\": 10}}
+```text
+agent span error: {\"message\": \"Max turns exceeded\", \"data\": {\"max_turns\": 10}}
+
+```
 
 ## Not flagged
 
