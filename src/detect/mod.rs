@@ -8,7 +8,7 @@ mod evidence;
 mod finding;
 pub mod options;
 mod registry;
-mod trace;
+pub mod trace;
 
 pub use evidence::{times, FindingBuilder};
 pub use finding::{Finding, Severity};

@@ -15,5 +15,8 @@ pub fn registry() -> Vec<&'static dyn Detector> {
         &TurnLimitHit,
         &BudgetExceeded,
         &DurationExceeded,
+        &FailedWorkerIgnored,
+        &RetryWithoutReplan,
+        &PrematureTermination,
     ]
 }

@@ -271,11 +271,90 @@ impl<'a> TraceView<'a> {
         (turns, false)
     }
 
+    /// The run's final answer: the last output of an agent (an LLM call
+    /// or a message, not a tool result nor a tool-call request), if the
+    /// trace was not cut short by a loop guard.
+    pub fn final_answer(&self) -> Option<&Row<'a>> {
+        if self.guard().is_some() {
+            return None;
+        }
+        self.rows.iter().rev().find(|r| {
+            matches!(r.kind, Kind::LlmCall | Kind::Message)
+                && r.has_output()
+                && r.role != Some(Role::Tool)
+                && r.role != Some(Role::User)
+                && r.agent.is_some()
+                && !r.output.is_some_and(looks_like_tool_request)
+        })
+    }
+
     /// The loop guard that ended the trace, if one did.
     pub fn guard(&self) -> Option<&'a str> {
         self.rows
             .iter()
             .filter_map(|r| r.termination_reason)
             .find(|r| crate::ingest::termination::is_loop_guard(r))
+    }
+}
+
+/// A tool-call request written as text: `name(args)` lines, or a JSON list
+/// of calls.
+pub fn looks_like_tool_request(text: &str) -> bool {
+    static CALL_LINE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"^\s*[A-Za-z_][\w.\-]*\(.*\)\s*$").unwrap());
+    let text = text.trim();
+    let json_calls =
+        text.starts_with("[{") && (text.contains("\"name\"") || text.contains("\"args\""));
+    json_calls
+        || text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .all(|l| CALL_LINE.is_match(l))
+}
+
+/// What a worker's status envelope says, when its output carries one
+/// (`status: failed`, `{"status": "partial"}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Envelope {
+    Ok,
+    Failed,
+    Partial,
+}
+
+pub fn status_envelope(text: &str) -> Option<Envelope> {
+    static STATUS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?i)"?\bstatus"?\s*[:=]\s*"?(ok|success|succeeded|done|completed|failed|failure|error|partial|incomplete)\b"#)
+            .unwrap()
+    });
+    let value = STATUS.captures(text)?.get(1)?.as_str().to_ascii_lowercase();
+    Some(match value.as_str() {
+        "failed" | "failure" | "error" => Envelope::Failed,
+        "partial" | "incomplete" => Envelope::Partial,
+        _ => Envelope::Ok,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelopes_and_tool_requests_are_read() {
+        assert_eq!(
+            status_envelope("status: failed - timeout"),
+            Some(Envelope::Failed)
+        );
+        assert_eq!(
+            status_envelope(r#"{"status": "partial", "rows": 3}"#),
+            Some(Envelope::Partial)
+        );
+        assert_eq!(status_envelope("status: ok - paid"), Some(Envelope::Ok));
+        assert_eq!(status_envelope("The status quo failed us"), None);
+        assert!(looks_like_tool_request(r#"search({"query": "x"})"#));
+        assert!(looks_like_tool_request(
+            r#"[{"name": "search", "args": {}}]"#
+        ));
+        assert!(!looks_like_tool_request("Next speaker WebSurfer"));
+        assert!(!looks_like_tool_request("I think (probably) yes."));
     }
 }

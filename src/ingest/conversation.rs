@@ -120,6 +120,15 @@ impl<'c, 'o> Conversation<'c, 'o> {
 }
 
 impl Conversation<'_, '_> {
+    /// Sets on `draft` the edge that `speaker` acting now makes (an agent
+    /// that takes its turn with a tool request rather than a message).
+    pub fn take_turn(&mut self, speaker: &str, draft: &mut Draft) {
+        if let Some((from, to)) = self.turn_passes(Some(&speaker.to_string()), None) {
+            draft.event.handoff_from = Some(from);
+            draft.event.handoff_to = Some(to);
+        }
+    }
+
     /// The edge an utterance makes, if any. An utterance addressed to
     /// someone is an edge to them (the addressee's answer is not counted
     /// again); otherwise a change of speaker is an edge from the last

@@ -1,7 +1,6 @@
-use regex::Regex;
 use std::collections::HashMap;
-use std::sync::LazyLock;
 
+use crate::detect::trace::looks_like_tool_request;
 use crate::detect::{times, Detector, Finding, FindingBuilder, Mapping, Row, Severity, TraceView};
 use crate::event::Kind;
 use crate::text::excerpt;
@@ -47,22 +46,6 @@ MAST 1.3 (step repetition)."
 #[doc = doc!()]
 pub struct RepeatedIdenticalOutput;
 
-/// A tool-call request written as text: `name(args)` lines, or a JSON list
-/// of calls.
-static CALL_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*[A-Za-z_][\w.\-]*\(.*\)\s*$").unwrap());
-
-fn is_tool_request(text: &str) -> bool {
-    let text = text.trim();
-    let json_calls =
-        text.starts_with("[{") && (text.contains("\"name\"") || text.contains("\"args\""));
-    json_calls
-        || text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .all(|l| CALL_LINE.is_match(l))
-}
-
 impl Detector for RepeatedIdenticalOutput {
     fn name(&self) -> &'static str {
         "repeated-identical-output"
@@ -98,7 +81,7 @@ impl Detector for RepeatedIdenticalOutput {
             let (Some(agent), Some(hash)) = (row.agent, row.output_hash) else {
                 continue;
             };
-            if row.output.is_some_and(is_tool_request) {
+            if row.output.is_some_and(looks_like_tool_request) {
                 continue;
             }
             groups.entry((agent, hash)).or_default().push(row);
@@ -126,19 +109,5 @@ impl Detector for RepeatedIdenticalOutput {
                     .build(message)
             })
             .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_tool_request;
-
-    #[test]
-    fn tool_requests_are_told_from_answers() {
-        assert!(is_tool_request(r#"search({"query": "x"})"#));
-        assert!(is_tool_request("transfer_to_refunds({})\nsearch({})"));
-        assert!(is_tool_request(r#"[{"name": "search", "args": {}}]"#));
-        assert!(!is_tool_request("Next speaker WebSurfer"));
-        assert!(!is_tool_request("I think (probably) yes."));
     }
 }

@@ -143,6 +143,9 @@ fn read_message(
             llm.event.input_tokens = tokens("prompt_tokens");
             llm.event.output_tokens = tokens("completion_tokens");
             llm.event.status = Status::Ok;
+            if let Some(speaker) = &source {
+                conversation.take_turn(speaker, &mut llm);
+            }
             llm.clues.own = source;
             let mut asked = Vec::new();
             for call in calls {
