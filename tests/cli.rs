@@ -159,7 +159,10 @@ fn check_json_has_summary_and_findings() {
     assert_eq!(doc["summary"]["traces"], 5);
     let findings = doc["findings"].as_array().unwrap();
     let errors = findings.iter().filter(|f| f["severity"] == "error").count();
-    assert!(errors > 0 && errors < findings.len(), "errors and warnings both");
+    assert!(
+        errors > 0 && errors < findings.len(),
+        "errors and warnings both"
+    );
     assert_eq!(doc["summary"]["gating"], errors);
     let first = &findings[0];
     for field in [

@@ -450,9 +450,14 @@ fn agentchat_scenarios_have_their_planted_facts() {
     };
 
     let ping_pong = facts(&file("handoff_ping_pong"));
+    // The user's task goes to triage, then the Swarm's explicit handoffs.
     assert_eq!(
         ping_pong.edges,
-        [edge("refunds", "triage", 3), edge("triage", "refunds", 3)]
+        [
+            edge("refunds", "triage", 3),
+            edge("triage", "refunds", 3),
+            edge("user", "triage", 1)
+        ]
     );
     assert_eq!(ping_pong.termination.as_deref(), Some("max_turns"));
     assert_eq!(ping_pong.status, "error");
@@ -508,7 +513,10 @@ fn agentchat_scenarios_have_their_planted_facts() {
     assert_eq!(replan.status, "ok");
 
     let healthy = facts(&file("healthy"));
-    assert_eq!(healthy.edges, [edge("triage", "billing", 1)]);
+    assert_eq!(
+        healthy.edges,
+        [edge("triage", "billing", 1), edge("user", "triage", 1)]
+    );
     assert_eq!(healthy.termination.as_deref(), Some("text_mention"));
 }
 
