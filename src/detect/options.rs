@@ -22,6 +22,22 @@ pub struct DetectOptions {
     pub budget: Budget,
     #[serde(rename = "duration-exceeded")]
     pub duration: Duration,
+    #[serde(rename = "unescalated-low-confidence")]
+    pub low_confidence: LowConfidence,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LowConfidence {
+    /// Stated confidence below which an output must be validated or
+    /// escalated.
+    pub threshold: f64,
+}
+
+impl Default for LowConfidence {
+    fn default() -> Self {
+        LowConfidence { threshold: 0.6 }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]

@@ -18,5 +18,10 @@ pub fn registry() -> Vec<&'static dyn Detector> {
         &FailedWorkerIgnored,
         &RetryWithoutReplan,
         &PrematureTermination,
+        &MissingVerification,
+        &ConversationReset,
+        &NoOwner,
+        &UntypedWorkerResult,
+        &UnescalatedLowConfidence,
     ]
 }
