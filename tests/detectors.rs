@@ -1,0 +1,546 @@
+//! Detectors on the framework fixtures (every planted failure found,
+//! nothing on healthy runs or the correct re-plan) and on small traces
+//! built here for each detector's positives and look-alikes.
+
+mod common;
+
+use common::{repo, tracelint};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use tracelint::detect::{registry, run_detectors, DetectOptions, Finding};
+use tracelint::event::{Event, Kind, Role, Status};
+use tracelint::store::{events_to_frame, TraceIndex};
+use tracelint::text;
+
+/// Detector names `check` reports on a file.
+fn detectors_on(file: &str) -> BTreeSet<String> {
+    let out = tracelint()
+        .args(["check", "--quiet", "--exit-zero", "--output-format", "json"])
+        .arg(repo(file))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{file}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["detector"].as_str().unwrap().to_string())
+        .collect()
+}
+
+const LOOPS_PING_PONG: &[&str] = &["handoff-cycle", "turn-limit-hit"];
+
+/// Scenario × detector on every framework fixture, as the closing note's
+/// table gives it.
+#[test]
+fn framework_fixtures_give_exactly_their_planted_findings() {
+    let none: &[&str] = &[];
+    let table: Vec<(&str, &[&str])> = vec![
+        ("openai_agents/healthy/*", none),
+        ("openai_agents/replan_after_failure/*", none),
+        ("openai_agents/handoff_ping_pong/*", LOOPS_PING_PONG),
+        (
+            "openai_agents/repeated_tool_call/*",
+            &["repeated-tool-call"],
+        ),
+        (
+            "openai_agents/failed_worker_ignored/*",
+            &["failed-worker-ignored"],
+        ),
+        (
+            "openai_agents/planner_no_convergence/native.jsonl",
+            &[
+                "convergence-starvation",
+                "repeated-identical-output",
+                "turn-limit-hit",
+                "untyped-worker-result",
+            ],
+        ),
+        (
+            "openai_agents/planner_no_convergence/openinference.otlp.jsonl",
+            &[
+                "convergence-starvation",
+                "repeated-identical-output",
+                "turn-limit-hit",
+                "untyped-worker-result",
+            ],
+        ),
+        (
+            "openai_agents/planner_no_convergence/langfuse_observations.json",
+            &[
+                "convergence-starvation",
+                "repeated-identical-output",
+                "turn-limit-hit",
+                "untyped-worker-result",
+            ],
+        ),
+        // The GenAI instrumentation records no text for the critic's answers.
+        (
+            "openai_agents/planner_no_convergence/otel_genai.otlp.jsonl",
+            &[
+                "convergence-starvation",
+                "turn-limit-hit",
+                "untyped-worker-result",
+            ],
+        ),
+        ("langgraph/healthy/*", none),
+        ("langgraph/replan_after_failure/*", none),
+        ("langgraph/repeated_tool_call/*", &["repeated-tool-call"]),
+        (
+            "langgraph/failed_worker_ignored/*",
+            &["failed-worker-ignored"],
+        ),
+        // The debug stream never sees GraphRecursionError.
+        (
+            "langgraph/handoff_ping_pong/debug.jsonl",
+            &["repeated-identical-output", "untyped-worker-result"],
+        ),
+        (
+            "langgraph/handoff_ping_pong/langsmith_runs.jsonl",
+            &[
+                "repeated-identical-output",
+                "turn-limit-hit",
+                "untyped-worker-result",
+            ],
+        ),
+        (
+            "langgraph/planner_no_convergence/debug.jsonl",
+            &[
+                "convergence-starvation",
+                "handoff-cycle",
+                "repeated-identical-output",
+                "untyped-worker-result",
+            ],
+        ),
+        (
+            "langgraph/planner_no_convergence/langsmith_runs.jsonl",
+            &[
+                "convergence-starvation",
+                "handoff-cycle",
+                "repeated-identical-output",
+                "turn-limit-hit",
+                "untyped-worker-result",
+            ],
+        ),
+        ("agentchat/healthy/*", none),
+        ("agentchat/replan_after_failure/*", none),
+        ("agentchat/handoff_ping_pong/*", LOOPS_PING_PONG),
+        ("agentchat/repeated_tool_call/*", &["repeated-tool-call"]),
+        (
+            "agentchat/failed_worker_ignored/*",
+            &["failed-worker-ignored", "untyped-worker-result"],
+        ),
+        (
+            "agentchat/planner_no_convergence/*",
+            &[
+                "convergence-starvation",
+                "handoff-cycle",
+                "repeated-identical-output",
+                "turn-limit-hit",
+                "untyped-worker-result",
+            ],
+        ),
+        ("ag2/healthy/*", none),
+        ("ag2/repeated_tool_call/*", &["repeated-tool-call"]),
+        (
+            "ag2/planner_no_convergence/*",
+            &["convergence-starvation", "repeated-identical-output"],
+        ),
+        ("crewai/healthy/*", none),
+        (
+            "crewai/planner_no_convergence/*",
+            &["convergence-starvation", "repeated-identical-output"],
+        ),
+    ];
+    let mut checked = 0;
+    for (pattern, expected) in table {
+        let dir = repo("tests/fixtures/frameworks");
+        let files: Vec<String> = glob::glob(dir.join(pattern).to_str().unwrap())
+            .unwrap()
+            .map(|p| p.unwrap())
+            .filter(|p| p.extension().is_some_and(|e| e != "md"))
+            .map(|p| p.strip_prefix(repo("")).unwrap().display().to_string())
+            .collect();
+        assert!(!files.is_empty(), "{pattern}");
+        for file in files {
+            let expected: BTreeSet<String> = expected.iter().map(|d| d.to_string()).collect();
+            assert_eq!(detectors_on(&file), expected, "{file}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 49);
+}
+
+#[test]
+fn sample_traces_give_their_planted_findings() {
+    let cases: [(&str, &[&str]); 5] = [
+        ("sample-traces/healthy", &[]),
+        (
+            "sample-traces/ignored-failed-worker",
+            &["failed-worker-ignored"],
+        ),
+        (
+            "sample-traces/repeated-output",
+            &["repeated-identical-output", "turn-limit-hit"],
+        ),
+        (
+            "sample-traces/handoff-loop",
+            &[
+                "handoff-cycle",
+                "hop-limit-exceeded",
+                "repeated-identical-output",
+                "turn-limit-hit",
+            ],
+        ),
+        (
+            "sample-traces/planner-no-convergence",
+            &[
+                "convergence-starvation",
+                "handoff-cycle",
+                "hop-limit-exceeded",
+            ],
+        ),
+    ];
+    for (dir, expected) in cases {
+        let expected: BTreeSet<String> = expected.iter().map(|d| d.to_string()).collect();
+        assert_eq!(detectors_on(dir), expected, "{dir}");
+    }
+}
+
+/// A small trace built event by event.
+struct TraceBuilder {
+    events: Vec<Event>,
+}
+
+impl TraceBuilder {
+    fn new() -> Self {
+        TraceBuilder { events: Vec::new() }
+    }
+
+    fn push(&mut self, kind: Kind, agent: &str) -> &mut Event {
+        let n = self.events.len();
+        let mut e = Event::new(
+            "t".into(),
+            format!("s{n}"),
+            "test",
+            Arc::from("trace.json"),
+            1,
+        );
+        e.seq = n as u32;
+        e.kind = kind;
+        e.agent = (!agent.is_empty()).then(|| agent.to_string());
+        e.name = format!("{}-{n}", kind.as_str());
+        e.start_ns = Some(n as i64 * 1_000_000_000);
+        e.end_ns = Some(n as i64 * 1_000_000_000 + 500_000_000);
+        e.status = Status::Ok;
+        self.events.push(e);
+        self.events.last_mut().unwrap()
+    }
+
+    fn say(&mut self, agent: &str, text: &str) -> &mut Event {
+        let e = self.push(Kind::Message, agent);
+        e.role = Some(Role::Assistant);
+        e.output = Some(text::digest(text, 512));
+        e.output_sig = text::minhash_signature(text);
+        e
+    }
+
+    fn llm(&mut self, agent: &str, text: &str, tokens: i64) -> &mut Event {
+        let e = self.push(Kind::LlmCall, agent);
+        e.output = Some(text::digest(text, 512));
+        e.output_sig = text::minhash_signature(text);
+        e.input_tokens = Some(tokens);
+        e.usage_leaf = true;
+        e
+    }
+
+    fn call(&mut self, agent: &str, tool: &str, args: &str) -> &mut Event {
+        let e = self.push(Kind::ToolCall, agent);
+        e.tool_name = Some(tool.to_string());
+        e.tool_args = Some(args.to_string());
+        e.tool_args_hash = Some(text::exact_hash(args));
+        e
+    }
+
+    fn handoff(&mut self, from: &str, to: &str) -> &mut Event {
+        let e = self.push(Kind::Handoff, from);
+        e.handoff_from = Some(from.to_string());
+        e.handoff_to = Some(to.to_string());
+        e
+    }
+
+    /// Findings of one detector, with default options.
+    fn findings(&self, detector: &str) -> Vec<Finding> {
+        self.findings_with(detector, &DetectOptions::default())
+    }
+
+    fn findings_with(&self, detector: &str, options: &DetectOptions) -> Vec<Finding> {
+        let frame = events_to_frame(&self.events).unwrap();
+        let index = TraceIndex::build(&frame).unwrap();
+        let all = registry();
+        let chosen: Vec<_> = all.into_iter().filter(|d| d.name() == detector).collect();
+        assert_eq!(chosen.len(), 1, "{detector}");
+        run_detectors(&frame, &index, &chosen, options).unwrap()
+    }
+}
+
+#[test]
+fn an_output_repeated_58_times_costs_its_repeats() {
+    let mut t = TraceBuilder::new();
+    t.say("user", "Please fix the failing build.").role = Some(Role::User);
+    for _ in 0..58 {
+        t.llm(
+            "fixer",
+            "I will run the tests again to see what fails.",
+            1_000,
+        );
+        t.call("fixer", "run_tests", r#"{"suite":"all"}"#).status = Status::Error;
+    }
+    let findings = t.findings("repeated-identical-output");
+    assert_eq!(findings.len(), 1);
+    let f = &findings[0];
+    assert_eq!(f.metrics["repeats"], 58.0);
+    // The 57 repeats after the first, at 1,000 tokens each.
+    assert_eq!(f.metrics["wasted_tokens"], 57_000.0);
+    assert_eq!(f.span_ids.len(), 58);
+    assert_eq!(f.agents, ["fixer"]);
+    assert!(f.message.contains("58 times"), "{}", f.message);
+}
+
+#[test]
+fn repeated_tool_call_and_its_look_alikes() {
+    let looping = |build: &dyn Fn(&mut TraceBuilder)| {
+        let mut t = TraceBuilder::new();
+        build(&mut t);
+        t.findings("repeated-tool-call")
+    };
+    // Three identical calls: a loop.
+    let found = looping(&|t| {
+        for _ in 0..3 {
+            t.call("a", "search", r#"{"q":"x"}"#);
+        }
+    });
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].metrics["repeats"], 3.0);
+    // Empty arguments.
+    assert!(looping(&|t| {
+        for _ in 0..5 {
+            t.call("a", "list_files", "{}");
+        }
+    })
+    .is_empty());
+    // Pagination: only the page differs.
+    assert!(looping(&|t| {
+        for page in 1..6 {
+            t.call("a", "search", &format!(r#"{{"page":{page},"q":"x"}}"#));
+        }
+    })
+    .is_empty());
+    // Polling a status tool.
+    assert!(looping(&|t| {
+        for _ in 0..5 {
+            t.call("a", "get_job_status", r#"{"job":"42"}"#);
+        }
+    })
+    .is_empty());
+    // A retry right after the identical call failed: retry-without-replan's.
+    assert!(looping(&|t| {
+        t.call("a", "fetch", r#"{"id":1}"#).status = Status::Error;
+        t.call("a", "fetch", r#"{"id":1}"#).status = Status::Error;
+        t.call("a", "fetch", r#"{"id":1}"#);
+    })
+    .is_empty());
+    // Copies spread wider than the window.
+    assert!(looping(&|t| {
+        for i in 0..3 {
+            t.call("a", "search", r#"{"q":"x"}"#);
+            for j in 0..10 {
+                t.call("a", "read", &format!(r#"{{"n":{}}}"#, i * 10 + j));
+            }
+        }
+    })
+    .is_empty());
+}
+
+#[test]
+fn repeated_output_ignores_two_copies_and_other_speakers() {
+    let mut t = TraceBuilder::new();
+    t.say("a", "Working on it.");
+    t.say("a", "Working on it.");
+    t.say("a", "Final answer: 42.");
+    assert!(t.findings("repeated-identical-output").is_empty());
+    let mut t = TraceBuilder::new();
+    for agent in ["a", "b", "c"] {
+        t.say(agent, "Agreed.");
+    }
+    assert!(t.findings("repeated-identical-output").is_empty());
+}
+
+#[test]
+fn retry_without_replan_and_a_replan() {
+    let mut t = TraceBuilder::new();
+    t.call("a", "query_db", r#"{"sql":"select 1"}"#).status = Status::Error;
+    t.call("a", "query_db", r#"{"sql":"select 1"}"#).status = Status::Error;
+    let found = t.findings("retry-without-replan");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].metrics["retries"], 1.0);
+    let mut t = TraceBuilder::new();
+    t.call("a", "query_db", r#"{"sql":"select 1"}"#).status = Status::Error;
+    t.call("a", "query_db", r#"{"sql":"select 2"}"#);
+    assert!(t.findings("retry-without-replan").is_empty());
+}
+
+#[test]
+fn handoff_cycles_and_hop_caps() {
+    let mut t = TraceBuilder::new();
+    t.llm("a", "x", 1);
+    t.handoff("a", "b");
+    t.handoff("b", "a");
+    assert!(t.findings("handoff-cycle").is_empty(), "one round trip");
+    t.handoff("a", "b");
+    t.handoff("b", "a");
+    let found = t.findings("handoff-cycle");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].metrics["rounds"], 2.0);
+    assert!(
+        found[0].message.contains("a → b → a"),
+        "{}",
+        found[0].message
+    );
+
+    let mut t = TraceBuilder::new();
+    let agents = [
+        "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n",
+    ];
+    for pair in agents.windows(2).take(12) {
+        t.handoff(pair[0], pair[1]);
+    }
+    assert!(t.findings("hop-limit-exceeded").is_empty(), "12 hops");
+    t.handoff("m", "n");
+    let found = t.findings("hop-limit-exceeded");
+    assert_eq!(found[0].metrics["hops"], 13.0);
+}
+
+#[test]
+fn budgets_and_durations_are_off_until_set() {
+    let mut t = TraceBuilder::new();
+    for i in 0..5 {
+        t.llm("a", &format!("step {i}"), 400);
+    }
+    assert!(t.findings("budget-exceeded").is_empty());
+    assert!(t.findings("duration-exceeded").is_empty());
+    let mut options = DetectOptions::default();
+    options.budget.max_tokens = Some(1_000);
+    options.duration.max_seconds = Some(2.0);
+    let budget = t.findings_with("budget-exceeded", &options);
+    assert_eq!(budget.len(), 1);
+    assert_eq!(budget[0].metrics["tokens"], 2_000.0);
+    // Crossed at the third call (1,200 > 1,000): it and the two after.
+    assert_eq!(budget[0].seq_range, [2, 2]);
+    assert_eq!(budget[0].metrics["wasted_tokens"], 1_200.0);
+    let slow = t.findings_with("duration-exceeded", &options);
+    assert_eq!(slow[0].metrics["duration_ms"], 4_500.0);
+}
+
+#[test]
+fn failures_resolved_or_ignored() {
+    // Ignored: the worker fails, the orchestrator answers anyway.
+    let mut t = TraceBuilder::new();
+    t.llm("orchestrator", "Asking the worker.", 10);
+    t.call("worker", "fetch_sales", r#"{"q":"Q3"}"#).status = Status::Error;
+    t.say("worker", "status: failed - timeout");
+    t.llm("orchestrator", "Q3 sales grew 12%.", 10);
+    assert_eq!(t.findings("failed-worker-ignored").len(), 1);
+    // Re-planned: another tool after the failure.
+    let mut t = TraceBuilder::new();
+    t.call("orchestrator", "fetch_primary", r#"{"q":"Q3"}"#)
+        .status = Status::Error;
+    t.call("orchestrator", "fetch_mirror", r#"{"q":"Q3"}"#);
+    t.llm("orchestrator", "Q3 sales grew 12%.", 10);
+    assert!(t.findings("failed-worker-ignored").is_empty());
+    // Reported: the answer says it failed.
+    let mut t = TraceBuilder::new();
+    t.call("orchestrator", "fetch", r#"{"q":"Q3"}"#).status = Status::Error;
+    t.llm("orchestrator", "I could not get the Q3 figures.", 10);
+    assert!(t.findings("failed-worker-ignored").is_empty());
+    // Ends on a failure.
+    let mut t = TraceBuilder::new();
+    t.llm("a", "Running the deploy.", 10);
+    t.call("a", "deploy", r#"{"env":"prod"}"#).status = Status::Error;
+    assert_eq!(t.findings("premature-termination").len(), 1);
+}
+
+#[test]
+fn verification_reset_ownership_and_confidence() {
+    // A change with no check after it.
+    let mut t = TraceBuilder::new();
+    t.call("coder", "write_file", r#"{"path":"app.py"}"#);
+    t.llm("coder", "Done.", 10);
+    assert_eq!(t.findings("missing-verification").len(), 1);
+    let mut t = TraceBuilder::new();
+    t.call("coder", "write_file", r#"{"path":"app.py"}"#);
+    t.call("coder", "run_tests", r#"{"path":"tests"}"#);
+    t.llm("coder", "Done, tests pass.", 10);
+    assert!(t.findings("missing-verification").is_empty());
+
+    // The task statement again mid-conversation.
+    let mut t = TraceBuilder::new();
+    t.say("user", "Plan the launch post.");
+    t.say("planner", "Here is a plan.");
+    t.say("user", "Plan the launch post.");
+    assert_eq!(t.findings("conversation-reset").len(), 1);
+
+    // The answer from an agent never given the task.
+    let mut t = TraceBuilder::new();
+    t.llm("planner", "I will ask the searcher.", 10);
+    t.say("searcher", "Found three flights.");
+    t.llm("booker", "Booked UA 123.", 10);
+    assert_eq!(t.findings("no-owner").len(), 1);
+    let mut t = TraceBuilder::new();
+    t.llm("triage", "Billing question.", 10);
+    t.handoff("triage", "billing");
+    t.llm("billing", "The invoice is paid.", 10);
+    assert!(t.findings("no-owner").is_empty());
+
+    // A low confidence passed on, and one sent to review.
+    let mut t = TraceBuilder::new();
+    t.llm("classifier", r#"{"label":"refund","confidence":0.41}"#, 10);
+    t.llm("orchestrator", "Your refund is approved.", 10);
+    assert_eq!(t.findings("unescalated-low-confidence").len(), 1);
+    let mut t = TraceBuilder::new();
+    t.llm("classifier", r#"{"label":"refund","confidence":0.41}"#, 10);
+    t.handoff("orchestrator", "human_reviewer");
+    t.llm("orchestrator", "A person will review your refund.", 10);
+    assert!(t.findings("unescalated-low-confidence").is_empty());
+}
+
+#[test]
+fn rules_lists_and_documents_every_detector() {
+    let out = tracelint().arg("rules").output().unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout);
+    for detector in registry() {
+        assert!(listing.contains(detector.name()), "{}", detector.name());
+        let doc = tracelint()
+            .args(["rules", detector.name()])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&doc.stdout);
+        for section in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Not flagged",
+            "## Options",
+            "## Mapping",
+        ] {
+            assert!(
+                text.contains(section),
+                "{} lacks {section}",
+                detector.name()
+            );
+        }
+    }
+    assert_eq!(registry().len(), 16);
+}
