@@ -3,6 +3,7 @@
 //! findings → gate and renderers.
 
 pub mod cli;
+pub mod config;
 pub mod detect;
 pub mod event;
 pub mod ingest;

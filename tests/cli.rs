@@ -4,6 +4,7 @@
 mod common;
 
 use common::{repo, stats_json, tracelint};
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use serde_json::Value;
 use std::io::Write;
@@ -240,4 +241,80 @@ fn csv_tables() {
         Some("agent,traces,events,llm_calls,tool_calls,input_tokens,output_tokens,cost_usd")
     );
     assert!(text.contains("\nresearcher,2,"), "{text}");
+}
+
+#[test]
+fn check_options_from_flags_and_tracelint_toml() {
+    let healthy = sample("healthy");
+    // Budgets are off until set; a 100-token budget catches the healthy run.
+    tracelint().arg("check").arg(&healthy).assert().code(0);
+    let out = tracelint()
+        .args([
+            "check",
+            "--output-format",
+            "jsonl",
+            "--budget-tokens",
+            "100",
+        ])
+        .arg(&healthy)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["detector"], "budget-exceeded");
+    tracelint()
+        .args(["check", "--max-duration", "0.5"])
+        .arg(&healthy)
+        .assert()
+        .code(1)
+        .stdout(contains("duration-exceeded"));
+
+    // tracelint.toml: an option raised past the sample's 8 repeats.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tracelint.toml");
+    std::fs::write(
+        &config,
+        "[detectors.repeated-identical-output]\nmin_repeats = 9\n",
+    )
+    .unwrap();
+    let repeated = sample("repeated-output");
+    tracelint()
+        .arg("check")
+        .arg(&repeated)
+        .assert()
+        .stdout(contains("repeated-identical-output"));
+    tracelint()
+        .arg("check")
+        .arg(&repeated)
+        .arg("--config")
+        .arg(&config)
+        .assert()
+        .stdout(contains("repeated-identical-output").not());
+    // Found upward from the working directory too.
+    let nested = dir.path().join("a/b");
+    std::fs::create_dir_all(&nested).unwrap();
+    tracelint()
+        .current_dir(&nested)
+        .arg("check")
+        .arg(&repeated)
+        .assert()
+        .stdout(contains("repeated-identical-output").not());
+    // An unknown key is an error that names it.
+    std::fs::write(
+        &config,
+        "[detectors.repeated-identical-output]\nrepeats = 9\n",
+    )
+    .unwrap();
+    tracelint()
+        .arg("check")
+        .arg(&repeated)
+        .arg("--config")
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(contains("repeats"));
 }

@@ -50,3 +50,13 @@ pub fn check(outcome: &CheckOutcome) -> Result<String> {
     };
     Ok(serde_json::to_string_pretty(&document)? + "\n")
 }
+
+/// One finding per line (JSON Lines), for streaming consumers.
+pub fn findings_lines(findings: &[Finding]) -> Result<String> {
+    let mut out = String::new();
+    for finding in findings {
+        out.push_str(&serde_json::to_string(finding)?);
+        out.push('\n');
+    }
+    Ok(out)
+}
