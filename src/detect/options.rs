@@ -45,11 +45,18 @@ impl Default for LowConfidence {
 pub struct RepeatedOutput {
     /// Copies of one output by one agent that make a loop.
     pub min_repeats: usize,
+    /// Outputs shorter than this many words are protocol (routing lines
+    /// such as "Next speaker X", TERMINATE, OK), not work, and are not
+    /// compared.
+    pub min_words: usize,
 }
 
 impl Default for RepeatedOutput {
     fn default() -> Self {
-        RepeatedOutput { min_repeats: 3 }
+        RepeatedOutput {
+            min_repeats: 3,
+            min_words: 4,
+        }
     }
 }
 

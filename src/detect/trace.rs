@@ -272,20 +272,45 @@ impl<'a> TraceView<'a> {
     }
 
     /// The run's final answer: the last output of an agent (an LLM call
-    /// or a message, not a tool result nor a tool-call request), if the
-    /// trace was not cut short by a loop guard.
+    /// or a message, not a tool result nor a tool-call request). None when
+    /// the run did not finish: a loop guard cut it short, or a root span
+    /// failed. A conversation (messages, no LLM calls) has one only when
+    /// it says so — a termination condition met, or a last message marked
+    /// as the final answer: transcripts are often cut where a run failed.
     pub fn final_answer(&self) -> Option<&Row<'a>> {
         if self.guard().is_some() {
             return None;
         }
-        self.rows.iter().rev().find(|r| {
+        let spans: std::collections::HashSet<&str> = self.rows.iter().map(|r| r.span_id).collect();
+        let root_failed = self.rows.iter().any(|r| {
+            r.failed() && r.parent_id.is_none_or(|p| !spans.contains(p)) && r.kind != Kind::ToolCall
+        });
+        if root_failed {
+            return None;
+        }
+        let last = self.rows.iter().rev().find(|r| {
             matches!(r.kind, Kind::LlmCall | Kind::Message)
                 && r.has_output()
                 && r.role != Some(Role::Tool)
                 && r.role != Some(Role::User)
                 && r.agent.is_some()
                 && !r.output.is_some_and(looks_like_tool_request)
-        })
+        })?;
+        let conversation = !self.rows.iter().any(|r| r.kind == Kind::LlmCall);
+        if conversation {
+            static FINAL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+                regex::Regex::new(r"(?i)final answer|\bTERMINATE\b").unwrap()
+            });
+            let concluded = self
+                .rows
+                .iter()
+                .any(|r| r.kind == Kind::Termination && r.termination_reason.is_some())
+                || last.output.is_some_and(|o| FINAL.is_match(o));
+            if !concluded {
+                return None;
+            }
+        }
+        Some(last)
     }
 
     /// The loop guard that ended the trace, if one did.

@@ -17,7 +17,6 @@ A run with no budget cap can spend without bound; the spend after the line is th
 
 ```text
 budget 10,000 tokens; the 14th LLM call brings the total to 10,350
-
 ```
 
 ## Not flagged

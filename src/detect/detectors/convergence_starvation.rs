@@ -26,7 +26,6 @@ planner -> critic: Launch plan, revision 1. Step 1: research the audience ...
 critic:            Needs revision: the order of steps is still unclear.
 planner -> critic: Launch plan, revision 2. Step 1: research the audience ...   (same, one word)
 ... until max_turns
-
 ```
 
 ## Not flagged

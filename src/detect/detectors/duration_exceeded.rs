@@ -16,7 +16,6 @@ Without a timeout a stuck run holds a user, a worker and a budget until someone 
 
 ```text
 limit 300 s; the run started 10:00:00 and its last span ended 10:07:42
-
 ```
 
 ## Not flagged

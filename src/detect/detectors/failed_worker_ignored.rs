@@ -13,9 +13,10 @@ macro_rules! doc {
 Flags a run whose final answer follows a failure that nobody acted on. A failure is a tool call,
 agent or worker message with error status, or a worker output whose status envelope says
 `failed` or `partial`. It is acted on when, between it and the final answer, something is tried
-again or instead — a tool call, an explicit handoff, a delegation to an agent other than the one
-that gives the final answer — or the final answer says the work failed (could not, unable,
-failed, error, unavailable).
+again or instead and works — a successful tool call, a successful later attempt of the same kind
+by the same agent (the next step of an agent loop) — or the task is delegated to an agent other
+than the one that answers, or the final answer says the work failed (could not, unable, failed,
+error, unavailable).
 
 ## Why is this bad?
 
@@ -98,22 +99,34 @@ impl Detector for FailedWorkerIgnored {
             return Vec::new();
         }
         let answerer = answer.agent;
-        // The last action that tried something after a failure.
-        let acted = |row: &Row| {
-            let delegates = match row.handoff_to {
-                Some(to) => Some(to) != answerer,
-                None => row.kind == Kind::Handoff,
-            };
-            row.kind == Kind::ToolCall || delegates
+        // A failure is acted on by a later successful tool call (another
+        // approach, or a retry that worked), a later successful attempt of
+        // the same kind by the same agent (the next step of an agent loop),
+        // or a delegation to someone other than the answerer.
+        let acted_on = |failure: &Row| {
+            trace
+                .rows
+                .iter()
+                .filter(|r| r.seq > failure.seq && r.seq < answer.seq)
+                .any(|r| {
+                    let delegates = match r.handoff_to {
+                        Some(to) => Some(to) != answerer,
+                        None => r.kind == Kind::Handoff,
+                    };
+                    let succeeded = !r.failed()
+                        && (r.kind == Kind::ToolCall
+                            || (r.kind == failure.kind
+                                && r.agent == failure.agent
+                                && r.kind != Kind::Message
+                                && r.kind != Kind::LlmCall));
+                    delegates || succeeded
+                })
         };
-        let mut unresolved: Vec<&Row> = Vec::new();
-        for row in trace.rows.iter().filter(|r| r.seq < answer.seq) {
-            if is_failure(row) {
-                unresolved.push(row);
-            } else if acted(row) && !unresolved.is_empty() {
-                unresolved.clear();
-            }
-        }
+        let unresolved: Vec<&Row> = trace
+            .rows
+            .iter()
+            .filter(|r| r.seq < answer.seq && is_failure(r) && !acted_on(r))
+            .collect();
         if unresolved.is_empty() {
             return Vec::new();
         }

@@ -22,7 +22,6 @@ budget stops it (MAST 1.5 unaware of termination conditions; checklist P2, hop c
 triage  -> handoff to refunds
 refunds -> handoff to triage
 triage  -> handoff to refunds        <- the cycle comes round again
-
 ```
 
 ## Not flagged

@@ -17,7 +17,6 @@ misrouted task travels until a turn limit or the budget runs out (checklist P2, 
 
 ```text
 router -> billing -> router -> refunds -> router -> ...   (13th handoff)
-
 ```
 
 ## Not flagged

@@ -15,15 +15,14 @@ one trace: its LLM calls or its messages, compared by the hash of their normaliz
 ## Why is this bad?
 
 An agent saying the same thing again and again is stuck: the loop burns tokens and time and does
-not move the task (MAST 1.3 step repetition; the issue that named it saw one output 58 times).
+not move the task (MAST 1.3 step repetition; production traces show one output repeated 58 times).
 
 ## Example
 
 ```text
-orchestrator: Next speaker WebSurfer
-WebSurfer:    (page unchanged)
-orchestrator: Next speaker WebSurfer      <- the same output, 3rd, 4th, ... time
-
+researcher: I will check the order status in the warehouse system now.
+tool:       (timeout)
+researcher: I will check the order status in the warehouse system now.   <- 3rd, 4th, ... time
 ```
 
 ## Not flagged
@@ -31,11 +30,14 @@ orchestrator: Next speaker WebSurfer      <- the same output, 3rd, 4th, ... time
 - Fewer than `min_repeats` copies: a repetition of two that ends in a final answer.
 - Empty outputs, and outputs that are only tool-call requests (`search({...})`): repeated calls
   are `repeated-tool-call`'s to judge, with its windows and look-alikes.
+- Outputs of fewer than `min_words` words: protocol lines such as Magentic-One's \"Next speaker
+  WebSurfer\", TERMINATE or OK are repeated by design.
 - The same text from different agents, and tool results relayed as messages (the tool's output).
 
 ## Options
 
 - `min_repeats` (3): copies that make a loop.
+- `min_words` (4): shorter outputs are not compared.
 
 ## Mapping
 
@@ -68,6 +70,7 @@ impl Detector for RepeatedIdenticalOutput {
 
     fn check(&self, trace: &TraceView) -> Vec<Finding> {
         let min_repeats = trace.options.repeated_output.min_repeats.max(2);
+        let min_words = trace.options.repeated_output.min_words;
         let mut groups: HashMap<(&str, u64), Vec<&Row>> = HashMap::new();
         for row in &trace.rows {
             // A tool result relayed as a message is the tool's output.
@@ -81,7 +84,8 @@ impl Detector for RepeatedIdenticalOutput {
             let (Some(agent), Some(hash)) = (row.agent, row.output_hash) else {
                 continue;
             };
-            if row.output.is_some_and(looks_like_tool_request) {
+            let output = row.output.unwrap_or_default();
+            if looks_like_tool_request(output) || output.split_whitespace().count() < min_words {
                 continue;
             }
             groups.entry((agent, hash)).or_default().push(row);

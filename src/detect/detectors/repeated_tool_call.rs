@@ -22,7 +22,6 @@ tool's own latency (MAST 1.3 step repetition).
 researcher -> search {\"query\": \"latest GDP of France\"}   -> no results
 researcher -> search {\"query\": \"latest GDP of France\"}   -> no results
 researcher -> search {\"query\": \"latest GDP of France\"}   -> no results
-
 ```
 
 ## Not flagged
@@ -49,11 +48,24 @@ MAST 1.3 (step repetition)."
 #[doc = doc!()]
 pub struct RepeatedToolCall;
 
+/// Arguments that say nothing: none, or JSON without a non-empty string
+/// or number anywhere (`{}`, smolagents' `{"args": [], "kwargs": {},
+/// "sanitize_inputs_outputs": true}`).
 fn empty_args(args: Option<&str>) -> bool {
-    matches!(
-        args.map(str::trim),
-        None | Some("" | "{}" | "[]" | "\"\"" | "null")
-    )
+    fn says_something(value: &serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::String(s) => !s.trim().is_empty(),
+            serde_json::Value::Number(_) => true,
+            serde_json::Value::Array(items) => items.iter().any(says_something),
+            serde_json::Value::Object(map) => map.values().any(says_something),
+            _ => false,
+        }
+    }
+    match args.map(str::trim) {
+        None | Some("") => true,
+        Some(text) => serde_json::from_str::<serde_json::Value>(text)
+            .is_ok_and(|value| !says_something(&value)),
+    }
 }
 
 impl Detector for RepeatedToolCall {

@@ -18,7 +18,6 @@ ran out of turns, usually in a loop (MAST 1.5 unaware of termination conditions)
 
 ```text
 agent span error: {\"message\": \"Max turns exceeded\", \"data\": {\"max_turns\": 10}}
-
 ```
 
 ## Not flagged
