@@ -318,3 +318,18 @@ fn check_options_from_flags_and_tracelint_toml() {
         .code(2)
         .stderr(contains("repeats"));
 }
+
+/// The README's tracelint.toml example is a valid configuration, and says
+/// the defaults (but for the budgets, which are off until set).
+#[test]
+fn the_readme_config_example_is_valid() {
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let start = readme.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let config: tracelint::config::Config = toml::from_str(&readme[start..end]).unwrap();
+    let mut expected = tracelint::detect::DetectOptions::default();
+    expected.budget.max_tokens = Some(200_000);
+    expected.budget.max_usd = Some(2.0);
+    expected.duration.max_seconds = Some(300.0);
+    assert_eq!(config.detectors, expected);
+}
