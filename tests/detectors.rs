@@ -544,3 +544,77 @@ fn rules_lists_and_documents_every_detector() {
     }
     assert_eq!(registry().len(), 16);
 }
+
+#[test]
+fn convergence_starvation_and_its_look_alikes() {
+    let plan = |n: usize| {
+        format!(
+            "Launch plan, revision {n}. Step 1: research the audience and collect the three questions \
+             readers ask most often about the product. Step 2: outline the post around those questions, \
+             one section each, with a short answer first and the details after. Step 3: draft the post \
+             in plain words, keep it under eight hundred words, and add one diagram of the workflow. \
+             Step 4: ask the product team to review the facts and the legal team to review the claims."
+        )
+    };
+    // Four near-duplicate plans and no end: starvation.
+    let mut t = TraceBuilder::new();
+    for n in 1..=4 {
+        t.llm("planner", &plan(n), 100);
+        t.llm("critic", &format!("Needs revision, round {n}."), 10);
+    }
+    let found = t.findings("convergence-starvation");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].metrics["rounds"], 4.0);
+    assert_eq!(found[0].agents, ["planner"]);
+    // The same, settled by a termination condition.
+    let mut settled = TraceBuilder::new();
+    for n in 1..=4 {
+        settled.llm("planner", &plan(n), 100);
+    }
+    settled.push(Kind::Termination, "").termination_reason = Some("text_mention".into());
+    assert!(settled.findings("convergence-starvation").is_empty());
+    // Identical copies are repeats, not revisions.
+    let mut copies = TraceBuilder::new();
+    for _ in 1..=4 {
+        copies.llm("planner", &plan(1), 100);
+    }
+    assert!(copies.findings("convergence-starvation").is_empty());
+    // Rewrites that change a lot are work.
+    let mut rewrites = TraceBuilder::new();
+    for text in [
+        "Plan A: interview ten customers, then write a case study about their migration.",
+        "Plan B: run a webinar with the product team and publish the recording with notes.",
+        "Plan C: ship a changelog entry and a short video tour of the three new features.",
+    ] {
+        rewrites.llm("planner", text, 100);
+    }
+    assert!(rewrites.findings("convergence-starvation").is_empty());
+}
+
+#[test]
+fn guards_workers_and_envelopes() {
+    // A loop guard fired; a termination condition met is no failure.
+    let mut t = TraceBuilder::new();
+    t.llm("a", "working", 10);
+    let stop = t.push(Kind::Termination, "a");
+    stop.termination_reason = Some("max_turns".into());
+    stop.error_message = Some("Max turns (10) exceeded".into());
+    assert_eq!(t.findings("turn-limit-hit").len(), 1);
+    let mut t = TraceBuilder::new();
+    t.llm("a", "done", 10);
+    t.push(Kind::Termination, "a").termination_reason = Some("text_mention".into());
+    assert!(t.findings("turn-limit-hit").is_empty());
+
+    // A worker called as a tool: typed and untyped results.
+    let mut t = TraceBuilder::new();
+    t.llm("orchestrator", "Asking the worker.", 10);
+    t.llm("worker", "thinking", 10);
+    t.call("orchestrator", "worker", r#"{"input":"fetch"}"#)
+        .output = Some(text::digest("The database timed out.", 512));
+    t.call("orchestrator", "worker", r#"{"input":"again"}"#)
+        .output = Some(text::digest(r#"{"status": "ok", "rows": 3}"#, 512));
+    let found = t.findings("untyped-worker-result");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].metrics["untyped"], 1.0);
+    assert_eq!(found[0].metrics["results"], 2.0);
+}
