@@ -109,7 +109,6 @@ fn framework_fixtures_give_exactly_their_planted_findings() {
             "langgraph/planner_no_convergence/debug.jsonl",
             &[
                 "convergence-starvation",
-                "handoff-cycle",
                 "repeated-identical-output",
                 "untyped-worker-result",
             ],
@@ -118,7 +117,6 @@ fn framework_fixtures_give_exactly_their_planted_findings() {
             "langgraph/planner_no_convergence/langsmith_runs.jsonl",
             &[
                 "convergence-starvation",
-                "handoff-cycle",
                 "repeated-identical-output",
                 "turn-limit-hit",
                 "untyped-worker-result",
@@ -136,7 +134,6 @@ fn framework_fixtures_give_exactly_their_planted_findings() {
             "agentchat/planner_no_convergence/*",
             &[
                 "convergence-starvation",
-                "handoff-cycle",
                 "repeated-identical-output",
                 "turn-limit-hit",
                 "untyped-worker-result",

@@ -108,7 +108,9 @@ impl Default for HandoffCycle {
     fn default() -> Self {
         HandoffCycle {
             min_rounds: 2,
-            min_rounds_conversation: 3,
+            // ChatDev's code review goes round its three designed cycles:
+            // three rounds of turns are a process, not yet a loop.
+            min_rounds_conversation: 4,
         }
     }
 }

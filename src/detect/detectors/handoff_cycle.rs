@@ -33,7 +33,8 @@ triage  -> handoff to refunds        <- the cycle comes round again
 ## Options
 
 - `min_rounds` (2): rounds of a cycle of explicit handoffs.
-- `min_rounds_conversation` (3): rounds of a cycle of conversation turns.
+- `min_rounds_conversation` (4): rounds of a cycle of conversation turns (ChatDev's code review
+  takes three by design).
 
 ## Mapping
 
