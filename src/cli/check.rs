@@ -1,13 +1,14 @@
 //! `tracelint check`: ingest, detect, gate. The exit code is the verdict.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 
 use super::exit;
 use super::inputs::InputArgs;
 use crate::config::Config;
-use crate::detect::{registry, run_detectors, DetectOptions, Gate};
-use crate::report::{self, CheckOutcome};
+use crate::detect::gate::chosen_detectors;
+use crate::detect::{registry, run_detectors, Baseline, DetectOptions, Gate, Selector};
+use crate::report::{self, CheckOutcome, TraceRef};
 use crate::summary::RunSummary;
 use std::path::PathBuf;
 
@@ -17,6 +18,16 @@ pub enum CheckFormat {
     Json,
     /// One finding per line.
     Jsonl,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// JUnit XML: a test case per trace, a failure per finding.
+    Junit,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// GitLab code quality JSON.
+    Gitlab,
+    /// GitHub-flavoured Markdown, for a pull-request comment.
+    Markdown,
 }
 
 #[derive(Args, Debug)]
@@ -47,6 +58,49 @@ pub struct CheckArgs {
     /// from the working directory.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Run only these detectors: names, MAST modes (1.3), categories
+    /// (FC1), checklist items (P2), `checklist` or `all`; comma-separated
+    /// or repeated.
+    #[arg(long, value_name = "SELECTORS")]
+    pub select: Vec<String>,
+
+    /// Do not run these detectors (same selectors as --select).
+    #[arg(long, value_name = "SELECTORS")]
+    pub ignore: Vec<String>,
+
+    /// Findings that fail the run: a severity (that or worse), detector
+    /// names, MAST modes or categories, checklist items [default: error].
+    #[arg(long, value_name = "SELECTORS")]
+    pub fail_on: Vec<String>,
+
+    /// Fail when there are more than N findings (not in the baseline).
+    #[arg(long, value_name = "N")]
+    pub max_findings: Option<usize>,
+
+    /// Findings listed in this baseline do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write the findings of this run as a baseline.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Also write the findings as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+
+    /// Also write SARIF 2.1.0 to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub export_sarif: Option<PathBuf>,
+
+    /// Also write JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub export_junit: Option<PathBuf>,
+
+    /// Also write the Markdown summary to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
 }
 
 impl CheckArgs {
@@ -69,24 +123,56 @@ impl CheckArgs {
 
 pub fn run(args: CheckArgs) -> Result<u8> {
     let options = args.detect_options()?;
+    let names: Vec<&str> = registry().iter().map(|d| d.name()).collect();
+    let select = Selector::parse_all(&args.select, &names)?;
+    let ignore = Selector::parse_all(&args.ignore, &names)?;
+    let mut gate = Gate {
+        max_findings: args.max_findings,
+        ..Gate::default()
+    };
+    if !args.fail_on.is_empty() {
+        gate.fail_on = Selector::parse_all(&args.fail_on, &names)?;
+    }
+    if let Some(path) = &args.baseline {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read baseline {}", path.display()))?;
+        let baseline: Baseline = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a tracelint baseline", path.display()))?;
+        gate.baseline = Some(baseline.fingerprints);
+    }
+    let detectors = chosen_detectors(registry(), &select, &ignore);
+
     let store = args.input.load()?;
     let index = store.trace_index()?;
-    let detectors = registry();
     let findings = run_detectors(&store.events, &index, &detectors, &options)?;
-    let gate = Gate::default();
     let gating = gate.gating(&findings).len();
+    let fails = gate.fails(&findings);
     let outcome = CheckOutcome {
         summary: RunSummary::new(&store.ingest, index.traces.len(), store.events.height()),
+        traces: trace_refs(&store, &index)?,
         detectors: detectors.iter().map(|d| d.name()).collect(),
         gating,
         findings,
     };
-    let out = match args.output_format {
-        CheckFormat::Table => report::table::check(&outcome),
-        CheckFormat::Json => report::json::check(&outcome)?,
-        CheckFormat::Jsonl => report::json::findings_lines(&outcome.findings)?,
-    };
-    print!("{out}");
+    let out = render(args.output_format, &outcome)?;
+    super::print_out(&out)?;
+    let exports = [
+        (&args.export_json, CheckFormat::Json),
+        (&args.export_sarif, CheckFormat::Sarif),
+        (&args.export_junit, CheckFormat::Junit),
+        (&args.export_markdown, CheckFormat::Markdown),
+    ];
+    for (path, format) in exports {
+        if let Some(path) = path {
+            std::fs::write(path, render(format, &outcome)?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    if let Some(path) = &args.write_baseline {
+        let baseline = serde_json::to_string_pretty(&Baseline::of(&outcome.findings))?;
+        std::fs::write(path, baseline + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     if index.traces.is_empty() {
         eprintln!("tracelint: error: no traces were read from the input");
         return Ok(exit::ERROR);
@@ -94,9 +180,42 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     if args.input.strict_failure(&store) {
         return Ok(exit::ERROR);
     }
-    Ok(if gating > 0 && !args.exit_zero {
+    Ok(if fails && !args.exit_zero {
         exit::GATING_FINDINGS
     } else {
         exit::CLEAN
     })
+}
+
+fn render(format: CheckFormat, outcome: &CheckOutcome) -> Result<String> {
+    Ok(match format {
+        CheckFormat::Table => report::table::check(outcome),
+        CheckFormat::Json => report::json::check(outcome)?,
+        CheckFormat::Jsonl => report::json::findings_lines(&outcome.findings)?,
+        CheckFormat::Sarif => report::sarif::check(outcome)?,
+        CheckFormat::Junit => report::junit::check(outcome),
+        CheckFormat::Github => report::github::check(outcome),
+        CheckFormat::Gitlab => report::gitlab::check(outcome)?,
+        CheckFormat::Markdown => report::markdown::check(outcome),
+    })
+}
+
+/// Each trace with the file its first event came from.
+fn trace_refs(
+    store: &crate::store::Store,
+    index: &crate::store::TraceIndex,
+) -> Result<Vec<TraceRef>> {
+    let files = store
+        .events
+        .column(crate::store::columns::SOURCE_FILE)?
+        .cast(&polars::prelude::DataType::String)?;
+    let files = files.str()?;
+    Ok(index
+        .traces
+        .iter()
+        .map(|t| TraceRef {
+            trace_id: t.trace_id.clone(),
+            source_file: files.get(t.rows.start).unwrap_or_default().to_string(),
+        })
+        .collect())
 }

@@ -29,13 +29,27 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Ingest traces, run the detectors and gate on their findings.
-    Check(check::CheckArgs),
+    Check(Box<check::CheckArgs>),
     /// Ingest traces into a Parquet store that other commands read with --store.
     Ingest(ingest::IngestArgs),
     /// Per-trace and per-agent tables: events, calls, handoffs, tokens, cost, duration.
     Stats(stats::StatsArgs),
     /// List the detectors, print one's documentation, or print the taxonomy.
     Rules(rules::RulesArgs),
+}
+
+/// Writes machine or human output to stdout. A reader that went away
+/// (`| head`) is not an error: the output is simply no longer wanted.
+pub fn print_out(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// Exit codes of the contract.
@@ -59,7 +73,7 @@ pub fn run() -> ExitCode {
         }
     };
     let outcome = match cli.command {
-        Command::Check(args) => check::run(args),
+        Command::Check(args) => check::run(*args),
         Command::Ingest(args) => ingest::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Rules(args) => rules::run(args),

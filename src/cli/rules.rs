@@ -20,7 +20,7 @@ pub struct RulesArgs {
 pub fn run(args: RulesArgs) -> Result<u8> {
     let detectors = registry();
     if args.taxonomy {
-        print!("{}", report::table::taxonomy());
+        super::print_out(&report::table::taxonomy())?;
     } else if let Some(name) = args.name {
         let Some(detector) = detectors.iter().find(|d| d.name() == name) else {
             let known: Vec<&str> = detectors.iter().map(|d| d.name()).collect();
@@ -33,13 +33,13 @@ pub fn run(args: RulesArgs) -> Result<u8> {
                 }
             );
         };
-        println!(
-            "# {}\n\n{}",
+        super::print_out(&format!(
+            "# {}\n\n{}\n",
             detector.name(),
             detector.documentation().trim()
-        );
+        ))?;
     } else {
-        print!("{}", report::table::detectors(&detectors));
+        super::print_out(&report::table::detectors(&detectors))?;
     }
     Ok(exit::CLEAN)
 }

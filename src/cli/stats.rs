@@ -49,7 +49,7 @@ pub fn run(args: StatsArgs) -> Result<u8> {
             StatsTable::Tools => report::csv::tool_calls(&stats.tool_calls)?,
         },
     };
-    print!("{out}");
+    super::print_out(&out)?;
     Ok(if args.input.strict_failure(&store) {
         exit::ERROR
     } else {

@@ -6,12 +6,14 @@
 mod detectors;
 mod evidence;
 mod finding;
+pub mod gate;
 pub mod options;
 mod registry;
 pub mod trace;
 
 pub use evidence::{times, FindingBuilder};
 pub use finding::{Finding, Severity};
+pub use gate::{Baseline, Gate, Selector};
 pub use options::DetectOptions;
 pub use registry::registry;
 pub use trace::{Row, StoreColumns, TraceView};
@@ -69,30 +71,6 @@ pub fn run_detectors(
         (&a.trace_id, a.seq_range[0], &a.detector).cmp(&(&b.trace_id, b.seq_range[0], &b.detector))
     });
     Ok(findings)
-}
-
-/// The CI verdict: which findings fail the run.
-#[derive(Clone, Copy, Debug)]
-pub struct Gate {
-    /// Findings of this severity or worse fail the run.
-    pub fail_on: Severity,
-}
-
-impl Default for Gate {
-    fn default() -> Self {
-        Gate {
-            fail_on: Severity::Error,
-        }
-    }
-}
-
-impl Gate {
-    pub fn gating<'f>(&self, findings: &'f [Finding]) -> Vec<&'f Finding> {
-        findings
-            .iter()
-            .filter(|f| f.severity >= self.fail_on)
-            .collect()
-    }
 }
 
 #[cfg(test)]
@@ -170,14 +148,21 @@ mod tests {
             vec![("a", vec!["a2"], [1, 1]), ("c", vec!["c1", "c2"], [0, 1])]
         );
         assert_eq!(Gate::default().gating(&findings).len(), 0);
-        assert_eq!(
-            Gate {
-                fail_on: Severity::Warning
-            }
-            .gating(&findings)
-            .len(),
-            2
-        );
+        let warnings = Gate {
+            fail_on: vec![Selector::Severity(Severity::Warning)],
+            ..Gate::default()
+        };
+        assert_eq!(warnings.gating(&findings).len(), 2);
+        let baseline = Gate {
+            baseline: Some(Baseline::of(&findings[..1]).fingerprints),
+            ..warnings.clone()
+        };
+        assert_eq!(baseline.gating(&findings).len(), 1);
+        let capped = Gate {
+            max_findings: Some(1),
+            ..Gate::default()
+        };
+        assert!(capped.fails(&findings));
         assert!(run_detectors(&frame, &index, &[], &options)
             .unwrap()
             .is_empty());

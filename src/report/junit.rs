@@ -1,0 +1,69 @@
+//! JUnit XML for CI test reports: one test case per trace (named by trace
+//! id, classed by its file), one `<failure>` per finding of that trace —
+//! Jenkins, GitLab and the GitHub test-report actions show each. Traces
+//! without findings pass.
+
+use quick_xml::escape::escape;
+
+use super::CheckOutcome;
+
+pub fn check(outcome: &CheckOutcome) -> String {
+    let failing: std::collections::BTreeSet<&str> = outcome
+        .findings
+        .iter()
+        .map(|f| f.trace_id.as_str())
+        .collect();
+    let tests = outcome.traces.len();
+    let failures = failing.len();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"tracelint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">\n"
+    ));
+    out.push_str(&format!(
+        "  <testsuite name=\"tracelint check\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n"
+    ));
+    for trace in &outcome.traces {
+        let findings: Vec<_> = outcome
+            .findings
+            .iter()
+            .filter(|f| f.trace_id == trace.trace_id)
+            .collect();
+        let open = format!(
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            escape(trace.source_file.as_str()),
+            escape(trace.trace_id.as_str())
+        );
+        if findings.is_empty() {
+            out.push_str(&open);
+            out.push_str("/>\n");
+            continue;
+        }
+        out.push_str(&open);
+        out.push_str(">\n");
+        for f in findings {
+            let details = format!(
+                "{} ({}) at {}:{}\nagents: {}\nspans: {}\n{}",
+                f.detector,
+                f.severity.as_str(),
+                f.source_file,
+                f.source_line,
+                f.agents.join(", "),
+                f.span_ids.join(" "),
+                f.metrics
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            out.push_str(&format!(
+                "      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
+                escape(f.detector.as_str()),
+                escape(f.message.as_str()),
+                escape(details.as_str())
+            ));
+        }
+        out.push_str("    </testcase>\n");
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}

@@ -1,0 +1,71 @@
+//! GitHub-flavoured Markdown: the run summary and the findings, fit for a
+//! pull-request comment. Trace text is untrusted: table cells are escaped
+//! so it cannot break the table or inject markup.
+
+use std::collections::BTreeMap;
+
+use super::CheckOutcome;
+
+/// Escapes text for a Markdown table cell.
+fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '`' | '*' | '_' | '[' | ']' | '#' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn check(outcome: &CheckOutcome) -> String {
+    let s = &outcome.summary;
+    let mut out = String::from("## tracelint\n\n");
+    out.push_str(&format!(
+        "{} traces, {} events from {} files ({} records read: {} ingested, {} skipped). **{} findings, {} gating.**\n\n",
+        s.traces, s.events, s.files, s.records_read, s.ingested, s.skipped,
+        outcome.findings.len(), outcome.gating
+    ));
+    if outcome.findings.is_empty() {
+        out.push_str("No findings.\n");
+        return out;
+    }
+    let mut by_detector: BTreeMap<&str, (usize, f64)> = BTreeMap::new();
+    for f in &outcome.findings {
+        let entry = by_detector.entry(&f.detector).or_default();
+        entry.0 += 1;
+        entry.1 += f.metrics.get("wasted_tokens").copied().unwrap_or(0.0);
+    }
+    out.push_str("| detector | findings | wasted tokens |\n|---|---:|---:|\n");
+    for (detector, (count, tokens)) in &by_detector {
+        out.push_str(&format!("| {detector} | {count} | {tokens:.0} |\n"));
+    }
+    out.push_str(
+        "\n| severity | detector | mode | trace | agents | message |\n|---|---|---|---|---|---|\n",
+    );
+    for f in &outcome.findings {
+        let mode = f
+            .mast_mode
+            .as_deref()
+            .or(f.checklist.as_deref())
+            .unwrap_or("-");
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            f.severity.as_str(),
+            f.detector,
+            mode,
+            cell(&f.trace_id),
+            cell(&f.agents.join(", ")),
+            cell(&f.message)
+        ));
+    }
+    out
+}
