@@ -3,6 +3,9 @@
 //! names it. Detector options live under `[detectors.<name>]`:
 //!
 //! ```toml
+//! [gate]
+//! fail_on = ["error"]
+//!
 //! [detectors.repeated-tool-call]
 //! min_repeats = 4
 //! window = 12
@@ -22,7 +25,25 @@ pub const FILE_NAME: &str = "tracelint.toml";
 #[derive(Debug, Default, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    pub gate: GateConfig,
     pub detectors: DetectOptions,
+}
+
+/// `[gate]`: the CI verdict; each key as the `check` flag of the same name,
+/// which overrides it.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct GateConfig {
+    /// Selectors of the findings that fail the run (default: `["error"]`).
+    pub fail_on: Vec<String>,
+    /// Selectors of the detectors that run (default: all).
+    pub select: Vec<String>,
+    /// Selectors of the detectors that do not run (default: none).
+    pub ignore: Vec<String>,
+    /// Fail when there are more findings than this (default: no limit).
+    pub max_findings: Option<usize>,
+    /// Baseline file, relative to this config file (default: none).
+    pub baseline: Option<PathBuf>,
 }
 
 impl Config {
@@ -38,8 +59,11 @@ impl Config {
         };
         let text = std::fs::read_to_string(&found)
             .with_context(|| format!("cannot read {}", found.display()))?;
-        let config: Config =
+        let mut config: Config =
             toml::from_str(&text).with_context(|| format!("in {}", found.display()))?;
+        if let (Some(baseline), Some(dir)) = (&config.gate.baseline, found.parent()) {
+            config.gate.baseline = Some(dir.join(baseline));
+        }
         Ok((config, Some(found)))
     }
 }

@@ -272,3 +272,56 @@ fn exit_code_matrix() {
         "zero traces"
     );
 }
+
+#[test]
+fn the_gate_from_tracelint_toml_and_flags_over_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tracelint.toml");
+    let warning_only = vec![sample("ignored-failed-worker")];
+    let with_config = |extra: &[&str]| {
+        let mut args = vec!["--config", config.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        check(&args, &warning_only).1
+    };
+    std::fs::write(&config, "[gate]\nfail_on = [\"warning\"]\n").unwrap();
+    assert_eq!(with_config(&[]), 1);
+    // A flag overrides the file.
+    assert_eq!(with_config(&["--fail-on", "error"]), 0);
+    // The baseline path is relative to the config file.
+    assert_eq!(
+        check(
+            &[
+                "--write-baseline",
+                dir.path().join("accepted.json").to_str().unwrap(),
+                "--exit-zero"
+            ],
+            &warning_only
+        )
+        .1,
+        0
+    );
+    std::fs::write(
+        &config,
+        "[gate]\nfail_on = [\"warning\"]\nbaseline = \"accepted.json\"\n",
+    )
+    .unwrap();
+    assert_eq!(with_config(&[]), 0);
+    std::fs::write(
+        &config,
+        "[gate]\nignore = [\"FC3\", \"P5\"]\nmax_findings = 0\n",
+    )
+    .unwrap();
+    assert_eq!(
+        with_config(&[]),
+        0,
+        "the only finding's detector is ignored"
+    );
+    std::fs::write(&config, "[gate]\nfail-on = [\"warning\"]\n").unwrap();
+    let out = tracelint()
+        .args(["check", "--quiet", "--config", config.to_str().unwrap()])
+        .args(&warning_only)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fail-on"));
+}

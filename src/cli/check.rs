@@ -104,8 +104,8 @@ pub struct CheckArgs {
 }
 
 impl CheckArgs {
-    /// Detector options: tracelint.toml, then the flags over it.
-    fn detect_options(&self) -> Result<DetectOptions> {
+    /// Detector options and the gate: tracelint.toml, then the flags over it.
+    fn settings(&self, names: &[&str]) -> Result<Settings> {
         let (config, _) = Config::load(self.config.as_deref())?;
         let mut options = config.detectors;
         if let Some(tokens) = self.budget_tokens {
@@ -117,29 +117,49 @@ impl CheckArgs {
         if let Some(seconds) = self.max_duration {
             options.duration.max_seconds = Some(seconds);
         }
-        Ok(options)
+        let pick = |flag: &Vec<String>, file: &Vec<String>| {
+            Selector::parse_all(if flag.is_empty() { file } else { flag }, names)
+        };
+        let gate_config = &config.gate;
+        let mut gate = Gate {
+            max_findings: self.max_findings.or(gate_config.max_findings),
+            ..Gate::default()
+        };
+        let fail_on = pick(&self.fail_on, &gate_config.fail_on)?;
+        if !fail_on.is_empty() {
+            gate.fail_on = fail_on;
+        }
+        if let Some(path) = self.baseline.as_ref().or(gate_config.baseline.as_ref()) {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read baseline {}", path.display()))?;
+            let baseline: Baseline = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a tracelint baseline", path.display()))?;
+            gate.baseline = Some(baseline.fingerprints);
+        }
+        Ok(Settings {
+            options,
+            select: pick(&self.select, &gate_config.select)?,
+            ignore: pick(&self.ignore, &gate_config.ignore)?,
+            gate,
+        })
     }
 }
 
+struct Settings {
+    options: DetectOptions,
+    select: Vec<Selector>,
+    ignore: Vec<Selector>,
+    gate: Gate,
+}
+
 pub fn run(args: CheckArgs) -> Result<u8> {
-    let options = args.detect_options()?;
     let names: Vec<&str> = registry().iter().map(|d| d.name()).collect();
-    let select = Selector::parse_all(&args.select, &names)?;
-    let ignore = Selector::parse_all(&args.ignore, &names)?;
-    let mut gate = Gate {
-        max_findings: args.max_findings,
-        ..Gate::default()
-    };
-    if !args.fail_on.is_empty() {
-        gate.fail_on = Selector::parse_all(&args.fail_on, &names)?;
-    }
-    if let Some(path) = &args.baseline {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read baseline {}", path.display()))?;
-        let baseline: Baseline = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a tracelint baseline", path.display()))?;
-        gate.baseline = Some(baseline.fingerprints);
-    }
+    let Settings {
+        options,
+        select,
+        ignore,
+        gate,
+    } = args.settings(&names)?;
     let detectors = chosen_detectors(registry(), &select, &ignore);
 
     let store = args.input.load()?;
