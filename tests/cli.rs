@@ -333,3 +333,42 @@ fn the_readme_config_example_is_valid() {
     expected.duration.max_seconds = Some(300.0);
     assert_eq!(config.detectors, expected);
 }
+
+/// On a terminal, several files show a progress bar on stderr; `--quiet`
+/// silences it; piped output never has it.
+#[test]
+fn progress_bar_on_a_terminal_only() {
+    let Some(data) = common::shared_data("who_and_when") else {
+        return;
+    };
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping: no `script` to give the run a terminal");
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("tracelint");
+    let on_terminal = |extra: &str| {
+        let command = format!(
+            "{} stats {} --table traces {extra} > /dev/null",
+            bin.display(),
+            data.display()
+        );
+        let out = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(on_terminal("").contains("reading traces"));
+    assert!(!on_terminal("--quiet").contains("reading traces"));
+    let piped = tracelint()
+        .args(["stats", "--table", "traces"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("reading traces"));
+}

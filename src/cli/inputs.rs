@@ -46,6 +46,7 @@ impl InputArgs {
             excerpt_chars: self.excerpt_chars,
             max_record_bytes: self.max_record_bytes,
             format: self.format.as_deref().and_then(formats::by_name),
+            progress: !self.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         }
     }
 

@@ -37,6 +37,8 @@ pub struct IngestOptions {
     pub max_record_bytes: usize,
     /// A format forced with `--format`; sniffed per file when `None`.
     pub format: Option<&'static dyn Format>,
+    /// Show a progress bar on stderr (a terminal, and not `--quiet`).
+    pub progress: bool,
 }
 
 impl Default for IngestOptions {
@@ -45,6 +47,7 @@ impl Default for IngestOptions {
             excerpt_chars: 512,
             max_record_bytes: 256 << 20,
             format: None,
+            progress: false,
         }
     }
 }
@@ -69,11 +72,17 @@ pub struct Ingested {
 
 /// Reads every input and assembles its traces.
 pub fn ingest(inputs: &[Input], options: &IngestOptions) -> Result<Ingested> {
+    let progress = progress_bar(inputs.len(), options);
     let per_file: Vec<FileResult> = inputs
         .par_iter()
         .enumerate()
-        .map(|(index, input)| read_file(input, index as u32, options))
+        .map(|(index, input)| {
+            let result = read_file(input, index as u32, options);
+            progress.inc(1);
+            result
+        })
         .collect();
+    progress.finish_and_clear();
     let mut report = IngestReport::default();
     report.summary.files = inputs.len() as u64;
     let mut pending = Vec::new();
@@ -95,6 +104,21 @@ pub fn ingest(inputs: &[Input], options: &IngestOptions) -> Result<Ingested> {
         labels,
         report,
     })
+}
+
+/// Files read out of all, on stderr, for runs over several files; hidden
+/// otherwise (a hidden bar costs nothing).
+fn progress_bar(files: usize, options: &IngestOptions) -> indicatif::ProgressBar {
+    if !options.progress || files < 2 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(files as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} reading traces {bar:30} {pos}/{len} files, {elapsed}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 #[derive(Default)]
