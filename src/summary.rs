@@ -15,7 +15,7 @@ use crate::ingest::report::IngestSummary;
 use crate::ingest::termination::is_loop_guard;
 use crate::store::{columns as c, Store, TraceIndex};
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct RunSummary {
     pub files: u64,
     pub records_read: u64,

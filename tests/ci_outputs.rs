@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{repo, tracelint};
+use common::{missing_prerequisite, repo, tracelint};
 use regex::Regex;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -32,10 +32,10 @@ fn check(args: &[&str], input: &[PathBuf]) -> (String, i32) {
 fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
     let schema_path = repo("target/sarif-schema/package/lib/schemas/sarif-2.1.0-rtm.5.json");
     if !schema_path.exists() {
-        eprintln!(
-            "skipping: {} is not here; tools/fetch-sarif-schema.sh fetches it (.ci/run does)",
+        missing_prerequisite(&format!(
+            "{} (tools/fetch-sarif-schema.sh fetches it)",
             schema_path.display()
-        );
+        ));
         return;
     }
     // The schema's own `run.language` pattern is not a valid ECMA-262

@@ -6,6 +6,7 @@
 mod check;
 mod ingest;
 mod inputs;
+mod report;
 mod rules;
 mod stats;
 
@@ -36,6 +37,9 @@ enum Command {
     Stats(stats::StatsArgs),
     /// List the detectors, print one's documentation, or print the taxonomy.
     Rules(rules::RulesArgs),
+    /// Write a report folder: index.html, summary.md, findings and events
+    /// as JSON, Parquet and CSV, and charts.
+    Report(Box<report::ReportArgs>),
 }
 
 /// Writes machine or human output to stdout. A reader that went away
@@ -77,6 +81,7 @@ pub fn run() -> ExitCode {
         Command::Ingest(args) => ingest::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Rules(args) => rules::run(args),
+        Command::Report(args) => report::run(*args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

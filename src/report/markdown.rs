@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::CheckOutcome;
+use super::{findings_per_agent, mode_label, Breakdown, CheckOutcome};
 
 /// Escapes text for a Markdown table cell.
 fn cell(text: &str) -> String {
@@ -65,6 +65,47 @@ pub fn check(outcome: &CheckOutcome) -> String {
             cell(&f.trace_id),
             cell(&f.agents.join(", ")),
             cell(&f.message)
+        ));
+    }
+    out
+}
+
+/// The report's summary.md: the check summary, findings by MAST category
+/// and mode, then a table per agent.
+pub fn report(outcome: &CheckOutcome, stats: &crate::summary::Stats) -> String {
+    let mut out = check(outcome);
+    let breakdown = Breakdown::of(&outcome.findings);
+    if !outcome.findings.is_empty() {
+        out.push_str("\n| MAST category | findings |\n|---|---:|\n");
+        for (category, count) in &breakdown.by_category {
+            out.push_str(&format!("| {} | {count} |\n", cell(category)));
+        }
+        out.push_str("\n| mode / item | findings | detectors |\n|---|---:|---|\n");
+        for (mode, (count, detectors)) in &breakdown.by_mode {
+            let names: Vec<&str> = detectors.iter().copied().collect();
+            out.push_str(&format!(
+                "| {} | {count} | {} |\n",
+                cell(&mode_label(mode)),
+                names.join(", ")
+            ));
+        }
+    }
+    let findings_per_agent = findings_per_agent(&outcome.findings);
+    out.push_str("\n| agent | traces | events | LLM calls | tool calls | tokens | cost $ | findings |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for a in &stats.agents {
+        let name = a.agent.as_deref().unwrap_or("(unattributed)");
+        let tokens = a.input_tokens.unwrap_or(0) + a.output_tokens.unwrap_or(0);
+        let cost = a
+            .cost_usd
+            .map_or_else(|| "–".to_string(), |c| format!("{c:.4}"));
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {tokens} | {cost} | {} |\n",
+            cell(name),
+            a.traces,
+            a.events,
+            a.llm_calls,
+            a.tool_calls,
+            findings_per_agent.get(name).copied().unwrap_or(0)
         ));
     }
     out

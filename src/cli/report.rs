@@ -1,0 +1,496 @@
+//! `tracelint report`: a folder for people and dashboards — index.html
+//! (self-contained), summary.md, findings.json, findings.parquet,
+//! events.parquet, traces.csv, and charts/ as SVG and PNG.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use polars::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::exit;
+use super::inputs::InputArgs;
+use crate::config::Config;
+use crate::detect::gate::chosen_detectors;
+use crate::detect::{registry, run_detectors, Finding, Selector, StoreColumns};
+use crate::report::charts::{self, Chart, Span};
+use crate::report::html::{self, EvidenceEvent, Page, TraceSection};
+use crate::report::{self, Breakdown, CheckOutcome, TraceRef};
+use crate::store::{write_store, TraceIndex};
+use crate::summary::{self, Stats};
+
+/// Traces given a drill-down section (those with findings, worst first).
+const MAX_TRACE_SECTIONS: usize = 200;
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output folder [default: reports/<name of the input>].
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// Configuration file; by default the nearest tracelint.toml upward.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// `reports/<last component of the first input>`.
+fn default_output(args: &ReportArgs) -> PathBuf {
+    let source = args
+        .input
+        .paths
+        .first()
+        .map(String::as_str)
+        .or_else(|| args.input.store.as_deref().and_then(Path::to_str))
+        .unwrap_or("traces");
+    let name: String = Path::new(source.trim_end_matches('/'))
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "traces".into())
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    Path::new("reports").join(name)
+}
+
+pub fn run(args: ReportArgs) -> Result<u8> {
+    let (config, _) = Config::load(args.config.as_deref())?;
+    let names: Vec<&str> = registry().iter().map(|d| d.name()).collect();
+    let select = Selector::parse_all(&config.gate.select, &names)?;
+    let ignore = Selector::parse_all(&config.gate.ignore, &names)?;
+    let detectors = chosen_detectors(registry(), &select, &ignore);
+    let mut gate = crate::detect::Gate::default();
+    let fail_on = Selector::parse_all(&config.gate.fail_on, &names)?;
+    if !fail_on.is_empty() {
+        gate.fail_on = fail_on;
+    }
+
+    let mut store = args.input.load()?;
+    let index = store.trace_index()?;
+    if index.traces.is_empty() {
+        eprintln!("tracelint: error: no traces were read from the input");
+        return Ok(exit::ERROR);
+    }
+    let findings = run_detectors(&store.events, &index, &detectors, &config.detectors)?;
+    let stats = summary::compute(&store)?;
+    let out = args.output.clone().unwrap_or_else(|| default_output(&args));
+    let charts_dir = out.join("charts");
+    std::fs::create_dir_all(&charts_dir)
+        .with_context(|| format!("cannot create {}", charts_dir.display()))?;
+
+    let traces: Vec<TraceRef> = stats
+        .traces
+        .iter()
+        .map(|t| TraceRef {
+            trace_id: t.trace_id.clone(),
+            source_file: String::new(),
+        })
+        .collect();
+    let outcome = CheckOutcome {
+        summary: stats.summary.clone(),
+        traces,
+        detectors: detectors.iter().map(|d| d.name()).collect(),
+        gating: gate.gating(&findings).len(),
+        findings,
+    };
+    let write = |name: &str, text: String| -> Result<()> {
+        let path = out.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+    };
+    write("findings.json", report::json::check(&outcome)?)?;
+    write("summary.md", report::markdown::report(&outcome, &stats))?;
+    write("traces.csv", report::csv::traces(&stats.traces)?)?;
+    write_findings_parquet(&outcome.findings, &out.join("findings.parquet"))?;
+    write_store(&mut store, &out.join("events.parquet"))?;
+
+    let columns = StoreColumns::new(&store.events)?;
+    let charts = draw_charts(&outcome.findings, &stats, &columns, &index, &charts_dir)?;
+    let sections = trace_sections(&outcome.findings, &stats, &columns, &index)?;
+    let page = Page {
+        title: "tracelint report",
+        stats: &stats,
+        findings: &outcome.findings,
+        gating: outcome.gating,
+        charts: &charts,
+        traces: &sections,
+    };
+    write("index.html", html::render(&page))?;
+    if !args.input.quiet {
+        eprintln!(
+            "tracelint: report written to {} ({} findings in {} traces)",
+            out.display(),
+            outcome.findings.len(),
+            sections.len()
+        );
+    }
+    Ok(exit::CLEAN)
+}
+
+fn write_findings_parquet(findings: &[Finding], path: &Path) -> Result<()> {
+    let text = |get: &dyn Fn(&Finding) -> Option<String>| -> Vec<Option<String>> {
+        findings.iter().map(get).collect()
+    };
+    let mut frame = DataFrame::new(
+        findings.len(),
+        vec![
+            Column::new("detector".into(), text(&|f| Some(f.detector.clone()))),
+            Column::new("mast_mode".into(), text(&|f| f.mast_mode.clone())),
+            Column::new("checklist".into(), text(&|f| f.checklist.clone())),
+            Column::new(
+                "severity".into(),
+                text(&|f| Some(f.severity.as_str().into())),
+            ),
+            Column::new(
+                "confidence".into(),
+                findings.iter().map(|f| f.confidence).collect::<Vec<f64>>(),
+            ),
+            Column::new("trace_id".into(), text(&|f| Some(f.trace_id.clone()))),
+            Column::new("span_ids".into(), text(&|f| Some(f.span_ids.join(" ")))),
+            Column::new(
+                "seq_start".into(),
+                findings
+                    .iter()
+                    .map(|f| f.seq_range[0])
+                    .collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "seq_end".into(),
+                findings
+                    .iter()
+                    .map(|f| f.seq_range[1])
+                    .collect::<Vec<u32>>(),
+            ),
+            Column::new("agents".into(), text(&|f| Some(f.agents.join(", ")))),
+            Column::new("message".into(), text(&|f| Some(f.message.clone()))),
+            Column::new(
+                "metrics".into(),
+                text(&|f| serde_json::to_string(&f.metrics).ok()),
+            ),
+            Column::new("source_file".into(), text(&|f| Some(f.source_file.clone()))),
+            Column::new(
+                "source_line".into(),
+                findings.iter().map(|f| f.source_line).collect::<Vec<u32>>(),
+            ),
+        ],
+    )?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(&mut frame)?;
+    Ok(())
+}
+
+/// The trace whose findings wasted the most tokens (else the most findings).
+fn worst_trace(findings: &[Finding]) -> Option<&str> {
+    let mut score: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+    for f in findings {
+        let entry = score.entry(&f.trace_id).or_default();
+        entry.0 += f.metrics.get("wasted_tokens").copied().unwrap_or(0.0);
+        entry.1 += 1;
+    }
+    score
+        .into_iter()
+        .max_by(|a, b| a.1 .0.total_cmp(&b.1 .0).then(a.1 .1.cmp(&b.1 .1)))
+        .map(|(t, _)| t)
+}
+
+const UNATTRIBUTED: &str = "(unattributed)";
+const OTHER_AGENTS: &str = "(other agents)";
+/// Agent lanes a timeline shows; the agents with fewer events share one.
+const MAX_LANES: usize = 16;
+
+/// A timeline's lanes: agents in order of first appearance, at most
+/// MAX_LANES, the busiest kept and the rest folded into "(other agents)".
+fn timeline_lanes(rows: &[crate::detect::Row]) -> Vec<String> {
+    // agent → (order of first appearance, events)
+    let mut agents: std::collections::HashMap<&str, (usize, usize)> = Default::default();
+    for row in rows {
+        let next = agents.len();
+        agents
+            .entry(row.agent.unwrap_or(UNATTRIBUTED))
+            .or_insert((next, 0))
+            .1 += 1;
+    }
+    let mut kept: Vec<(&str, (usize, usize))> = agents.into_iter().collect();
+    let folded = kept.len() > MAX_LANES;
+    if folded {
+        kept.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.1 .0.cmp(&b.1 .0)));
+        kept.truncate(MAX_LANES - 1);
+    }
+    kept.sort_by_key(|(_, (first, _))| *first);
+    let mut lanes: Vec<String> = kept.into_iter().map(|(a, _)| a.to_string()).collect();
+    if folded {
+        lanes.push(OTHER_AGENTS.to_string());
+    }
+    lanes
+}
+
+/// A trace's events as timeline spans by agent: time since the trace's
+/// start when it has times, else seq.
+fn timeline_of(
+    trace_id: &str,
+    findings: &[Finding],
+    columns: &StoreColumns,
+    index: &TraceIndex,
+    name: &'static str,
+    png: Option<&Path>,
+) -> Result<Option<Chart>> {
+    let Some(trace) = index.traces.iter().find(|t| t.trace_id == trace_id) else {
+        return Ok(None);
+    };
+    let rows = columns.rows(trace);
+    let evidence: std::collections::HashSet<&str> = findings
+        .iter()
+        .filter(|f| f.trace_id == trace_id)
+        .flat_map(|f| f.span_ids.iter().map(String::as_str))
+        .collect();
+    let timed = rows.iter().all(|r| r.start_ns.is_some());
+    let origin = rows.iter().filter_map(|r| r.start_ns).min().unwrap_or(0);
+    let lanes = timeline_lanes(&rows);
+    let lane_of = |agent: Option<&str>| {
+        let agent = agent.unwrap_or(UNATTRIBUTED);
+        if lanes.iter().any(|l| l == agent) {
+            agent.to_string()
+        } else {
+            OTHER_AGENTS.to_string()
+        }
+    };
+    let spans: Vec<Span> = rows
+        .iter()
+        .map(|r| {
+            let lane = lane_of(r.agent);
+            let (start, end) = if timed {
+                let start = (r.start_ns.unwrap_or(origin) - origin) as f64 / 1e6;
+                let end = (r.end_ns.or(r.start_ns).unwrap_or(origin) - origin) as f64 / 1e6;
+                (start, end)
+            } else {
+                (r.seq as f64, r.seq as f64 + 0.8)
+            };
+            Span {
+                lane,
+                start,
+                end,
+                evidence: evidence.contains(r.span_id),
+            }
+        })
+        .collect();
+    let x_label = if timed {
+        "ms since the trace started"
+    } else {
+        "event (seq)"
+    };
+    let title = format!("Timeline of {}", short_id(trace_id));
+    Ok(Some(charts::timeline(
+        name, &title, x_label, &lanes, &spans, png,
+    )?))
+}
+
+fn short_id(id: &str) -> String {
+    if id.chars().count() > 24 {
+        format!("{}…", id.chars().take(23).collect::<String>())
+    } else {
+        id.to_string()
+    }
+}
+
+fn draw_charts(
+    findings: &[Finding],
+    stats: &Stats,
+    columns: &StoreColumns,
+    index: &TraceIndex,
+    dir: &Path,
+) -> Result<Vec<Chart>> {
+    let mut charts = Vec::new();
+    let breakdown = Breakdown::of(findings);
+    let by_category: Vec<(String, f64)> = breakdown
+        .by_category
+        .iter()
+        .map(|(category, count)| (category.clone(), *count as f64))
+        .collect();
+    charts.push(charts::bars(
+        "findings-by-category",
+        "Findings by MAST category",
+        "findings",
+        &by_category,
+        &dir.join("findings-by-category.png"),
+    )?);
+    let by_mode: Vec<(String, f64)> = breakdown
+        .by_mode
+        .iter()
+        .map(|(mode, (count, _))| (mode.clone(), *count as f64))
+        .collect();
+    charts.push(charts::bars(
+        "findings-by-mode",
+        "Findings by MAST mode and checklist item",
+        "findings",
+        &by_mode,
+        &dir.join("findings-by-mode.png"),
+    )?);
+    let mut tokens: Vec<(String, f64)> = stats
+        .agents
+        .iter()
+        .map(|a| {
+            let total = a.input_tokens.unwrap_or(0) + a.output_tokens.unwrap_or(0);
+            (
+                a.agent.clone().unwrap_or_else(|| "(unattributed)".into()),
+                total as f64,
+            )
+        })
+        .collect();
+    tokens.sort_by(|a, b| b.1.total_cmp(&a.1));
+    tokens.truncate(20);
+    charts.push(charts::bars(
+        "tokens-per-agent",
+        "Tokens per agent",
+        "tokens",
+        &tokens,
+        &dir.join("tokens-per-agent.png"),
+    )?);
+    let mut cost: Vec<(String, f64)> = stats
+        .agents
+        .iter()
+        .filter_map(|a| {
+            Some((
+                a.agent.clone().unwrap_or_else(|| "(unattributed)".into()),
+                a.cost_usd?,
+            ))
+        })
+        .collect();
+    cost.sort_by(|a, b| b.1.total_cmp(&a.1));
+    cost.truncate(20);
+    // Most exports carry no cost; an empty chart would say nothing.
+    if !cost.is_empty() {
+        charts.push(charts::bars(
+            "cost-per-agent",
+            "Cost per agent (USD, where the traces give it)",
+            "USD",
+            &cost,
+            &dir.join("cost-per-agent.png"),
+        )?);
+    }
+    let mut hops: Vec<(String, f64)> = stats
+        .traces
+        .iter()
+        .map(|t| (short_id(&t.trace_id), t.handoffs as f64))
+        .collect();
+    hops.sort_by(|a, b| b.1.total_cmp(&a.1));
+    hops.truncate(30);
+    charts.push(charts::bars(
+        "hops-per-trace",
+        "Handoffs per trace",
+        "handoffs",
+        &hops,
+        &dir.join("hops-per-trace.png"),
+    )?);
+    if let Some(worst) = worst_trace(findings) {
+        if let Some(chart) = timeline_of(
+            worst,
+            findings,
+            columns,
+            index,
+            "worst-trace-timeline",
+            Some(&dir.join("worst-trace-timeline.png")),
+        )? {
+            charts.push(chart);
+        }
+    }
+    for chart in &charts {
+        let path = dir.join(format!("{}.svg", chart.name));
+        std::fs::write(&path, &chart.svg)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(charts)
+}
+
+/// What an evidence event shows: its output, error, tool arguments, the
+/// handoff it made, or why the run ended.
+fn evidence_text(row: &crate::detect::Row) -> String {
+    if let Some(text) = row.output.or(row.error_message).or(row.tool_args) {
+        return crate::text::excerpt(text, 400);
+    }
+    if let Some(to) = row.handoff_to {
+        let from = row.handoff_from.or(row.agent).unwrap_or("?");
+        return format!("handoff {from} → {to}");
+    }
+    row.termination_reason
+        .map(str::to_string)
+        .unwrap_or_default()
+}
+
+fn trace_sections(
+    findings: &[Finding],
+    stats: &Stats,
+    columns: &StoreColumns,
+    index: &TraceIndex,
+) -> Result<Vec<TraceSection>> {
+    let mut order: Vec<&str> = Vec::new();
+    for f in findings {
+        if !order.contains(&f.trace_id.as_str()) {
+            order.push(&f.trace_id);
+        }
+    }
+    order.truncate(MAX_TRACE_SECTIONS);
+    let mut sections = Vec::new();
+    for trace_id in order {
+        let Some(trace) = index.traces.iter().find(|t| t.trace_id == trace_id) else {
+            continue;
+        };
+        let rows = columns.rows(trace);
+        let by_span: BTreeMap<&str, &crate::detect::Row> =
+            rows.iter().map(|r| (r.span_id, r)).collect();
+        let mut evidence = BTreeMap::new();
+        for (i, f) in findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.trace_id == trace_id)
+        {
+            let events = f
+                .span_ids
+                .iter()
+                .take(html::MAX_EVIDENCE_EVENTS)
+                .filter_map(|id| by_span.get(id.as_str()))
+                .map(|r| EvidenceEvent {
+                    seq: r.seq,
+                    span_id: r.span_id.to_string(),
+                    agent: r.agent.unwrap_or("(unattributed)").to_string(),
+                    kind: r.kind.as_str().to_string(),
+                    name: r.name.to_string(),
+                    excerpt: evidence_text(r),
+                })
+                .collect();
+            evidence.insert(i, events);
+        }
+        let handoffs = stats
+            .handoff_edges
+            .iter()
+            .filter(|e| e.trace_id == trace_id)
+            .map(|e| {
+                (
+                    e.from.clone().unwrap_or_else(|| "?".into()),
+                    e.to.clone().unwrap_or_else(|| "?".into()),
+                    e.count,
+                )
+            })
+            .collect();
+        sections.push(TraceSection {
+            trace_id: trace_id.to_string(),
+            source_file: rows
+                .first()
+                .map(|r| r.source_file.to_string())
+                .unwrap_or_default(),
+            timeline: timeline_of(trace_id, findings, columns, index, "trace-timeline", None)?,
+            handoffs,
+            evidence,
+        });
+    }
+    Ok(sections)
+}

@@ -1,0 +1,360 @@
+//! Charts drawn with plotters, each as SVG (inlined in the HTML page and
+//! written to charts/) and PNG. PNG text is drawn with DejaVu Sans, which
+//! the binary carries, so a machine without fonts draws the same picture.
+//! Labels come from traces: plotters' SVG backend escapes them.
+
+use anyhow::{anyhow, Result};
+use plotters::prelude::*;
+use std::path::Path;
+use std::sync::Once;
+
+const FONT: &[u8] = include_bytes!("assets/DejaVuSans.ttf");
+const SIZE: (u32, u32) = (900, 420);
+const BAR: RGBColor = RGBColor(0x3b, 0x6e, 0xa8);
+const EVIDENCE: RGBColor = RGBColor(0xc0, 0x39, 0x2b);
+
+/// Registers the embedded font as "sans-serif" once per process.
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The font is part of the binary; failing to read it is a build bug.
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+            .unwrap_or_else(|_| panic!("the embedded DejaVu Sans font is unreadable"));
+    });
+}
+
+/// A chart as SVG text; the PNG is written beside it by `write`.
+pub struct Chart {
+    pub name: &'static str,
+    pub title: String,
+    pub svg: String,
+}
+
+/// Labels cut to fit under a bar.
+fn short(label: &str) -> String {
+    let label = label.trim();
+    if label.chars().count() > 18 {
+        format!("{}…", label.chars().take(17).collect::<String>())
+    } else {
+        label.to_string()
+    }
+}
+
+/// An axis label: counts as whole numbers (no label between them), other
+/// values with the digits their size needs.
+fn axis_number(value: f64, counts: bool) -> String {
+    if counts {
+        if value.fract() == 0.0 {
+            format!("{value:.0}")
+        } else {
+            String::new()
+        }
+    } else if value.abs() >= 100.0 || value == 0.0 {
+        format!("{value:.0}")
+    } else if value.abs() >= 1.0 {
+        format!("{value:.2}")
+    } else {
+        format!("{value:.4}")
+    }
+}
+
+fn draw_bars<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    y_label: &str,
+    bars: &[(String, f64)],
+) -> Result<()> {
+    root.fill(&WHITE).map_err(|e| anyhow!("{e:?}"))?;
+    let max = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1.0) * 1.1;
+    let n = bars.len().max(1);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(70)
+        .y_label_area_size(70)
+        .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..max)
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let labels: Vec<String> = bars.iter().map(|b| short(&b.0)).collect();
+    let counts = bars.iter().all(|b| b.1.fract() == 0.0);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .y_desc(y_label)
+        .y_label_formatter(&|v| axis_number(*v, counts))
+        .x_labels(n)
+        .x_label_formatter(&|x| match x {
+            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(|e| anyhow!("{e:?}"))?;
+    // Rectangles in order, not plotters' Histogram, whose hash map draws
+    // them in a different order each run: the same input makes the same SVG.
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, bar)| {
+            let mut rect = Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), 0.0),
+                    (SegmentValue::Exact(i + 1), bar.1),
+                ],
+                BAR.filled(),
+            );
+            rect.set_margin(0, 0, 6, 6);
+            rect
+        }))
+        .map_err(|e| anyhow!("{e:?}"))?;
+    root.present().map_err(|e| anyhow!("{e:?}"))?;
+    Ok(())
+}
+
+/// A bar chart as SVG, and as PNG at `png`.
+pub fn bars(
+    name: &'static str,
+    title: &str,
+    y_label: &str,
+    bars: &[(String, f64)],
+    png: &Path,
+) -> Result<Chart> {
+    register_font();
+    let mut svg = String::new();
+    draw_bars(
+        SVGBackend::with_string(&mut svg, SIZE).into_drawing_area(),
+        title,
+        y_label,
+        bars,
+    )?;
+    draw_bars(
+        BitMapBackend::new(png, SIZE).into_drawing_area(),
+        title,
+        y_label,
+        bars,
+    )?;
+    Ok(Chart {
+        name,
+        title: title.to_string(),
+        svg,
+    })
+}
+
+/// One event on a timeline: its agent lane, its span in time (or in seq
+/// when the trace has no times), and whether it is evidence of a finding.
+pub struct Span {
+    pub lane: String,
+    pub start: f64,
+    pub end: f64,
+    pub evidence: bool,
+}
+
+/// Columns a timeline is cut into: about one per pixel of the plot.
+const TIMELINE_COLUMNS: usize = 720;
+
+/// A stretch of one lane that is busy, red when any evidence falls in it.
+struct Run {
+    lane: usize,
+    start: f64,
+    end: f64,
+    evidence: bool,
+}
+
+/// The spans of each lane merged at the chart's resolution, so a trace of
+/// 100,000 events draws at most a few hundred rectangles per lane: the SVG
+/// stays small and the cost is linear in events (difference arrays, not a
+/// walk over every column a span covers).
+fn pixel_runs(lanes: &[String], spans: &[Span], end: f64) -> Vec<Run> {
+    let lane_of: std::collections::HashMap<&str, usize> = lanes
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect();
+    let width = TIMELINE_COLUMNS + 1;
+    let mut busy = vec![0i64; lanes.len() * width];
+    let mut evidence = vec![0i64; lanes.len() * width];
+    let column = |x: f64| ((x / end * TIMELINE_COLUMNS as f64) as usize).min(TIMELINE_COLUMNS - 1);
+    for span in spans {
+        let Some(&lane) = lane_of.get(span.lane.as_str()) else {
+            continue;
+        };
+        let (first, last) = (column(span.start), column(span.end.max(span.start)));
+        let marks = if span.evidence {
+            &mut evidence
+        } else {
+            &mut busy
+        };
+        marks[lane * width + first] += 1;
+        marks[lane * width + last + 1] -= 1;
+    }
+    let step = end / TIMELINE_COLUMNS as f64;
+    let mut runs = Vec::new();
+    for lane in 0..lanes.len() {
+        let (mut busy_depth, mut evidence_depth) = (0, 0);
+        let mut open: Option<(usize, bool)> = None;
+        for col in 0..=TIMELINE_COLUMNS {
+            busy_depth += busy[lane * width + col];
+            evidence_depth += evidence[lane * width + col];
+            let state = (col < TIMELINE_COLUMNS && busy_depth + evidence_depth > 0)
+                .then_some(evidence_depth > 0);
+            if open.map(|(_, red)| Some(red)) != Some(state) {
+                if let Some((from, red)) = open.take() {
+                    runs.push(Run {
+                        lane,
+                        start: from as f64 * step,
+                        end: col as f64 * step,
+                        evidence: red,
+                    });
+                }
+                open = state.map(|red| (col, red));
+            }
+        }
+    }
+    runs
+}
+
+fn draw_timeline<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    x_label: &str,
+    lanes: &[String],
+    spans: &[Span],
+) -> Result<()> {
+    root.fill(&WHITE).map_err(|e| anyhow!("{e:?}"))?;
+    let end = spans.iter().map(|s| s.end).fold(1.0, f64::max);
+    let rows = lanes.len().max(1);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(150)
+        .build_cartesian_2d(0.0..end, 0.0..rows as f64)
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let names: Vec<String> = lanes.iter().map(|l| short(l)).collect();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc(x_label)
+        .x_label_formatter(&|v| axis_number(*v, false))
+        .y_labels(rows * 2 + 1)
+        .y_label_formatter(&|y| {
+            let i = y.floor() as usize;
+            if (y - i as f64 - 0.5).abs() < 0.26 {
+                names.get(i).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(|e| anyhow!("{e:?}"))?;
+    chart
+        .draw_series(pixel_runs(lanes, spans, end).into_iter().map(|run| {
+            let color = if run.evidence { EVIDENCE } else { BAR };
+            let lane = run.lane as f64;
+            Rectangle::new(
+                [(run.start, lane + 0.15), (run.end, lane + 0.85)],
+                color.filled(),
+            )
+        }))
+        .map_err(|e| anyhow!("{e:?}"))?;
+    root.present().map_err(|e| anyhow!("{e:?}"))?;
+    Ok(())
+}
+
+/// A timeline by agent lane as SVG, and as PNG at `png`.
+pub fn timeline(
+    name: &'static str,
+    title: &str,
+    x_label: &str,
+    lanes: &[String],
+    spans: &[Span],
+    png: Option<&Path>,
+) -> Result<Chart> {
+    register_font();
+    let mut svg = String::new();
+    draw_timeline(
+        SVGBackend::with_string(&mut svg, (SIZE.0, 120 + 34 * lanes.len() as u32))
+            .into_drawing_area(),
+        title,
+        x_label,
+        lanes,
+        spans,
+    )?;
+    if let Some(png) = png {
+        draw_timeline(
+            BitMapBackend::new(png, (SIZE.0, 120 + 34 * lanes.len() as u32)).into_drawing_area(),
+            title,
+            x_label,
+            lanes,
+            spans,
+        )?;
+    }
+    Ok(Chart {
+        name,
+        title: title.to_string(),
+        svg,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(lane: &str, start: f64, end: f64, evidence: bool) -> Span {
+        Span {
+            lane: lane.into(),
+            start,
+            end,
+            evidence,
+        }
+    }
+
+    #[test]
+    fn timeline_spans_merge_into_runs_per_lane_with_evidence_on_top() {
+        let lanes = vec!["a".to_string(), "b".to_string()];
+        // Lane a: busy 0–36 (two touching spans), evidence 18–27 inside it;
+        // lane b: 54–72. The trace ends at 72: 720 columns of 0.1.
+        let spans = [
+            span("a", 0.0, 20.0, false),
+            span("a", 20.0, 36.0, false),
+            span("a", 18.0, 27.0, true),
+            span("b", 54.0, 72.0, false),
+            span("unknown lane", 0.0, 72.0, false),
+        ];
+        let runs = pixel_runs(&lanes, &spans, 72.0);
+        let got: Vec<(usize, f64, f64, bool)> = runs
+            .iter()
+            .map(|r| {
+                (
+                    r.lane,
+                    (r.start * 10.0).round(),
+                    (r.end * 10.0).round(),
+                    r.evidence,
+                )
+            })
+            .collect();
+        // In columns (0.1 wide): a span covers the columns of its start and
+        // of its end; the lane nobody declared is not drawn.
+        assert_eq!(
+            got,
+            vec![
+                (0, 0.0, 180.0, false),
+                (0, 180.0, 271.0, true),
+                (0, 271.0, 361.0, false),
+                (1, 540.0, 720.0, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_hundred_thousand_events_draw_a_bounded_number_of_runs() {
+        let lanes = vec!["a".to_string(), "b".to_string()];
+        let spans: Vec<Span> = (0..100_000)
+            .map(|i| {
+                let lane = if i % 7 == 0 { "b" } else { "a" };
+                span(lane, i as f64 * 2.0, i as f64 * 2.0 + 1.0, i % 1000 == 0)
+            })
+            .collect();
+        let runs = pixel_runs(&lanes, &spans, 200_000.0);
+        assert!(runs.len() <= 2 * TIMELINE_COLUMNS, "{} runs", runs.len());
+        assert!(runs.iter().any(|r| r.evidence));
+    }
+}
