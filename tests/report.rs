@@ -168,9 +168,9 @@ fn the_committed_sample_report_is_what_the_readme_command_makes() {
     let mut files = 0;
     for entry in walk(&out) {
         let relative = entry.strip_prefix(&out).unwrap();
-        assert_eq!(
-            std::fs::read(&entry).unwrap(),
-            std::fs::read(committed.join(relative)).unwrap_or_default(),
+        assert!(
+            std::fs::read(&entry).unwrap()
+                == std::fs::read(committed.join(relative)).unwrap_or_default(),
             "reports/sample/{} is stale: run the README's report command again",
             relative.display()
         );
@@ -206,6 +206,24 @@ fn a_store_can_be_reported_and_the_default_folder_is_named_after_the_input() {
         .stderr("");
     let findings = read_json(&dir.path().join("reports/samples/findings.json"));
     assert_eq!(findings["findings"].as_array().unwrap().len(), 11);
+}
+
+#[test]
+fn a_second_report_into_the_same_folder_leaves_no_chart_of_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    report(&["sample-traces"], &out);
+    assert!(out.join("charts/hops-per-trace.svg").exists());
+    // One trace, no handoffs, no findings: only the tokens chart is drawn.
+    report(&["tests/fixtures/otlp/traceloop.json"], &out);
+    let mut charts: Vec<String> = std::fs::read_dir(out.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    charts.sort();
+    assert_eq!(charts, ["tokens-per-agent.png", "tokens-per-agent.svg"]);
+    let findings = read_json(&out.join("findings.json"));
+    assert_eq!(findings["findings"], json!([]));
 }
 
 #[test]
@@ -350,8 +368,9 @@ fn trace_text_cannot_run_as_script_in_the_html_report() {
             "{handler} reached the page unescaped"
         );
     }
-    // The charts carry agent names too.
-    let svg = std::fs::read_to_string(out.join("charts/tokens-per-agent.svg")).unwrap();
+    // The charts carry agent names too (the timeline's lanes).
+    let svg = std::fs::read_to_string(out.join("charts/worst-trace-timeline.svg")).unwrap();
+    assert!(svg.contains("planner&quot;&gt;&lt;img"), "{svg}");
     assert!(!svg.contains("<img"), "{svg}");
 
     // In a browser: open the page at a trace's anchor. The page's own

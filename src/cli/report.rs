@@ -302,6 +302,33 @@ fn short_id(id: &str) -> String {
     }
 }
 
+/// Every chart `report` may draw into charts/.
+const CHART_NAMES: [&str; 6] = [
+    "findings-by-category",
+    "findings-by-mode",
+    "tokens-per-agent",
+    "cost-per-agent",
+    "hops-per-trace",
+    "worst-trace-timeline",
+];
+
+/// A bar chart, unless every bar is zero (most exports carry no cost, many
+/// no handoffs): such a chart would say nothing.
+fn push_bars(
+    charts: &mut Vec<Chart>,
+    dir: &Path,
+    name: &'static str,
+    title: &str,
+    y_label: &str,
+    bars: &[(String, f64)],
+) -> Result<()> {
+    if bars.iter().any(|bar| bar.1 != 0.0) {
+        let png = dir.join(format!("{name}.png"));
+        charts.push(charts::bars(name, title, y_label, bars, &png)?);
+    }
+    Ok(())
+}
+
 fn draw_charts(
     findings: &[Finding],
     stats: &Stats,
@@ -309,6 +336,17 @@ fn draw_charts(
     index: &TraceIndex,
     dir: &Path,
 ) -> Result<Vec<Chart>> {
+    // A chart a previous report drew into this folder and this one skips
+    // (no cost, no handoffs) would otherwise stay, describing other traces.
+    for name in CHART_NAMES {
+        for extension in ["svg", "png"] {
+            let path = dir.join(format!("{name}.{extension}"));
+            if path.exists() {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+            }
+        }
+    }
     let mut charts = Vec::new();
     let breakdown = Breakdown::of(findings);
     let by_category: Vec<(String, f64)> = breakdown
@@ -316,25 +354,27 @@ fn draw_charts(
         .iter()
         .map(|(category, count)| (category.clone(), *count as f64))
         .collect();
-    charts.push(charts::bars(
+    push_bars(
+        &mut charts,
+        dir,
         "findings-by-category",
         "Findings by MAST category",
         "findings",
         &by_category,
-        &dir.join("findings-by-category.png"),
-    )?);
+    )?;
     let by_mode: Vec<(String, f64)> = breakdown
         .by_mode
         .iter()
         .map(|(mode, (count, _))| (mode.clone(), *count as f64))
         .collect();
-    charts.push(charts::bars(
+    push_bars(
+        &mut charts,
+        dir,
         "findings-by-mode",
         "Findings by MAST mode and checklist item",
         "findings",
         &by_mode,
-        &dir.join("findings-by-mode.png"),
-    )?);
+    )?;
     let mut tokens: Vec<(String, f64)> = stats
         .agents
         .iter()
@@ -348,13 +388,14 @@ fn draw_charts(
         .collect();
     tokens.sort_by(|a, b| b.1.total_cmp(&a.1));
     tokens.truncate(20);
-    charts.push(charts::bars(
+    push_bars(
+        &mut charts,
+        dir,
         "tokens-per-agent",
         "Tokens per agent",
         "tokens",
         &tokens,
-        &dir.join("tokens-per-agent.png"),
-    )?);
+    )?;
     let mut cost: Vec<(String, f64)> = stats
         .agents
         .iter()
@@ -367,30 +408,29 @@ fn draw_charts(
         .collect();
     cost.sort_by(|a, b| b.1.total_cmp(&a.1));
     cost.truncate(20);
-    // Most exports carry no cost; an empty chart would say nothing.
-    if !cost.is_empty() {
-        charts.push(charts::bars(
-            "cost-per-agent",
-            "Cost per agent (USD, where the traces give it)",
-            "USD",
-            &cost,
-            &dir.join("cost-per-agent.png"),
-        )?);
-    }
+    push_bars(
+        &mut charts,
+        dir,
+        "cost-per-agent",
+        "Cost per agent (USD, where the traces give it)",
+        "USD",
+        &cost,
+    )?;
     let mut hops: Vec<(String, f64)> = stats
         .traces
         .iter()
         .map(|t| (short_id(&t.trace_id), t.handoffs as f64))
         .collect();
     hops.sort_by(|a, b| b.1.total_cmp(&a.1));
-    hops.truncate(30);
-    charts.push(charts::bars(
+    hops.truncate(20);
+    push_bars(
+        &mut charts,
+        dir,
         "hops-per-trace",
         "Handoffs per trace",
         "handoffs",
         &hops,
-        &dir.join("hops-per-trace.png"),
-    )?);
+    )?;
     if let Some(worst) = worst_trace(findings) {
         if let Some(chart) = timeline_of(
             worst,

@@ -30,31 +30,43 @@ pub struct Chart {
     pub svg: String,
 }
 
-/// Labels cut to fit under a bar.
-fn short(label: &str) -> String {
+/// A label cut to `max` characters.
+fn short(label: &str, max: usize) -> String {
     let label = label.trim();
-    if label.chars().count() > 18 {
-        format!("{}…", label.chars().take(17).collect::<String>())
+    if label.chars().count() > max {
+        format!("{}…", label.chars().take(max - 1).collect::<String>())
     } else {
         label.to_string()
     }
 }
 
-/// An axis label: counts as whole numbers (no label between them), other
-/// values with the digits their size needs.
+/// Characters a bar's label may have so that `bars` labels fit side by side
+/// under a chart 900 pixels wide (about 7 pixels a character).
+fn label_chars(bars: usize) -> usize {
+    (110 / bars.max(1)).clamp(4, 18)
+}
+
+/// An axis label: large values as 80k or 1.5M; counts as whole numbers
+/// (no label between them); small values with the digits they need.
 fn axis_number(value: f64, counts: bool) -> String {
-    if counts {
-        if value.fract() == 0.0 {
-            format!("{value:.0}")
+    let trimmed = |v: f64, digits: usize| {
+        let text = format!("{v:.digits$}");
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
         } else {
-            String::new()
+            text
         }
-    } else if value.abs() >= 100.0 || value == 0.0 {
-        format!("{value:.0}")
-    } else if value.abs() >= 1.0 {
-        format!("{value:.2}")
+    };
+    if counts && value.fract() != 0.0 {
+        String::new()
+    } else if value.abs() >= 1e6 {
+        format!("{}M", trimmed(value / 1e6, 2))
+    } else if value.abs() >= 1e4 {
+        format!("{}k", trimmed(value / 1e3, 1))
+    } else if value.abs() >= 1.0 || value == 0.0 {
+        trimmed(value, 2)
     } else {
-        format!("{value:.4}")
+        trimmed(value, 4)
     }
 }
 
@@ -74,7 +86,7 @@ fn draw_bars<DB: DrawingBackend>(
         .y_label_area_size(70)
         .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..max)
         .map_err(|e| anyhow!("{e:?}"))?;
-    let labels: Vec<String> = bars.iter().map(|b| short(&b.0)).collect();
+    let labels: Vec<String> = bars.iter().map(|b| short(&b.0, label_chars(n))).collect();
     let counts = bars.iter().all(|b| b.1.fract() == 0.0);
     chart
         .configure_mesh()
@@ -227,7 +239,7 @@ fn draw_timeline<DB: DrawingBackend>(
         .y_label_area_size(150)
         .build_cartesian_2d(0.0..end, 0.0..rows as f64)
         .map_err(|e| anyhow!("{e:?}"))?;
-    let names: Vec<String> = lanes.iter().map(|l| short(l)).collect();
+    let names: Vec<String> = lanes.iter().map(|l| short(l, 20)).collect();
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -305,6 +317,29 @@ mod tests {
             end,
             evidence,
         }
+    }
+
+    #[test]
+    fn axis_numbers_are_short() {
+        let labels: Vec<String> = [
+            0.0,
+            2.0,
+            2.5,
+            14000.0,
+            8_000_000.0,
+            1_250_000.0,
+            0.0125,
+            100.0,
+        ]
+        .iter()
+        .map(|v| axis_number(*v, false))
+        .collect();
+        assert_eq!(
+            labels,
+            ["0", "2", "2.5", "14k", "8M", "1.25M", "0.0125", "100"]
+        );
+        assert_eq!(axis_number(2.5, true), "", "no label between counts");
+        assert_eq!(axis_number(3.0, true), "3");
     }
 
     #[test]
