@@ -227,6 +227,57 @@ fn a_second_report_into_the_same_folder_leaves_no_chart_of_the_first() {
 }
 
 #[test]
+fn report_takes_checks_detector_selection_and_strict_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("traces");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::copy(
+        repo("sample-traces/handoff-loop/trace.json"),
+        input.join("handoff-loop.json"),
+    )
+    .unwrap();
+    std::fs::write(input.join("broken.json"), "{\"resourceSpans\": [\n").unwrap();
+    let out = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        tracelint()
+            .arg("report")
+            .arg(&input)
+            .arg("-o")
+            .arg(&out)
+            .args(["--select", "handoff-cycle", "--quiet"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let output = run(&[]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "a skipped record is counted, not fatal"
+    );
+    let findings = read_json(&out.join("findings.json"));
+    let detectors: Vec<&str> = findings["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["detector"].as_str().unwrap())
+        .collect();
+    assert_eq!(detectors, ["handoff-cycle"]);
+    assert_eq!(findings["summary"]["skipped"], 1);
+    assert_eq!(findings["summary"]["detectors"], json!(["handoff-cycle"]));
+    let output = run(&["--strict"]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "--strict: a skipped record exits 2"
+    );
+    assert!(
+        out.join("index.html").exists(),
+        "the report is still written"
+    );
+}
+
+#[test]
 fn report_on_an_input_without_traces_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty.jsonl");

@@ -3,11 +3,10 @@
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 
+use super::detection::{Detection, DetectionArgs};
 use super::exit;
 use super::inputs::InputArgs;
-use crate::config::Config;
-use crate::detect::gate::chosen_detectors;
-use crate::detect::{registry, run_detectors, Baseline, DetectOptions, Gate, Selector};
+use crate::detect::{run_detectors, Baseline};
 use crate::report::{self, CheckOutcome, TraceRef};
 use crate::summary::RunSummary;
 use std::path::PathBuf;
@@ -42,37 +41,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub exit_zero: bool,
 
-    /// Token budget per trace (budget-exceeded); off by default.
-    #[arg(long, value_name = "TOKENS")]
-    pub budget_tokens: Option<i64>,
-
-    /// Cost budget per trace in USD (budget-exceeded); off by default.
-    #[arg(long, value_name = "USD")]
-    pub budget_usd: Option<f64>,
-
-    /// Wall-clock limit per trace in seconds (duration-exceeded); off by default.
-    #[arg(long, value_name = "SECONDS")]
-    pub max_duration: Option<f64>,
-
-    /// Configuration file; by default the nearest tracelint.toml upward
-    /// from the working directory.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// Run only these detectors: names, MAST modes (1.3), categories
-    /// (FC1), checklist items (P2), `checklist` or `all`; comma-separated
-    /// or repeated.
-    #[arg(long, value_name = "SELECTORS")]
-    pub select: Vec<String>,
-
-    /// Do not run these detectors (same selectors as --select).
-    #[arg(long, value_name = "SELECTORS")]
-    pub ignore: Vec<String>,
-
-    /// Findings that fail the run: a severity (that or worse), detector
-    /// names, MAST modes or categories, checklist items [default: error].
-    #[arg(long, value_name = "SELECTORS")]
-    pub fail_on: Vec<String>,
+    #[command(flatten)]
+    pub detection: DetectionArgs,
 
     /// Fail when there are more than N findings (not in the baseline).
     #[arg(long, value_name = "N")]
@@ -103,64 +73,14 @@ pub struct CheckArgs {
     pub export_markdown: Option<PathBuf>,
 }
 
-impl CheckArgs {
-    /// Detector options and the gate: tracelint.toml, then the flags over it.
-    fn settings(&self, names: &[&str]) -> Result<Settings> {
-        let (config, _) = Config::load(self.config.as_deref())?;
-        let mut options = config.detectors;
-        if let Some(tokens) = self.budget_tokens {
-            options.budget.max_tokens = Some(tokens);
-        }
-        if let Some(usd) = self.budget_usd {
-            options.budget.max_usd = Some(usd);
-        }
-        if let Some(seconds) = self.max_duration {
-            options.duration.max_seconds = Some(seconds);
-        }
-        let pick = |flag: &Vec<String>, file: &Vec<String>| {
-            Selector::parse_all(if flag.is_empty() { file } else { flag }, names)
-        };
-        let gate_config = &config.gate;
-        let mut gate = Gate {
-            max_findings: self.max_findings.or(gate_config.max_findings),
-            ..Gate::default()
-        };
-        let fail_on = pick(&self.fail_on, &gate_config.fail_on)?;
-        if !fail_on.is_empty() {
-            gate.fail_on = fail_on;
-        }
-        if let Some(path) = self.baseline.as_ref().or(gate_config.baseline.as_ref()) {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read baseline {}", path.display()))?;
-            let baseline: Baseline = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a tracelint baseline", path.display()))?;
-            gate.baseline = Some(baseline.fingerprints);
-        }
-        Ok(Settings {
-            options,
-            select: pick(&self.select, &gate_config.select)?,
-            ignore: pick(&self.ignore, &gate_config.ignore)?,
-            gate,
-        })
-    }
-}
-
-struct Settings {
-    options: DetectOptions,
-    select: Vec<Selector>,
-    ignore: Vec<Selector>,
-    gate: Gate,
-}
-
 pub fn run(args: CheckArgs) -> Result<u8> {
-    let names: Vec<&str> = registry().iter().map(|d| d.name()).collect();
-    let Settings {
+    let Detection {
+        detectors,
         options,
-        select,
-        ignore,
         gate,
-    } = args.settings(&names)?;
-    let detectors = chosen_detectors(registry(), &select, &ignore);
+    } = args
+        .detection
+        .resolve(args.max_findings, args.baseline.as_ref())?;
 
     let store = args.input.load()?;
     let index = store.trace_index()?;
@@ -221,7 +141,7 @@ fn render(format: CheckFormat, outcome: &CheckOutcome) -> Result<String> {
 }
 
 /// Each trace with the file its first event came from.
-fn trace_refs(
+pub(super) fn trace_refs(
     store: &crate::store::Store,
     index: &crate::store::TraceIndex,
 ) -> Result<Vec<TraceRef>> {

@@ -4,6 +4,7 @@
 //! `--strict`).
 
 mod check;
+mod detection;
 mod ingest;
 mod inputs;
 mod report;

@@ -8,14 +8,13 @@ use polars::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::detection::{Detection, DetectionArgs};
 use super::exit;
 use super::inputs::InputArgs;
-use crate::config::Config;
-use crate::detect::gate::chosen_detectors;
-use crate::detect::{registry, run_detectors, Finding, Selector, StoreColumns};
+use crate::detect::{run_detectors, Finding, StoreColumns};
 use crate::report::charts::{self, Chart, Span};
 use crate::report::html::{self, EvidenceEvent, Page, TraceSection};
-use crate::report::{self, Breakdown, CheckOutcome, TraceRef};
+use crate::report::{self, Breakdown, CheckOutcome};
 use crate::store::{write_store, TraceIndex};
 use crate::summary::{self, Stats};
 
@@ -31,9 +30,8 @@ pub struct ReportArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
 
-    /// Configuration file; by default the nearest tracelint.toml upward.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub detection: DetectionArgs,
 }
 
 /// `reports/<last component of the first input>`.
@@ -62,16 +60,11 @@ fn default_output(args: &ReportArgs) -> PathBuf {
 }
 
 pub fn run(args: ReportArgs) -> Result<u8> {
-    let (config, _) = Config::load(args.config.as_deref())?;
-    let names: Vec<&str> = registry().iter().map(|d| d.name()).collect();
-    let select = Selector::parse_all(&config.gate.select, &names)?;
-    let ignore = Selector::parse_all(&config.gate.ignore, &names)?;
-    let detectors = chosen_detectors(registry(), &select, &ignore);
-    let mut gate = crate::detect::Gate::default();
-    let fail_on = Selector::parse_all(&config.gate.fail_on, &names)?;
-    if !fail_on.is_empty() {
-        gate.fail_on = fail_on;
-    }
+    let Detection {
+        detectors,
+        options,
+        gate,
+    } = args.detection.resolve(None, None)?;
 
     let mut store = args.input.load()?;
     let index = store.trace_index()?;
@@ -79,24 +72,16 @@ pub fn run(args: ReportArgs) -> Result<u8> {
         eprintln!("tracelint: error: no traces were read from the input");
         return Ok(exit::ERROR);
     }
-    let findings = run_detectors(&store.events, &index, &detectors, &config.detectors)?;
+    let findings = run_detectors(&store.events, &index, &detectors, &options)?;
     let stats = summary::compute(&store)?;
     let out = args.output.clone().unwrap_or_else(|| default_output(&args));
     let charts_dir = out.join("charts");
     std::fs::create_dir_all(&charts_dir)
         .with_context(|| format!("cannot create {}", charts_dir.display()))?;
 
-    let traces: Vec<TraceRef> = stats
-        .traces
-        .iter()
-        .map(|t| TraceRef {
-            trace_id: t.trace_id.clone(),
-            source_file: String::new(),
-        })
-        .collect();
     let outcome = CheckOutcome {
         summary: stats.summary.clone(),
-        traces,
+        traces: super::check::trace_refs(&store, &index)?,
         detectors: detectors.iter().map(|d| d.name()).collect(),
         gating: gate.gating(&findings).len(),
         findings,
@@ -131,7 +116,13 @@ pub fn run(args: ReportArgs) -> Result<u8> {
             sections.len()
         );
     }
-    Ok(exit::CLEAN)
+    // The report is written either way; the exit code says whether the
+    // input was read whole. Findings do not fail `report`: that is `check`.
+    Ok(if args.input.strict_failure(&store) {
+        exit::ERROR
+    } else {
+        exit::CLEAN
+    })
 }
 
 fn write_findings_parquet(findings: &[Finding], path: &Path) -> Result<()> {
