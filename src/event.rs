@@ -148,6 +148,8 @@ pub struct Event {
     pub input: Option<TextDigest>,
     pub output: Option<TextDigest>,
     pub output_sig: Option<Vec<u32>>,
+    /// `crate::signals` flags of the full output text; 0 when none.
+    pub output_signals: u32,
     pub model: Option<String>,
     pub input_tokens: Option<i64>,
     pub output_tokens: Option<i64>,
@@ -196,6 +198,7 @@ impl Event {
             input: None,
             output: None,
             output_sig: None,
+            output_signals: 0,
             model: None,
             input_tokens: None,
             output_tokens: None,

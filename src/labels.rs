@@ -74,3 +74,53 @@ pub fn labels_to_frame(labels: &[Label]) -> PolarsResult<DataFrame> {
         ],
     )
 }
+
+/// One row of the labels table, read back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabelRow {
+    pub trace_id: String,
+    pub corpus: String,
+    pub scheme: String,
+    pub category: String,
+    pub verdict: String,
+    pub span_id: Option<String>,
+    pub step: Option<i64>,
+    pub agent: Option<String>,
+    pub source_file: String,
+}
+
+/// The labels table's rows (empty when the frame has no labels columns).
+pub fn label_rows(frame: &DataFrame) -> PolarsResult<Vec<LabelRow>> {
+    use columns::*;
+    if frame.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let text = |name: &str| -> PolarsResult<StringChunked> {
+        Ok(frame.column(name)?.cast(&DataType::String)?.str()?.clone())
+    };
+    let (trace, corpus, scheme, category, verdict, span, agent, file) = (
+        text(TRACE_ID)?,
+        text(CORPUS)?,
+        text(SCHEME)?,
+        text(CATEGORY)?,
+        text(VERDICT)?,
+        text(SPAN_ID)?,
+        text(AGENT)?,
+        text(SOURCE_FILE)?,
+    );
+    let step = frame.column(STEP)?.i64()?.clone();
+    let owned = |column: &StringChunked, i: usize| column.get(i).map(str::to_string);
+    Ok((0..frame.height())
+        .map(|i| LabelRow {
+            trace_id: owned(&trace, i).unwrap_or_default(),
+            corpus: owned(&corpus, i).unwrap_or_default(),
+            scheme: owned(&scheme, i).unwrap_or_default(),
+            category: owned(&category, i).unwrap_or_default(),
+            verdict: owned(&verdict, i).unwrap_or_default(),
+            span_id: owned(&span, i),
+            step: step.get(i),
+            agent: owned(&agent, i),
+            source_file: owned(&file, i).unwrap_or_default(),
+        })
+        .collect())
+}

@@ -5,10 +5,12 @@
 pub mod cli;
 pub mod config;
 pub mod detect;
+pub mod eval;
 pub mod event;
 pub mod ingest;
 pub mod labels;
 pub mod report;
+pub mod signals;
 pub mod store;
 pub mod summary;
 pub mod taxonomy;

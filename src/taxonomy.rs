@@ -54,9 +54,142 @@ pub static TAXONOMY: LazyLock<Taxonomy> = LazyLock::new(|| {
     }
 });
 
+const MAPPING_TOML: &str = include_str!("../taxonomy/mapping.toml");
+
+/// A detector's meaning in the label schemes `eval` scores against.
+#[derive(Debug, Deserialize)]
+pub struct DetectorLabels {
+    pub mast: Option<String>,
+    #[serde(default)]
+    pub trail: Vec<String>,
+}
+
+/// Whether a deterministic detector can see a TRAIL category.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reach {
+    /// A detector maps to it.
+    In,
+    /// Visible in error texts and statuses; no detector yet.
+    Possible,
+    /// Needs judging what a text means.
+    Out,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TrailCategory {
+    pub group: String,
+    pub reach: Reach,
+}
+
+#[derive(Debug, Deserialize)]
+struct TrailSection {
+    category: BTreeMap<String, TrailCategory>,
+}
+
+/// taxonomy/mapping.toml: detectors to MAST modes and TRAIL categories.
+#[derive(Debug, Deserialize)]
+pub struct Mapping {
+    pub detector: BTreeMap<String, DetectorLabels>,
+    trail: TrailSection,
+}
+
+impl Mapping {
+    pub fn trail_categories(&self) -> &BTreeMap<String, TrailCategory> {
+        &self.trail.category
+    }
+
+    /// A TRAIL category as its annotators spelled it (`Formatting Error`,
+    /// `Instruction non complience`, ` Incorrect Problem Identification`)
+    /// to the category's name, or `None` when it names none.
+    pub fn trail_category(&self, raw: &str) -> Option<&str> {
+        let key = trail_key(raw);
+        self.trail
+            .category
+            .keys()
+            .find(|name| trail_key(name) == key)
+            .map(String::as_str)
+    }
+}
+
+/// Letters only, lower case, misspellings the annotators made mended and
+/// the words that vary dropped: "Task Orchestration Errors" and "Task
+/// Orchestration" meet.
+fn trail_key(name: &str) -> String {
+    let letters: String = name
+        .to_lowercase()
+        .replace("complience", "compliance")
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .collect();
+    let mut key = letters.as_str();
+    for suffix in ["errors", "error", "failures", "failure", "issues", "issue"] {
+        if let Some(stem) = key.strip_suffix(suffix) {
+            key = stem;
+            break;
+        }
+    }
+    key.to_string()
+}
+
+pub static MAPPING: LazyLock<Mapping> =
+    LazyLock::new(|| toml::from_str(MAPPING_TOML).expect("taxonomy/mapping.toml is valid"));
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mapping_covers_every_detector_and_agrees_with_it() {
+        let mapping = &*MAPPING;
+        let names: Vec<&str> = crate::detect::registry().iter().map(|d| d.name()).collect();
+        let mapped: Vec<&str> = mapping.detector.keys().map(String::as_str).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(mapped, sorted);
+        for detector in crate::detect::registry() {
+            let labels = &mapping.detector[detector.name()];
+            assert_eq!(
+                labels.mast.as_deref(),
+                detector.mapping().mast_mode,
+                "{}",
+                detector.name()
+            );
+            for category in &labels.trail {
+                let known = &mapping.trail_categories()[category];
+                assert_eq!(known.reach, Reach::In, "{category} is mapped, so in reach");
+            }
+        }
+        assert_eq!(mapping.trail_categories().len(), 21);
+        for (name, category) in mapping.trail_categories() {
+            let mapped = mapping.detector.values().any(|d| d.trail.contains(name));
+            assert_eq!(mapped, category.reach == Reach::In, "{name}");
+        }
+    }
+
+    #[test]
+    fn trail_spellings_meet_their_category() {
+        let mapping = &*MAPPING;
+        for (raw, name) in [
+            ("Formatting Error", "Formatting Errors"),
+            ("Instruction non complience", "Instruction Non-compliance"),
+            ("Instruction Non-Compliance", "Instruction Non-compliance"),
+            (
+                " Incorrect Problem Identification",
+                "Incorrect Problem Identification",
+            ),
+            ("Task Orchestration Errors", "Task Orchestration"),
+            ("Task Orchestration Error", "Task Orchestration"),
+            ("Context Handling Failure", "Context Handling Failures"),
+            ("Language-Only", "Language-only"),
+            ("Tool Selection", "Tool Selection Errors"),
+            ("Poor Information retrieval", "Poor Information Retrieval"),
+            ("Goal deviation", "Goal Deviation"),
+        ] {
+            assert_eq!(mapping.trail_category(raw), Some(name), "{raw}");
+        }
+        assert_eq!(mapping.trail_category("overall"), None);
+    }
 
     #[test]
     fn taxonomy_has_the_14_modes_and_10_items() {

@@ -5,9 +5,8 @@ use anyhow::{bail, Result};
 use clap::Args;
 use std::path::PathBuf;
 
-use crate::ingest::{self, formats, report::IngestReport, source, IngestOptions};
-use crate::labels::labels_to_frame;
-use crate::store::{events_to_frame, read_store, Store};
+use crate::ingest::{formats, report::IngestReport, IngestOptions};
+use crate::store::{read_store, Store};
 
 #[derive(Args, Debug)]
 pub struct InputArgs {
@@ -61,17 +60,11 @@ impl InputArgs {
                 "no input: give trace files, directories, globs or - for stdin, or --store STORE"
             );
         }
-        let inputs = source::expand_inputs(&self.paths)?;
-        let ingested = ingest::ingest(&inputs, &self.ingest_options())?;
+        let (store, report) = Store::ingest(&self.paths, &self.ingest_options())?;
         if !self.quiet {
-            print_diagnostics(&ingested.report);
+            print_diagnostics(&report);
         }
-        let events = events_to_frame(&ingested.events)?;
-        Ok(Store {
-            events,
-            labels: labels_to_frame(&ingested.labels)?,
-            ingest: ingested.report.summary,
-        })
+        Ok(store)
     }
 
     /// Exit 2 under `--strict` when records were skipped.

@@ -3,8 +3,10 @@
 //! (bad usage, unreadable input, zero traces, skipped records under
 //! `--strict`).
 
+mod blame;
 mod check;
 mod detection;
+mod eval;
 mod ingest;
 mod inputs;
 mod report;
@@ -41,6 +43,11 @@ enum Command {
     /// Write a report folder: index.html, summary.md, findings and events
     /// as JSON, Parquet and CSV, and charts.
     Report(Box<report::ReportArgs>),
+    /// For each failed trace, the agent and step where the failure began.
+    Blame(Box<blame::BlameArgs>),
+    /// Measure the detectors and blame against human labels (TRAIL,
+    /// Who&When, MAST) and the planted fixtures.
+    Eval(Box<eval::EvalArgs>),
 }
 
 /// Writes machine or human output to stdout. A reader that went away
@@ -83,6 +90,8 @@ pub fn run() -> ExitCode {
         Command::Stats(args) => stats::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Report(args) => report::run(*args),
+        Command::Blame(args) => blame::run(*args),
+        Command::Eval(args) => eval::run(*args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

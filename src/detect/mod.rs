@@ -3,6 +3,7 @@
 //! it does no I/O and keeps no state, so traces are checked in parallel.
 //! The gate turns findings into the exit code.
 
+pub mod blame;
 mod detectors;
 mod evidence;
 mod finding;

@@ -29,6 +29,7 @@ pub struct StoreColumns {
     output_hash: UInt64Chunked,
     output_excerpt: StringChunked,
     output_sig: ListChunked,
+    output_signals: UInt32Chunked,
     input_tokens: Int64Chunked,
     output_tokens: Int64Chunked,
     cost_usd: Float64Chunked,
@@ -79,6 +80,11 @@ impl StoreColumns {
             output_hash: hash(c::OUTPUT_HASH)?,
             output_excerpt: text(c::OUTPUT_EXCERPT)?,
             output_sig: frame.column(c::OUTPUT_SIG)?.list()?.rechunk().into_owned(),
+            output_signals: frame
+                .column(c::OUTPUT_SIGNALS)?
+                .u32()?
+                .rechunk()
+                .into_owned(),
             input_tokens: int(c::INPUT_TOKENS)?,
             output_tokens: int(c::OUTPUT_TOKENS)?,
             cost_usd: frame.column(c::COST_USD)?.f64()?.rechunk().into_owned(),
@@ -122,6 +128,7 @@ impl StoreColumns {
                 input_hash: self.input_hash.get(i),
                 output_hash: self.output_hash.get(i),
                 output: self.output_excerpt.get(i),
+                output_signals: self.output_signals.get(i).unwrap_or(0),
                 input_tokens: self.input_tokens.get(i),
                 output_tokens: self.output_tokens.get(i),
                 cost_usd: self.cost_usd.get(i),
@@ -168,6 +175,8 @@ pub struct Row<'a> {
     pub output_hash: Option<u64>,
     /// The output's excerpt.
     pub output: Option<&'a str>,
+    /// `crate::signals` flags read from the full output text.
+    pub output_signals: u32,
     pub input_tokens: Option<i64>,
     pub output_tokens: Option<i64>,
     pub cost_usd: Option<f64>,

@@ -30,9 +30,10 @@ impl Draft {
         self.event.input = Some(text::digest(text, ctx.options.excerpt_chars));
     }
 
-    /// The output's excerpt, hash and MinHash signature.
+    /// The output's excerpt, hash, MinHash signature and text signals.
     pub fn output_text(&mut self, text: &str, ctx: &RecordCtx) {
         self.event.output_sig = text::minhash_signature(text);
+        self.event.output_signals = crate::signals::of_output(text);
         self.event.output = Some(text::digest(text, ctx.options.excerpt_chars));
     }
 

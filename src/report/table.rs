@@ -287,3 +287,111 @@ pub fn taxonomy() -> String {
     let _ = writeln!(out, "{items}");
     out
 }
+
+/// `blame`: a row per blamed trace.
+pub fn blames(blames: &[crate::detect::blame::Blame], traces: usize) -> String {
+    let mut table = new_table(&["trace", "agent", "step", "reason", "why"]);
+    for b in blames {
+        table.add_row(vec![
+            Cell::new(cut(&b.trace_id)),
+            Cell::new(b.agent.as_deref().unwrap_or("-")),
+            right(b.step.to_string()),
+            Cell::new(b.reason.as_str()),
+            Cell::new(excerpt(&b.detail, 160)),
+        ]);
+    }
+    format!("{table}\n{} of {traces} traces blamed.\n", blames.len())
+}
+
+/// `eval`: per corpus, its figures beside the published ones, then
+/// precision, recall and F1 per detector and per label category.
+pub fn eval(corpora: &[crate::eval::CorpusEval], missing: &[String]) -> String {
+    let percent = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"));
+    let fraction = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.2}"));
+    let scores = |first: &str, scores: &[crate::eval::Score], with_reach: bool| {
+        let mut header = vec![first];
+        if with_reach {
+            header.push("reach");
+        }
+        header.extend(["tp", "fp", "fn", "precision", "recall", "F1"]);
+        let mut table = new_table(&header);
+        for s in scores {
+            let mut row = vec![Cell::new(&s.name)];
+            if with_reach {
+                let reach = s.reach.map_or("-", |r| match r {
+                    crate::taxonomy::Reach::In => "in",
+                    crate::taxonomy::Reach::Possible => "possible",
+                    crate::taxonomy::Reach::Out => "out",
+                });
+                row.push(Cell::new(reach));
+            }
+            row.extend([
+                right(s.tp.to_string()),
+                right(s.fp.to_string()),
+                right(s.fn_.to_string()),
+                right(fraction(s.precision)),
+                right(fraction(s.recall)),
+                right(fraction(s.f1)),
+            ]);
+            table.add_row(row);
+        }
+        table
+    };
+    let mut out = String::new();
+    for corpus in corpora {
+        let split = match corpus.split {
+            crate::eval::Split::Dev => "dev",
+            crate::eval::Split::Test => "test",
+            crate::eval::Split::All => "all",
+        };
+        let _ = writeln!(
+            out,
+            "{} — {split} split, {} traces",
+            corpus.corpus, corpus.traces
+        );
+        if !corpus.metrics.is_empty() {
+            let mut table = new_table(&["metric", "tracelint", "traces", "published"]);
+            for m in &corpus.metrics {
+                let references: Vec<String> = m
+                    .references
+                    .iter()
+                    .map(|(who, value)| format!("{who} {value:.2}"))
+                    .collect();
+                table.add_row(vec![
+                    Cell::new(&m.name),
+                    right(percent(m.value)),
+                    right(m.traces.to_string()),
+                    Cell::new(references.join("\n")),
+                ]);
+            }
+            let _ = writeln!(out, "{table}");
+        }
+        let detectors: Vec<_> = corpus
+            .per_detector
+            .iter()
+            .filter(|s| s.tp + s.fp + s.fn_ > 0)
+            .cloned()
+            .collect();
+        if !detectors.is_empty() {
+            let _ = writeln!(out, "{}", scores("detector", &detectors, false));
+        }
+        let categories: Vec<_> = corpus
+            .per_category
+            .iter()
+            .filter(|s| s.tp + s.fp + s.fn_ > 0)
+            .cloned()
+            .collect();
+        if !categories.is_empty() {
+            let with_reach = categories.iter().any(|s| s.reach.is_some());
+            let _ = writeln!(out, "{}", scores("label category", &categories, with_reach));
+        }
+        for note in &corpus.notes {
+            let _ = writeln!(out, "note: {note}");
+        }
+        out.push('\n');
+    }
+    for path in missing {
+        let _ = writeln!(out, "not found, not measured: {path}");
+    }
+    out
+}

@@ -27,6 +27,8 @@ pub mod columns {
     pub const INPUT_HASH: &str = "input_hash";
     pub const OUTPUT_HASH: &str = "output_hash";
     pub const OUTPUT_SIG: &str = "output_sig";
+    /// Bit flags read from the full output text (`crate::signals`).
+    pub const OUTPUT_SIGNALS: &str = "output_signals";
     pub const MODEL: &str = "model";
     pub const INPUT_TOKENS: &str = "input_tokens";
     pub const OUTPUT_TOKENS: &str = "output_tokens";
@@ -113,6 +115,13 @@ pub fn events_to_frame(events: &[Event]) -> PolarsResult<DataFrame> {
         hash(INPUT_HASH, &|e| e.input.as_ref().map(|d| d.hash)),
         hash(OUTPUT_HASH, &|e| e.output.as_ref().map(|d| d.hash)),
         signatures.finish().into_column(),
+        Column::new(
+            OUTPUT_SIGNALS.into(),
+            events
+                .iter()
+                .map(|e| e.output_signals)
+                .collect::<Vec<u32>>(),
+        ),
         text(MODEL, &|e| e.model.as_deref()),
         int(INPUT_TOKENS, &|e| e.input_tokens),
         int(OUTPUT_TOKENS, &|e| e.output_tokens),

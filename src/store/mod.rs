@@ -23,6 +23,22 @@ pub struct Store {
 }
 
 impl Store {
+    /// Ingests trace files, directories and globs into a Store, with the
+    /// ingest report (skips and repairs) for the caller to show.
+    pub fn ingest(
+        paths: &[String],
+        options: &crate::ingest::IngestOptions,
+    ) -> anyhow::Result<(Store, crate::ingest::report::IngestReport)> {
+        let inputs = crate::ingest::source::expand_inputs(paths)?;
+        let ingested = crate::ingest::ingest(&inputs, options)?;
+        let store = Store {
+            events: events_to_frame(&ingested.events)?,
+            labels: crate::labels::labels_to_frame(&ingested.labels)?,
+            ingest: ingested.report.summary.clone(),
+        };
+        Ok((store, ingested.report))
+    }
+
     pub fn trace_index(&self) -> anyhow::Result<TraceIndex> {
         TraceIndex::build(&self.events)
     }
