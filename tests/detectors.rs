@@ -390,6 +390,35 @@ fn retry_without_replan_and_a_replan() {
 }
 
 #[test]
+fn invalid_tool_arguments_and_other_tool_failures() {
+    let mut t = TraceBuilder::new();
+    t.llm("browser", "page_down {\"\": {}}", 100).parent_id = Some("step1".into());
+    t.llm("browser", "an unrelated call in another step", 100)
+        .parent_id = Some("step0".into());
+    let call = t.call("browser", "page_down", r#"{"":{}}"#);
+    call.parent_id = Some("step1".into());
+    call.status = Status::Error;
+    call.error_message =
+        Some("TypeError: PageDownTool.forward() got an unexpected keyword argument ''".into());
+    t.llm("browser", "page_down {\"page\": 2}", 100).parent_id = Some("step2".into());
+    let call = t.call("browser", "page_down", r#"{"page":2}"#);
+    call.parent_id = Some("step2".into());
+    call.status = Status::Error;
+    call.error_message =
+        Some("TypeError: forward() missing 1 required positional argument: 'n'".into());
+    // Look-alikes: a tool that failed for another reason.
+    let call = t.call("browser", "visit", r#"{"url":"https://example.org"}"#);
+    call.status = Status::Error;
+    call.error_message = Some("HTTPError: 503 Service Unavailable".into());
+    let found = t.findings("invalid-tool-arguments");
+    assert_eq!(found.len(), 1, "one finding per agent and tool");
+    assert_eq!(found[0].metrics["calls"], 2.0);
+    // Each failed call with the LLM call of its own step that wrote it.
+    assert_eq!(found[0].span_ids, ["s0", "s2", "s3", "s4"]);
+    assert_eq!(found[0].mast_mode.as_deref(), Some("1.1"));
+}
+
+#[test]
 fn handoff_cycles_and_hop_caps() {
     let mut t = TraceBuilder::new();
     t.llm("a", "x", 1);
@@ -539,7 +568,7 @@ fn rules_lists_and_documents_every_detector() {
             );
         }
     }
-    assert_eq!(registry().len(), 16);
+    assert_eq!(registry().len(), 17);
 }
 
 #[test]

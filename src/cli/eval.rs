@@ -116,9 +116,12 @@ pub fn run(args: EvalArgs) -> Result<u8> {
     let trail = args.data.join("trail");
     if present(&trail) {
         let checked = check(&[&trail], &detection, args.quiet)?;
+        let index = checked.store.trace_index()?;
+        let read = index.traces.iter().map(|t| t.trace_id.as_str()).collect();
         corpora.push(eval::trail::evaluate(
             &checked.labels,
             &checked.findings,
+            &read,
             args.split,
         ));
     }

@@ -17,6 +17,7 @@ pub fn registry() -> Vec<&'static dyn Detector> {
         &DurationExceeded,
         &FailedWorkerIgnored,
         &RetryWithoutReplan,
+        &InvalidToolArguments,
         &PrematureTermination,
         &MissingVerification,
         &ConversationReset,

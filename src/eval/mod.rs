@@ -172,7 +172,10 @@ pub fn trace_level_scores(
     }
     let categories = categories
         .iter()
-        .map(|(name, reach)| Score::new(name, per_category[name.as_str()], *reach))
+        .map(|(name, reach)| {
+            let counts = per_category.get(name.as_str()).copied().unwrap_or_default();
+            Score::new(name, counts, *reach)
+        })
         .collect();
     let detectors = per_detector
         .into_iter()

@@ -41,13 +41,25 @@ struct Annotated {
     errors: BTreeSet<(String, String)>,
 }
 
-pub fn evaluate(labels: &[LabelRow], findings: &[Finding], split: Split) -> CorpusEval {
+/// `traces`: the ids of the traces read; annotations of a trace that is
+/// not among them cannot be scored and are left out.
+pub fn evaluate(
+    labels: &[LabelRow],
+    findings: &[Finding],
+    traces_read: &BTreeSet<&str>,
+    split: Split,
+) -> CorpusEval {
     let mapping = &*MAPPING;
     let mut notes = Vec::new();
     let mut traces: BTreeMap<&str, Annotated> = BTreeMap::new();
     let mut unknown: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut without_trace = BTreeSet::new();
     for label in labels.iter().filter(|l| l.corpus == "trail") {
         if !split.includes(is_dev(&label.trace_id)) {
+            continue;
+        }
+        if !traces_read.contains(label.trace_id.as_str()) {
+            without_trace.insert(label.trace_id.as_str());
             continue;
         }
         let trace = traces.entry(&label.trace_id).or_default();
@@ -61,6 +73,12 @@ pub fn evaluate(labels: &[LabelRow], findings: &[Finding], split: Split) -> Corp
             }
             _ => *unknown.entry(&label.category).or_default() += 1,
         }
+    }
+    if !without_trace.is_empty() {
+        notes.push(format!(
+            "{} annotated traces have no trace file: left out",
+            without_trace.len()
+        ));
     }
     if !unknown.is_empty() {
         notes.push(format!(
