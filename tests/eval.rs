@@ -4,23 +4,17 @@
 
 mod common;
 
-use common::{repo, shared_data, tracelint};
+use common::{repo, shared_data, stdout_of, tracelint};
 use serde_json::Value;
 
 fn eval_json(args: &[&str]) -> Value {
-    let output = tracelint()
-        .current_dir(repo(""))
-        .args(["eval", "--output-format", "json", "--quiet"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = stdout_of(
+        tracelint()
+            .current_dir(repo(""))
+            .args(["eval", "--output-format", "json", "--quiet"])
+            .args(args),
     );
-    serde_json::from_slice(&output.stdout).unwrap()
+    serde_json::from_slice(&stdout).unwrap()
 }
 
 fn corpus<'a>(report: &'a Value, name: &str) -> &'a Value {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{missing_prerequisite, repo, tracelint};
+use common::{missing_prerequisite, repo, stdout_of, tracelint};
 use polars::prelude::*;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -13,19 +13,13 @@ use std::process::Command as Process;
 
 /// `tracelint report ARGS -o OUT` from the repository root; asserts exit 0.
 fn report(args: &[&str], out: &Path) {
-    let output = tracelint()
-        .current_dir(repo(""))
-        .arg("report")
-        .args(args)
-        .arg("-o")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
+    stdout_of(
+        tracelint()
+            .current_dir(repo(""))
+            .arg("report")
+            .args(args)
+            .arg("-o")
+            .arg(out),
     );
 }
 

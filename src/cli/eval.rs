@@ -15,7 +15,7 @@ use crate::detect::{run_detectors, Finding};
 use crate::eval::{self, CorpusEval, Split};
 use crate::ingest::IngestOptions;
 use crate::labels::{label_rows, LabelRow};
-use crate::store::Store;
+use crate::store::{Store, TraceIndex};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum EvalFormat {
@@ -67,6 +67,7 @@ pub struct EvalReport {
 /// A corpus read and checked: its labels, findings and traces.
 struct Checked {
     store: Store,
+    index: TraceIndex,
     labels: Vec<LabelRow>,
     findings: Vec<Finding>,
 }
@@ -95,6 +96,7 @@ fn check(paths: &[&Path], detection: &Detection, quiet: bool) -> Result<Checked>
     let labels = label_rows(&store.labels)?;
     Ok(Checked {
         store,
+        index,
         labels,
         findings,
     })
@@ -116,8 +118,12 @@ pub fn run(args: EvalArgs) -> Result<u8> {
     let trail = args.data.join("trail");
     if present(&trail) {
         let checked = check(&[&trail], &detection, args.quiet)?;
-        let index = checked.store.trace_index()?;
-        let read = index.traces.iter().map(|t| t.trace_id.as_str()).collect();
+        let read = checked
+            .index
+            .traces
+            .iter()
+            .map(|t| t.trace_id.as_str())
+            .collect();
         corpora.push(eval::trail::evaluate(
             &checked.labels,
             &checked.findings,
@@ -128,8 +134,12 @@ pub fn run(args: EvalArgs) -> Result<u8> {
     let who_and_when = args.data.join("who_and_when");
     if present(&who_and_when) {
         let checked = check(&[&who_and_when], &detection, args.quiet)?;
-        let index = checked.store.trace_index()?;
-        let blames = blame_all(&checked.store.events, &index, &checked.findings, true)?;
+        let blames = blame_all(
+            &checked.store.events,
+            &checked.index,
+            &checked.findings,
+            true,
+        )?;
         let (corpus, attributed) =
             eval::who_and_when::evaluate(&checked.labels, &blames, args.split);
         corpora.push(corpus);
@@ -155,8 +165,7 @@ pub fn run(args: EvalArgs) -> Result<u8> {
     if present(&manifest) {
         let planted = eval::planted::read_manifest(&manifest)?;
         let checked = check(&[&args.fixtures], &detection, args.quiet)?;
-        let index = checked.store.trace_index()?;
-        let traces = super::check::trace_refs(&checked.store, &index)?
+        let traces = super::check::trace_refs(&checked.store, &checked.index)?
             .into_iter()
             .map(|t| (t.trace_id, t.source_file))
             .collect::<Vec<_>>();

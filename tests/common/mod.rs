@@ -44,19 +44,14 @@ pub fn ingest_to(input: &Path, store: &Path) {
 
 /// `stats --output-format json` on the given arguments; asserts exit 0.
 pub fn stats_json(args: &[&str]) -> Value {
-    let output = tracelint()
-        .arg("stats")
-        .args(args)
-        .args(["--output-format", "json", "--quiet"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    let stdout =
+        stdout_of(
+            tracelint()
+                .arg("stats")
+                .args(args)
+                .args(["--output-format", "json", "--quiet"]),
+        );
+    serde_json::from_slice(&stdout).unwrap()
 }
 
 /// The trace of `stats` JSON with this id.
@@ -77,4 +72,17 @@ pub fn missing_prerequisite(what: &str) {
         panic!("{what} is missing under .ci/run, which should have installed it");
     }
     eprintln!("skipping: {what} is missing");
+}
+
+/// Runs a tracelint command; asserts exit 0 (showing stderr when not) and
+/// returns its stdout.
+pub fn stdout_of(command: &mut Command) -> Vec<u8> {
+    let output = command.output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
 }
