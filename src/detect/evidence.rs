@@ -60,29 +60,19 @@ impl<'t, 'a> FindingBuilder<'t, 'a> {
     /// `wasted_cost_usd` over their usage leaves (when any says), and
     /// `wasted_ms` from the first start to the last end.
     pub fn waste(mut self, range: RangeInclusive<u32>) -> Self {
-        let inside: Vec<&Row> = self
+        // Rows are in seq order and seq is their position.
+        let waste = self
             .trace
-            .rows
-            .iter()
-            .filter(|r| range.contains(&r.seq))
-            .collect();
-        let tokens: Vec<i64> = inside.iter().filter_map(|r| r.counted_tokens()).collect();
-        if !tokens.is_empty() {
-            self.metrics
-                .insert("wasted_tokens".into(), tokens.iter().sum::<i64>() as f64);
+            .waste_index()
+            .of(*range.start() as usize, *range.end() as usize);
+        if let Some(tokens) = waste.tokens {
+            self.metrics.insert("wasted_tokens".into(), tokens as f64);
         }
-        let costs: Vec<f64> = inside.iter().filter_map(|r| r.counted_cost()).collect();
-        if !costs.is_empty() {
-            self.metrics
-                .insert("wasted_cost_usd".into(), costs.iter().sum::<f64>());
+        if let Some(cost) = waste.cost_usd {
+            self.metrics.insert("wasted_cost_usd".into(), cost);
         }
-        let start = inside.iter().filter_map(|r| r.start_ns).min();
-        let end = inside.iter().filter_map(|r| r.end_ns.or(r.start_ns)).max();
-        if let (Some(start), Some(end)) = (start, end) {
-            if end >= start {
-                self.metrics
-                    .insert("wasted_ms".into(), ((end - start) / 1_000_000) as f64);
-            }
+        if let Some(ms) = waste.ms {
+            self.metrics.insert("wasted_ms".into(), ms as f64);
         }
         self
     }

@@ -11,6 +11,7 @@ pub mod gate;
 pub mod options;
 mod registry;
 pub mod trace;
+mod waste;
 
 pub use evidence::{times, FindingBuilder};
 pub use finding::{Finding, Severity};

@@ -224,6 +224,7 @@ pub struct TraceView<'a> {
     pub rows: Vec<Row<'a>>,
     pub options: &'a DetectOptions,
     columns: &'a StoreColumns,
+    waste: std::sync::OnceLock<super::waste::WasteIndex>,
 }
 
 impl<'a> TraceView<'a> {
@@ -237,7 +238,14 @@ impl<'a> TraceView<'a> {
             rows: columns.rows(trace),
             options,
             columns,
+            waste: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Costs over ranges of the trace, built on first use.
+    pub fn waste_index(&self) -> &super::waste::WasteIndex {
+        self.waste
+            .get_or_init(|| super::waste::WasteIndex::new(&self.rows))
     }
 
     pub fn output_sig(&self, row: &Row) -> Option<Vec<u32>> {

@@ -1,4 +1,5 @@
 use regex::Regex;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use crate::detect::trace::{status_envelope, Envelope};
@@ -102,30 +103,35 @@ impl Detector for FailedWorkerIgnored {
         // A failure is acted on by a later successful tool call (another
         // approach, or a retry that worked), a later successful attempt of
         // the same kind by the same agent (the next step of an agent loop),
-        // or a delegation to someone other than the answerer.
-        let acted_on = |failure: &Row| {
-            trace
-                .rows
-                .iter()
-                .filter(|r| r.seq > failure.seq && r.seq < answer.seq)
-                .any(|r| {
-                    let delegates = match r.handoff_to {
-                        Some(to) => Some(to) != answerer,
-                        None => r.kind == Kind::Handoff,
-                    };
-                    let succeeded = !r.failed()
-                        && (r.kind == Kind::ToolCall
-                            || (r.kind == failure.kind
-                                && r.agent == failure.agent
-                                && r.kind != Kind::Message
-                                && r.kind != Kind::LlmCall));
-                    delegates || succeeded
-                })
-        };
-        let unresolved: Vec<&Row> = trace
-            .rows
+        // or a delegation to someone other than the answerer. Both are
+        // known for every row in one backward pass: linear in the trace.
+        let before: Vec<&Row> = trace.rows.iter().filter(|r| r.seq < answer.seq).collect();
+        let mut resolved_later = vec![false; before.len()];
+        let mut seen = false;
+        for (i, r) in before.iter().enumerate().rev() {
+            resolved_later[i] = seen;
+            let delegates = match r.handoff_to {
+                Some(to) => Some(to) != answerer,
+                None => r.kind == Kind::Handoff,
+            };
+            seen |= delegates || (!r.failed() && r.kind == Kind::ToolCall);
+        }
+        let mut last_success: HashMap<(Kind, Option<&str>), u32> = HashMap::new();
+        for r in &before {
+            if !r.failed() && r.kind != Kind::Message && r.kind != Kind::LlmCall {
+                last_success.insert((r.kind, r.agent), r.seq);
+            }
+        }
+        let unresolved: Vec<&Row> = before
             .iter()
-            .filter(|r| r.seq < answer.seq && is_failure(r) && !acted_on(r))
+            .enumerate()
+            .filter(|(i, r)| {
+                let retried = last_success
+                    .get(&(r.kind, r.agent))
+                    .is_some_and(|&seq| seq > r.seq);
+                is_failure(r) && !resolved_later[*i] && !retried
+            })
+            .map(|(_, r)| *r)
             .collect();
         if unresolved.is_empty() {
             return Vec::new();
