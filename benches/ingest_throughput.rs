@@ -6,10 +6,10 @@
 //! - parse-only: every line, read by ingest's own block reader, parsed by
 //!   serde_json into nothing (`IgnoredAny`), lines in parallel with rayon:
 //!   the floor any JSON ingest pays;
-//! - ingest: `tracelint ingest FILE -o STORE` as a child process, whose peak
-//!   RSS comes from getrusage.
+//! - ingest: `tracelint ingest FILE -o STORE`, and check: `tracelint check
+//!   FILE` end to end, each a child process whose own peak RSS wait4 returns.
 //!
-//! Reported as MB/s and as the ratio ingest / parse-only, so the figure
+//! Reported as MB/s and as throughput relative to parse-only, so the figure
 //! survives a noisy machine. Run: `cargo bench --bench ingest_throughput`.
 
 use rayon::prelude::*;
@@ -195,10 +195,26 @@ fn parse_only(path: &Path) -> std::io::Result<u64> {
     Ok(lines)
 }
 
-fn children_peak_rss_kib() -> i64 {
+/// Runs `tracelint ARGS` with stdout discarded; its wall time and its own
+/// peak RSS (wait4 reaps exactly this child and returns its rusage).
+fn run_measured(args: &[&str]) -> std::io::Result<(f64, f64)> {
+    let started = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_tracelint"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .spawn()?;
+    let mut status = 0;
+    // SAFETY: rusage is plain data that wait4 fills in.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    usage.ru_maxrss
+    // SAFETY: waits for the child just spawned, whose pid is valid.
+    let reaped = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(reaped > 0, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "tracelint {args:?} failed: status {status}"
+    );
+    Ok((seconds, usage.ru_maxrss as f64 / 1024.0))
 }
 
 fn main() -> std::io::Result<()> {
@@ -215,35 +231,35 @@ fn main() -> std::io::Result<()> {
     let parse_s = started.elapsed().as_secs_f64();
 
     let store = path.with_extension("parquet");
-    let started = Instant::now();
-    let status = Command::new(env!("CARGO_BIN_EXE_tracelint"))
-        .args([
-            "ingest",
-            path.to_str().unwrap(),
-            "-o",
-            store.to_str().unwrap(),
-            "--quiet",
-        ])
-        .status()?;
-    let ingest_s = started.elapsed().as_secs_f64();
-    assert!(status.success(), "ingest failed: {status}");
-    let rss_mib = children_peak_rss_kib() as f64 / 1024.0;
+    let file = path.to_str().unwrap();
+    let (ingest_s, ingest_rss) =
+        run_measured(&["ingest", file, "-o", store.to_str().unwrap(), "--quiet"])?;
+    let (check_s, check_rss) = run_measured(&[
+        "check",
+        file,
+        "--exit-zero",
+        "--output-format",
+        "json",
+        "--quiet",
+    ])?;
 
     println!("corpus: {} ({mb:.0} MB, {lines} lines)", path.display());
-    println!("| pass | seconds | MB/s |");
-    println!("|---|---:|---:|");
+    println!("| pass | seconds | MB/s | × parse-only throughput | peak RSS MiB | RSS / input |");
+    println!("|---|---:|---:|---:|---:|---:|");
     println!(
-        "| parse-only (serde_json, IgnoredAny, rayon) | {parse_s:.2} | {:.0} |",
+        "| parse-only (serde_json, IgnoredAny, rayon) | {parse_s:.2} | {:.0} | 1.00 | – | – |",
         mb / parse_s
     );
-    println!(
-        "| tracelint ingest (to Parquet) | {ingest_s:.2} | {:.0} |",
-        mb / ingest_s
-    );
-    println!("ingest / parse-only time: {:.2}x", ingest_s / parse_s);
-    println!(
-        "ingest peak RSS: {rss_mib:.0} MiB ({:.2} x input size)",
-        rss_mib * 1048576.0 / size
-    );
+    for (pass, seconds, rss) in [
+        ("tracelint ingest (to Parquet)", ingest_s, ingest_rss),
+        ("tracelint check (end to end, JSON out)", check_s, check_rss),
+    ] {
+        println!(
+            "| {pass} | {seconds:.2} | {:.0} | {:.3} | {rss:.0} | {:.2} |",
+            mb / seconds,
+            parse_s / seconds,
+            rss * 1048576.0 / size
+        );
+    }
     Ok(())
 }
