@@ -30,6 +30,32 @@ pub struct Label {
     pub source_file: Arc<str>,
 }
 
+impl Label {
+    /// A trace-level verdict: no span, step, agent or reason yet (the
+    /// caller sets those a label has).
+    pub fn verdict(
+        trace_id: &str,
+        corpus: &'static str,
+        scheme: &str,
+        category: &str,
+        verdict: String,
+        source_file: &Arc<str>,
+    ) -> Label {
+        Label {
+            trace_id: trace_id.to_string(),
+            corpus,
+            scheme: scheme.to_string(),
+            category: category.to_string(),
+            verdict,
+            span_id: None,
+            step: None,
+            agent: None,
+            detail: None,
+            source_file: source_file.clone(),
+        }
+    }
+}
+
 /// Characters of a label's reason kept.
 pub const DETAIL_CHARS: usize = 512;
 

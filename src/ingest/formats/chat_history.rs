@@ -231,17 +231,8 @@ fn tool_calls_of(message: &Value) -> Vec<(String, Option<String>)> {
 
 /// Who&When's decisive mistake and MAST v1's yes/no failure modes.
 fn read_labels(chat: &Value, trace_id: &str, ctx: &RecordCtx, out: &mut RecordOutput) {
-    let label = |corpus, scheme: &str, category: &str, verdict: String| Label {
-        trace_id: trace_id.to_string(),
-        corpus,
-        scheme: scheme.to_string(),
-        category: category.to_string(),
-        verdict,
-        span_id: None,
-        step: None,
-        agent: None,
-        detail: None,
-        source_file: ctx.file.clone(),
+    let label = |corpus, scheme: &str, category: &str, verdict: String| {
+        Label::verdict(trace_id, corpus, scheme, category, verdict, &ctx.file)
     };
     if let Some(agent) = chat.get("mistake_agent").and_then(scalar_text) {
         let mut mistake = label(

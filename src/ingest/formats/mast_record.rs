@@ -94,17 +94,8 @@ fn read_record(mast: &Value, ctx: &RecordCtx, out: &mut RecordOutput) -> Result<
 }
 
 fn read_labels(mast: &Value, trace_id: &str, ctx: &RecordCtx, out: &mut RecordOutput) {
-    let label = |corpus, scheme: &str, category: &str, verdict: String| Label {
-        trace_id: trace_id.to_string(),
-        corpus,
-        scheme: scheme.to_string(),
-        category: category.to_string(),
-        verdict,
-        span_id: None,
-        step: None,
-        agent: None,
-        detail: None,
-        source_file: ctx.file.clone(),
+    let label = |corpus, scheme: &str, category: &str, verdict: String| {
+        Label::verdict(trace_id, corpus, scheme, category, verdict, &ctx.file)
     };
     if let Some(modes) = mast.get("mast_annotation").and_then(Value::as_object) {
         for (mode, verdict) in modes {

@@ -56,17 +56,8 @@ impl Format for TrailAnnotations {
                     .map(|s| s.to_string_lossy().into_owned())
             })
             .unwrap_or_default();
-        let label = |scheme: &str, category: String, verdict: String| Label {
-            trace_id: trace_id.clone(),
-            corpus: "trail",
-            scheme: scheme.to_string(),
-            category,
-            verdict,
-            span_id: None,
-            step: None,
-            agent: None,
-            detail: None,
-            source_file: ctx.file.clone(),
+        let label = |scheme: &str, category: String, verdict: String| {
+            Label::verdict(&trace_id, "trail", scheme, &category, verdict, &ctx.file)
         };
         for error in doc
             .get("errors")
