@@ -2,11 +2,12 @@
 //! (DESIGN.md §3). Adapters produce these; detectors and reports only ever see
 //! them as Store columns.
 
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// What an event is, analytically. Adapters decide it from the source's own
 /// vocabulary (span kind, run type, observation type, ...).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Kind {
     AgentInvoke,
     LlmCall,
@@ -61,7 +62,7 @@ impl Kind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Status {
     Ok,
     Error,
@@ -87,7 +88,7 @@ impl Status {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
     System,
     User,
@@ -119,14 +120,16 @@ impl Role {
 /// A text reduced at ingest to what detectors need: an excerpt for people, a
 /// hash for exact repeats and, for outputs, a MinHash signature for near
 /// repeats. The full text is not kept, so memory follows events, not bytes.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TextDigest {
     pub excerpt: String,
     pub hash: u64,
 }
 
 /// One normalized event. Column names and meanings: DESIGN.md §3.
-#[derive(Clone, Debug, PartialEq)]
+/// Serializable so that inputs larger than memory can be spilled to disk
+/// between reading and assembling (`ingest::spill`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub trace_id: String,
     pub span_id: String,
@@ -165,7 +168,13 @@ pub struct Event {
     /// carry usage and have no descendant that does. Agent and chain spans
     /// often repeat their children's totals; counting leaves avoids doubling.
     pub usage_leaf: bool,
+    /// Not serialized: a spill writes it as the format's index
+    /// (`ingest::spill`), since a `&'static str` cannot be read back.
+    #[serde(skip)]
     pub source_format: &'static str,
+    /// Not serialized: a spill restores it from its file table by
+    /// `PendingEvent::order`.
+    #[serde(skip)]
     pub source_file: Arc<str>,
     pub source_line: u32,
 }
@@ -235,7 +244,7 @@ impl Event {
 /// attribute that is not a placeholder), else the nearest `agent_invoke`
 /// ancestor's agent, else `hint` (graph node, speaker), else `fallback`
 /// (the service name).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentClues {
     pub own: Option<String>,
     pub hint: Option<String>,
@@ -243,7 +252,7 @@ pub struct AgentClues {
 }
 
 /// An event as an adapter emits it, before its trace is assembled.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PendingEvent {
     pub event: Event,
     pub clues: AgentClues,

@@ -57,7 +57,7 @@ pub fn run(args: BlameArgs) -> Result<u8> {
         BlameFormat::Table => crate::report::table::blames(&blames, index.traces.len()),
     };
     super::print_out(&out)?;
-    Ok(if args.input.strict_failure(&store) {
+    Ok(if args.input.strict_failure(&store.ingest) {
         exit::ERROR
     } else {
         exit::CLEAN

@@ -5,10 +5,13 @@ use clap::{Args, ValueEnum};
 
 use super::detection::{Detection, DetectionArgs};
 use super::exit;
-use super::inputs::InputArgs;
-use crate::detect::{run_detectors, Baseline};
+use super::inputs::{InputArgs, PartitionArgs};
+use crate::detect::{run_detectors, sort_findings, Baseline, DetectOptions, Detector, Finding};
+use crate::ingest::report::IngestSummary;
 use crate::report::{self, CheckOutcome, TraceRef};
+use crate::store::{columns, TraceIndex};
 use crate::summary::RunSummary;
+use polars::prelude::{DataFrame, DataType};
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -43,6 +46,9 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub detection: DetectionArgs,
+
+    #[command(flatten)]
+    pub partitioning: PartitionArgs,
 
     /// Fail when there are more than N findings (not in the baseline).
     #[arg(long, value_name = "N")]
@@ -82,17 +88,18 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         .detection
         .resolve(args.max_findings, args.baseline.as_ref())?;
 
-    let store = args.input.load()?;
-    let index = store.trace_index()?;
-    let findings = run_detectors(&store.events, &index, &detectors, &options)?;
-    let gating = gate.gating(&findings).len();
-    let fails = gate.fails(&findings);
+    let checked = match args.input.partitions(&args.partitioning)? {
+        None => check_in_memory(&args.input, &detectors, &options)?,
+        Some(partitions) => check_partitioned(&args, partitions, &detectors, &options)?,
+    };
+    let gating = gate.gating(&checked.findings).len();
+    let fails = gate.fails(&checked.findings);
     let outcome = CheckOutcome {
-        summary: RunSummary::new(&store.ingest, index.traces.len(), store.events.height()),
-        traces: trace_refs(&store, &index)?,
+        summary: RunSummary::new(&checked.ingest, checked.traces.len(), checked.events),
+        traces: checked.traces,
         detectors: detectors.iter().map(|d| d.name()).collect(),
         gating,
-        findings,
+        findings: checked.findings,
     };
     let out = render(args.output_format, &outcome)?;
     super::print_out(&out)?;
@@ -113,11 +120,11 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         std::fs::write(path, baseline + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    if index.traces.is_empty() {
+    if outcome.traces.is_empty() {
         eprintln!("tracelint: error: no traces were read from the input");
         return Ok(exit::ERROR);
     }
-    if args.input.strict_failure(&store) {
+    if args.input.strict_failure(&checked.ingest) {
         return Ok(exit::ERROR);
     }
     Ok(if fails && !args.exit_zero {
@@ -140,15 +147,66 @@ fn render(format: CheckFormat, outcome: &CheckOutcome) -> Result<String> {
     })
 }
 
+/// What checking the input found, however it was read.
+struct Checked {
+    ingest: IngestSummary,
+    /// Sorted by trace id.
+    traces: Vec<TraceRef>,
+    events: usize,
+    findings: Vec<Finding>,
+}
+
+fn check_in_memory(
+    input: &InputArgs,
+    detectors: &[&dyn Detector],
+    options: &DetectOptions,
+) -> Result<Checked> {
+    let store = input.load()?;
+    let index = store.trace_index()?;
+    Ok(Checked {
+        findings: run_detectors(&store.events, &index, detectors, options)?,
+        traces: trace_refs(&store.events, &index)?,
+        events: store.events.height(),
+        ingest: store.ingest,
+    })
+}
+
+/// Inputs larger than memory: one partition of whole traces at a time,
+/// with the same findings, traces and counts as `check_in_memory`.
+fn check_partitioned(
+    args: &CheckArgs,
+    partitions: usize,
+    detectors: &[&dyn Detector],
+    options: &DetectOptions,
+) -> Result<Checked> {
+    let mut store = args
+        .input
+        .ingest_partitioned(partitions, &args.partitioning)?;
+    let (mut traces, mut findings, mut events) = (Vec::new(), Vec::new(), 0);
+    for k in 0..store.partitions() {
+        let frame = store.events(k)?;
+        let index = TraceIndex::build(&frame)?;
+        findings.extend(run_detectors(&frame, &index, detectors, options)?);
+        traces.extend(trace_refs(&frame, &index)?);
+        events += frame.height();
+    }
+    sort_findings(&mut findings);
+    traces.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
+    let (report, _labels) = store.finish();
+    args.input.show_diagnostics(&report);
+    Ok(Checked {
+        ingest: report.summary,
+        traces,
+        events,
+        findings,
+    })
+}
+
 /// Each trace with the file its first event came from.
-pub(super) fn trace_refs(
-    store: &crate::store::Store,
-    index: &crate::store::TraceIndex,
-) -> Result<Vec<TraceRef>> {
-    let files = store
-        .events
-        .column(crate::store::columns::SOURCE_FILE)?
-        .cast(&polars::prelude::DataType::String)?;
+pub(super) fn trace_refs(events: &DataFrame, index: &TraceIndex) -> Result<Vec<TraceRef>> {
+    let files = events
+        .column(columns::SOURCE_FILE)?
+        .cast(&DataType::String)?;
     let files = files.str()?;
     Ok(index
         .traces

@@ -165,7 +165,7 @@ pub fn run(args: EvalArgs) -> Result<u8> {
     if present(&manifest) {
         let planted = eval::planted::read_manifest(&manifest)?;
         let checked = check(&[&args.fixtures], &detection, args.quiet)?;
-        let traces = super::check::trace_refs(&checked.store, &checked.index)?
+        let traces = super::check::trace_refs(&checked.store.events, &checked.index)?
             .into_iter()
             .map(|t| (t.trace_id, t.source_file))
             .collect::<Vec<_>>();

@@ -31,7 +31,7 @@ pub fn run(args: IngestArgs) -> Result<u8> {
             args.output.display()
         );
     }
-    Ok(if args.input.strict_failure(&store) {
+    Ok(if args.input.strict_failure(&store.ingest) {
         exit::ERROR
     } else {
         exit::CLEAN

@@ -5,8 +5,9 @@ use anyhow::{bail, Result};
 use clap::Args;
 use std::path::PathBuf;
 
-use crate::ingest::{formats, report::IngestReport, IngestOptions};
-use crate::store::{read_store, Store};
+use crate::ingest::report::{IngestReport, IngestSummary};
+use crate::ingest::{formats, source, IngestOptions};
+use crate::store::{partitions_for, read_store, PartitionedStore, Store};
 
 #[derive(Args, Debug)]
 pub struct InputArgs {
@@ -61,18 +62,50 @@ impl InputArgs {
             );
         }
         let (store, report) = Store::ingest(&self.paths, &self.ingest_options())?;
-        if !self.quiet {
-            print_diagnostics(&report);
-        }
+        self.show_diagnostics(&report);
         Ok(store)
     }
 
+    /// How many partitions to read the paths into (`None`: one, in
+    /// memory): as asked with `--partitions`, else from the input size
+    /// (`store::partitions_for`). A `--store` is read whole.
+    pub fn partitions(&self, args: &PartitionArgs) -> Result<Option<usize>> {
+        if self.store.is_some() {
+            return Ok(None);
+        }
+        if let Some(asked) = args.partitions {
+            return Ok((asked > 1).then_some(usize::from(asked)));
+        }
+        let inputs = source::expand_inputs(&self.paths)?;
+        Ok(source::estimated_text_bytes(&inputs).and_then(partitions_for))
+    }
+
+    /// Reads the paths into `partitions` partitions spilled to disk; the
+    /// caller shows the report (`show_diagnostics`) once every partition
+    /// was assembled.
+    pub fn ingest_partitioned(
+        &self,
+        partitions: usize,
+        args: &PartitionArgs,
+    ) -> Result<PartitionedStore> {
+        let inputs = source::expand_inputs(&self.paths)?;
+        let spill_dir = args.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
+        PartitionedStore::ingest(&inputs, &self.ingest_options(), partitions, &spill_dir)
+    }
+
+    /// Skipped and repaired records on stderr, unless `--quiet`.
+    pub fn show_diagnostics(&self, report: &IngestReport) {
+        if !self.quiet {
+            print_diagnostics(report);
+        }
+    }
+
     /// Exit 2 under `--strict` when records were skipped.
-    pub fn strict_failure(&self, store: &Store) -> bool {
-        if self.strict && store.ingest.skipped > 0 {
+    pub fn strict_failure(&self, ingest: &IngestSummary) -> bool {
+        if self.strict && ingest.skipped > 0 {
             eprintln!(
                 "tracelint: --strict: {} record(s) skipped, exiting with 2",
-                store.ingest.skipped
+                ingest.skipped
             );
             return true;
         }
@@ -80,8 +113,26 @@ impl InputArgs {
     }
 }
 
+/// Inputs larger than memory: how to split them.
+#[derive(Args, Debug)]
+pub struct PartitionArgs {
+    /// Read the input into N partitions of whole traces, spilled to disk
+    /// and checked one at a time, so that memory follows a partition, not
+    /// the input. Default: one partition (in memory) up to 256 MiB of
+    /// input text, else one per 64 MiB (at most 256); compressed files
+    /// count six times their size, stdin is read in memory. 1 forces memory;
+    /// at most 256 (a spill file is open per partition).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub partitions: Option<u16>,
+
+    /// Where partitions are spilled (default: the system's temporary
+    /// directory, $TMPDIR). Removed at the end of the run.
+    #[arg(long, value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
+}
+
 fn print_diagnostics(report: &IngestReport) {
-    for diagnostic in &report.diagnostics {
+    for diagnostic in report.diagnostics() {
         eprintln!("tracelint: {diagnostic}");
     }
     for (reason, more) in report.unshown() {

@@ -81,7 +81,7 @@ pub fn run(args: ReportArgs) -> Result<u8> {
 
     let outcome = CheckOutcome {
         summary: stats.summary.clone(),
-        traces: super::check::trace_refs(&store, &index)?,
+        traces: super::check::trace_refs(&store.events, &index)?,
         detectors: detectors.iter().map(|d| d.name()).collect(),
         gating: gate.gating(&findings).len(),
         findings,
@@ -118,7 +118,7 @@ pub fn run(args: ReportArgs) -> Result<u8> {
     }
     // The report is written either way; the exit code says whether the
     // input was read whole. Findings do not fail `report`: that is `check`.
-    Ok(if args.input.strict_failure(&store) {
+    Ok(if args.input.strict_failure(&store.ingest) {
         exit::ERROR
     } else {
         exit::CLEAN

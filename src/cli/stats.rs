@@ -50,7 +50,7 @@ pub fn run(args: StatsArgs) -> Result<u8> {
         },
     };
     super::print_out(&out)?;
-    Ok(if args.input.strict_failure(&store) {
+    Ok(if args.input.strict_failure(&store.ingest) {
         exit::ERROR
     } else {
         exit::CLEAN

@@ -69,10 +69,16 @@ pub fn run_detectors(
                 .collect::<Vec<_>>()
         })
         .collect();
+    sort_findings(&mut findings);
+    Ok(findings)
+}
+
+/// The order findings are reported in: by trace, first evidence row, then
+/// detector. Stable, so a detector's findings on a trace keep its order.
+pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         (&a.trace_id, a.seq_range[0], &a.detector).cmp(&(&b.trace_id, b.seq_range[0], &b.detector))
     });
-    Ok(findings)
 }
 
 #[cfg(test)]

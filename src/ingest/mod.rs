@@ -13,6 +13,7 @@ pub mod formats;
 pub mod report;
 pub mod source;
 pub mod span;
+pub mod spill;
 pub mod termination;
 
 use anyhow::Result;
@@ -27,6 +28,7 @@ use crate::labels::Label;
 use formats::{Format, JsonDefect, RecordError, RecordOutput};
 use report::{Diagnostic, IngestReport, Location, Severity};
 use source::{BlockItem, Input, LineBlocks};
+use spill::Spill;
 
 #[derive(Clone, Copy)]
 pub struct IngestOptions {
@@ -72,12 +74,72 @@ pub struct Ingested {
 
 /// Reads every input and assembles its traces.
 pub fn ingest(inputs: &[Input], options: &IngestOptions) -> Result<Ingested> {
+    let read = read_inputs(inputs, options, None)?;
+    let mut report = read.report;
+    let events = assemble::assemble(read.pending, &mut report);
+    Ok(Ingested {
+        events,
+        labels: read.labels,
+        report,
+    })
+}
+
+/// Inputs read into a spill's partitions, not yet assembled.
+pub struct Spilled {
+    pub labels: Vec<Label>,
+    /// Counts of the reading so far; assembling partitions adds to it.
+    pub report: IngestReport,
+    /// Each input's name by index, which spilled events refer to.
+    files: Vec<Arc<str>>,
+}
+
+impl Spilled {
+    /// Partition `k`'s traces, assembled, sorted by trace id and `seq`.
+    pub fn assemble_partition(&mut self, spill: &Spill, k: usize) -> Result<Vec<Event>> {
+        let pending = spill.read(k, &self.files)?;
+        Ok(assemble::assemble(pending, &mut self.report))
+    }
+}
+
+/// Reads every input into `spill`'s partitions instead of memory: the way
+/// in for inputs larger than memory. The report and labels are complete;
+/// events are assembled partition by partition with `Spilled`.
+pub fn ingest_to_spill(
+    inputs: &[Input],
+    options: &IngestOptions,
+    spill: &Spill,
+) -> Result<Spilled> {
+    let read = read_inputs(inputs, options, Some(spill))?;
+    spill.finish_writing()?;
+    Ok(Spilled {
+        labels: read.labels,
+        report: read.report,
+        files: inputs
+            .iter()
+            .map(|input| Arc::from(input.display_name()))
+            .collect(),
+    })
+}
+
+struct ReadInputs {
+    /// Events read, when they are not spilled.
+    pending: Vec<PendingEvent>,
+    /// Sorted by trace id.
+    labels: Vec<Label>,
+    report: IngestReport,
+}
+
+fn read_inputs(
+    inputs: &[Input],
+    options: &IngestOptions,
+    spill: Option<&Spill>,
+) -> Result<ReadInputs> {
     let progress = progress_bar(inputs.len(), options);
     let per_file: Vec<FileResult> = inputs
         .par_iter()
         .enumerate()
         .map(|(index, input)| {
-            let result = read_file(input, index as u32, options);
+            let result = read_file(input, index as u32, options, spill);
             progress.inc(1);
             result
         })
@@ -88,19 +150,21 @@ pub fn ingest(inputs: &[Input], options: &IngestOptions) -> Result<Ingested> {
     let mut pending = Vec::new();
     let mut labels = Vec::new();
     for file in per_file {
-        report.record_ingested(file.events.len() as u64);
+        if let Some(error) = file.spill_error {
+            return Err(error.context("cannot spill events to disk"));
+        }
+        report.record_ingested(file.events_read);
         pending.extend(file.events);
         labels.extend(file.labels);
         for diagnostic in file.diagnostics {
             report.add(diagnostic);
         }
     }
-    let events = assemble::assemble(pending, &mut report);
     report.summary.labels = labels.len() as u64;
     // Stable: a trace's labels stay in the order their file gives them.
     labels.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
-    Ok(Ingested {
-        events,
+    Ok(ReadInputs {
+        pending,
         labels,
         report,
     })
@@ -123,7 +187,12 @@ fn progress_bar(files: usize, options: &IngestOptions) -> indicatif::ProgressBar
 
 #[derive(Default)]
 struct FileResult {
+    /// Events read and not yet spilled.
     events: Vec<PendingEvent>,
+    /// Events read, spilled or not.
+    events_read: u64,
+    /// Writing to the spill failed: the run cannot go on.
+    spill_error: Option<anyhow::Error>,
     labels: Vec<Label>,
     diagnostics: Vec<Diagnostic>,
     /// Set when a document read after a repair turned out to be of a
@@ -152,7 +221,19 @@ impl FileResult {
         });
     }
 
+    /// Moves the events read so far to the spill, if there is one.
+    fn spill(&mut self, spill: Option<&Spill>) {
+        let Some(spill) = spill else { return };
+        if self.spill_error.is_some() || self.events.is_empty() {
+            return;
+        }
+        if let Err(error) = spill.push(std::mem::take(&mut self.events)) {
+            self.spill_error = Some(error);
+        }
+    }
+
     fn take(&mut self, other: FileResult) {
+        self.events_read += other.events_read;
         self.events.extend(other.events);
         self.labels.extend(other.labels);
         self.diagnostics.extend(other.diagnostics);
@@ -162,6 +243,7 @@ impl FileResult {
     fn absorb(&mut self, file: &str, line: u32, result: Result<RecordOutput, RecordError>) {
         match result {
             Ok(output) => {
+                self.events_read += output.events.len() as u64;
                 self.events.extend(output.events);
                 self.labels.extend(output.labels);
                 for (location, reason, detail) in output.skipped {
@@ -179,11 +261,19 @@ impl FileResult {
     }
 }
 
-fn read_file(input: &Input, file_index: u32, options: &IngestOptions) -> FileResult {
+fn read_file(
+    input: &Input,
+    file_index: u32,
+    options: &IngestOptions,
+    spill: Option<&Spill>,
+) -> FileResult {
     let name = input.display_name();
     let mut result = FileResult::default();
-    let outcome = source::open(input)
-        .and_then(|mut reader| read_records(&mut *reader, &name, file_index, options, &mut result));
+    let outcome = source::open(input).and_then(|mut reader| {
+        read_records(&mut *reader, &name, file_index, options, spill, &mut result)
+    });
+    // Documents are spilled whole, here; JSON Lines block by block.
+    result.spill(spill);
     if let Err(error) = outcome {
         result.skip(
             &name,
@@ -203,6 +293,7 @@ fn read_records(
     name: &str,
     file_index: u32,
     options: &IngestOptions,
+    spill: Option<&Spill>,
     result: &mut FileResult,
 ) -> Result<()> {
     let mut prefix = Vec::new();
@@ -259,7 +350,7 @@ fn read_records(
         };
         read_document(&bytes, &file, file_index, options, result, Repairs::AsIs);
     } else {
-        read_lines(reader, prefix, &file, file_index, options, result)?;
+        read_lines(reader, prefix, &file, file_index, options, spill, result)?;
     }
     Ok(())
 }
@@ -425,6 +516,7 @@ fn read_lines(
     file: &Arc<str>,
     file_index: u32,
     options: &IngestOptions,
+    spill: Option<&Spill>,
     result: &mut FileResult,
 ) -> Result<()> {
     let mut blocks = LineBlocks::new(reader, prefix, options.max_record_bytes);
@@ -475,6 +567,10 @@ fn read_lines(
             .collect();
         for (line, outcome) in parsed {
             result.absorb(file, line, outcome);
+        }
+        result.spill(spill);
+        if result.spill_error.is_some() {
+            break;
         }
     }
     Ok(())

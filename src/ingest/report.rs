@@ -4,13 +4,13 @@
 //! an end time before the start dropped) are warnings.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
 
 /// Diagnostics kept per reason for printing; counts are always exact.
 const KEPT_PER_REASON: usize = 50;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     /// The record was not ingested.
     Skipped,
@@ -20,14 +20,15 @@ pub enum Severity {
 
 /// Where in its file a problem is: a line, or a byte offset when lines are
 /// not known (binary or decompressed input cut short).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Location {
     Line(u32),
     Byte(u64),
     File,
 }
 
-#[derive(Clone, Debug)]
+/// Ordered by file, then place in the file (the order they are shown in).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Diagnostic {
     pub file: String,
     pub location: Location,
@@ -71,8 +72,11 @@ pub struct IngestSummary {
 #[derive(Debug, Default)]
 pub struct IngestReport {
     pub summary: IngestSummary,
-    pub diagnostics: Vec<Diagnostic>,
-    kept: BTreeMap<&'static str, usize>,
+    /// Per reason, the first `KEPT_PER_REASON` diagnostics by file and
+    /// place: which ones are kept does not depend on the order they were
+    /// found in (files are read in parallel; partitions assemble traces in
+    /// another order than memory does).
+    kept: BTreeMap<&'static str, BinaryHeap<Diagnostic>>,
 }
 
 impl IngestReport {
@@ -97,10 +101,19 @@ impl IngestReport {
             }
         }
         let kept = self.kept.entry(diagnostic.reason).or_default();
-        if *kept < KEPT_PER_REASON {
-            *kept += 1;
-            self.diagnostics.push(diagnostic);
+        if kept.len() < KEPT_PER_REASON {
+            kept.push(diagnostic);
+        } else if kept.peek().is_some_and(|last| diagnostic < *last) {
+            kept.pop();
+            kept.push(diagnostic);
         }
+    }
+
+    /// The diagnostics kept for showing, by file and place.
+    pub fn diagnostics(&self) -> Vec<&Diagnostic> {
+        let mut all: Vec<&Diagnostic> = self.kept.values().flatten().collect();
+        all.sort();
+        all
     }
 
     /// An event that was counted as ingested and later turned out to be a
@@ -128,8 +141,8 @@ impl IngestReport {
             .iter()
             .chain(self.summary.repaired_reasons.iter());
         all.filter_map(|(reason, count)| {
-            let (&key, &kept) = self.kept.iter().find(|(k, _)| **k == reason.as_str())?;
-            (*count > kept as u64).then_some((key, *count - kept as u64))
+            let (&key, kept) = self.kept.iter().find(|(k, _)| **k == reason.as_str())?;
+            (*count > kept.len() as u64).then_some((key, *count - kept.len() as u64))
         })
         .collect()
     }

@@ -69,6 +69,33 @@ pub fn expand_inputs(paths: &[String]) -> Result<Vec<Input>> {
     Ok(inputs)
 }
 
+/// How many bytes of text the inputs hold, as far as can be told before
+/// reading them: file sizes, compressed files counted at `COMPRESSION_RATIO`
+/// times theirs (JSON traces typically compress 5 to 10 times). `None` when
+/// an input is stdin, whose size is unknown.
+pub fn estimated_text_bytes(inputs: &[Input]) -> Option<u64> {
+    /// What a compressed input is assumed to expand to.
+    const COMPRESSION_RATIO: u64 = 6;
+    let mut total = 0u64;
+    for input in inputs {
+        let Input::Path(path) = input else {
+            return None;
+        };
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let mut magic = [0u8; 4];
+        let compressed = File::open(path)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .is_ok()
+            && (magic.starts_with(&[0x1f, 0x8b]) || magic == [0x28, 0xb5, 0x2f, 0xfd]);
+        total += if compressed {
+            size * COMPRESSION_RATIO
+        } else {
+            size
+        };
+    }
+    Some(total)
+}
+
 fn walk_dir(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;

@@ -6,10 +6,12 @@
 mod frame;
 mod index;
 mod parquet;
+mod partitioned;
 
 pub use frame::{columns, events_to_frame};
 pub use index::{TraceIndex, TraceRows};
 pub use parquet::{read_store, write_store};
+pub use partitioned::{partitions_for, PartitionedStore};
 
 use polars::prelude::DataFrame;
 

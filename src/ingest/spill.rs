@@ -1,0 +1,262 @@
+//! Inputs larger than memory (issue 7). While inputs are read, each event
+//! goes to one of N partitions chosen by a hash of its trace id, and each
+//! partition's events go to its own file on disk as they arrive: postcard
+//! rows, zstd-compressed in chunks. A partition then holds whole traces
+//! (a trace may span files and lines, but never partitions), so it can be
+//! read back, assembled and checked on its own: memory follows the largest
+//! partition, not the input.
+//!
+//! Why not Parquet for the spill: these rows are written once and read
+//! once, before assembly (they still carry agent clues and input order);
+//! a row codec with a fast compressor costs a fraction of a columnar
+//! writer. What is kept as Parquet is the assembled store.
+
+use anyhow::{bail, Context, Result};
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use super::formats::FORMATS;
+use crate::event::PendingEvent;
+
+/// Uncompressed bytes buffered per partition before a chunk is written.
+/// Small enough that a buffer per partition stays small beside the
+/// partition being checked (256 partitions: 64 MiB).
+const CHUNK_BYTES: usize = 256 << 10;
+/// zstd's fastest regular level: the spill is read once, soon.
+const ZSTD_LEVEL: i32 = 1;
+
+pub struct Spill {
+    dir: tempfile::TempDir,
+    partitions: Vec<Mutex<Partition>>,
+}
+
+struct Partition {
+    file: BufWriter<File>,
+    /// Encoded events not yet written.
+    buffer: Vec<u8>,
+    events: u64,
+}
+
+impl Spill {
+    /// `partitions` files in a new temporary directory under `parent`
+    /// (removed when the spill is dropped).
+    pub fn create(parent: &Path, partitions: usize) -> Result<Spill> {
+        anyhow::ensure!(partitions > 0, "a spill needs at least one partition");
+        let dir = tempfile::Builder::new()
+            .prefix("tracelint-spill-")
+            .tempdir_in(parent)
+            .with_context(|| format!("cannot create a spill directory in {}", parent.display()))?;
+        let partitions = (0..partitions)
+            .map(|k| {
+                let path = dir.path().join(format!("partition-{k:04}.bin"));
+                let file = File::create(&path)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
+                Ok(Mutex::new(Partition {
+                    file: BufWriter::new(file),
+                    buffer: Vec::with_capacity(CHUNK_BYTES),
+                    events: 0,
+                }))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Spill { dir, partitions })
+    }
+
+    pub fn partitions(&self) -> usize {
+        self.partitions.len()
+    }
+
+    /// The partition of a trace: the same for every event of the trace.
+    pub fn partition_of(&self, trace_id: &str) -> usize {
+        (xxhash_rust::xxh3::xxh3_64(trace_id.as_bytes()) % self.partitions.len() as u64) as usize
+    }
+
+    /// Moves events to their partitions, one lock per partition touched.
+    pub fn push(&self, events: Vec<PendingEvent>) -> Result<()> {
+        let mut by_partition: Vec<Vec<PendingEvent>> = vec![Vec::new(); self.partitions.len()];
+        for event in events {
+            by_partition[self.partition_of(&event.event.trace_id)].push(event);
+        }
+        for (k, events) in by_partition.into_iter().enumerate() {
+            if events.is_empty() {
+                continue;
+            }
+            let mut partition = self.partitions[k].lock().expect("a spill writer panicked");
+            for event in &events {
+                let mut buffer = std::mem::take(&mut partition.buffer);
+                buffer.push(format_index(event.event.source_format)?);
+                partition.buffer = postcard::to_extend(event, buffer)?;
+            }
+            partition.events += events.len() as u64;
+            if partition.buffer.len() >= CHUNK_BYTES {
+                partition.write_chunk()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what is buffered; reading before this loses the tail.
+    pub fn finish_writing(&self) -> Result<()> {
+        for partition in &self.partitions {
+            let mut partition = partition.lock().expect("a spill writer panicked");
+            partition.write_chunk()?;
+            partition.file.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Every event of partition `k`. `files` gives each input's name by
+    /// its index, which the spill does not repeat per event.
+    pub fn read(&self, k: usize, files: &[Arc<str>]) -> Result<Vec<PendingEvent>> {
+        let path = self.dir.path().join(format!("partition-{k:04}.bin"));
+        let expected = self.partitions[k]
+            .lock()
+            .expect("a spill writer panicked")
+            .events;
+        let mut bytes = Vec::new();
+        File::open(&path)
+            .and_then(|mut file| file.read_to_end(&mut bytes))
+            .with_context(|| format!("cannot read spill file {}", path.display()))?;
+        let mut events = Vec::with_capacity(expected as usize);
+        let mut rest = &bytes[..];
+        while !rest.is_empty() {
+            let (raw_len, compressed) = chunk_header(&mut rest)
+                .with_context(|| format!("spill file {} is cut short", path.display()))?;
+            let raw = zstd::bulk::decompress(compressed, raw_len)?;
+            let mut row = &raw[..];
+            while let Some((&format, encoded)) = row.split_first() {
+                let (mut event, next): (PendingEvent, &[u8]) = postcard::take_from_bytes(encoded)?;
+                event.event.source_format = FORMATS
+                    .get(format as usize)
+                    .context("a spilled event names no format")?
+                    .name();
+                event.event.source_file = files
+                    .get(event.order.0 as usize)
+                    .cloned()
+                    .context("a spilled event names no input file")?;
+                events.push(event);
+                row = next;
+            }
+        }
+        if events.len() as u64 != expected {
+            bail!(
+                "spill file {} holds {} events, {expected} were written",
+                path.display(),
+                events.len()
+            );
+        }
+        Ok(events)
+    }
+}
+
+impl Partition {
+    /// A chunk: uncompressed length, compressed length (u32 LE each), bytes.
+    fn write_chunk(&mut self) -> Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let compressed = zstd::bulk::compress(&self.buffer, ZSTD_LEVEL)?;
+        self.file
+            .write_all(&(self.buffer.len() as u32).to_le_bytes())?;
+        self.file
+            .write_all(&(compressed.len() as u32).to_le_bytes())?;
+        self.file.write_all(&compressed)?;
+        self.buffer.clear();
+        Ok(())
+    }
+}
+
+/// A row is its format's index in `FORMATS`, then the postcard-encoded
+/// event (which does not carry the `&'static` name).
+fn format_index(name: &str) -> Result<u8> {
+    match FORMATS.iter().position(|format| format.name() == name) {
+        Some(index) => Ok(index as u8),
+        None => bail!("cannot spill an event of unknown format {name:?}"),
+    }
+}
+
+/// Splits the next chunk off `rest`: its uncompressed length and its bytes.
+fn chunk_header<'a>(rest: &mut &'a [u8]) -> Option<(usize, &'a [u8])> {
+    let raw_len = u32::from_le_bytes(rest.get(0..4)?.try_into().ok()?) as usize;
+    let len = u32::from_le_bytes(rest.get(4..8)?.try_into().ok()?) as usize;
+    let compressed = rest.get(8..8 + len)?;
+    *rest = &rest[8 + len..];
+    Some((raw_len, compressed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{AgentClues, Event, TextDigest};
+
+    fn pending(trace: &str, span: &str, file_index: u32) -> PendingEvent {
+        let mut event = Event::new(
+            trace.into(),
+            span.into(),
+            "otlp_json",
+            Arc::from("unused"),
+            7,
+        );
+        event.output = Some(TextDigest {
+            excerpt: "an output".repeat(50),
+            hash: 42,
+        });
+        event.output_sig = Some(vec![1, 2, u32::MAX]);
+        event.cost_usd = Some(0.25);
+        PendingEvent {
+            event,
+            clues: AgentClues {
+                hint: Some("planner".into()),
+                ..AgentClues::default()
+            },
+            order: (file_index, 3),
+        }
+    }
+
+    #[test]
+    fn events_come_back_whole_in_their_trace_partition() {
+        let dir = tempfile::tempdir().unwrap();
+        let spill = Spill::create(dir.path(), 3).unwrap();
+        // Enough events to write several chunks per partition.
+        let events: Vec<PendingEvent> = (0..6000)
+            .map(|i| pending(&format!("trace-{}", i % 17), &format!("span-{i}"), i % 2))
+            .collect();
+        for batch in events.chunks(100) {
+            spill.push(batch.to_vec()).unwrap();
+        }
+        spill.finish_writing().unwrap();
+        let files: Vec<Arc<str>> = vec![Arc::from("a.jsonl"), Arc::from("b.jsonl")];
+        let mut read = Vec::new();
+        for k in 0..3 {
+            let part = spill.read(k, &files).unwrap();
+            assert!(part
+                .iter()
+                .all(|p| spill.partition_of(&p.event.trace_id) == k));
+            read.extend(part);
+        }
+        assert_eq!(read.len(), events.len());
+        read.sort_by_key(|p| p.event.span_id[5..].parse::<u32>().unwrap());
+        for (got, want) in read.iter().zip(&events) {
+            let mut want = want.clone();
+            want.event.source_file = files[want.order.0 as usize].clone();
+            assert_eq!(got.event, want.event);
+            assert_eq!(got.clues, want.clues);
+            assert_eq!(got.order, want.order);
+        }
+    }
+
+    #[test]
+    fn a_cut_spill_file_is_an_error_not_a_short_partition() {
+        let dir = tempfile::tempdir().unwrap();
+        let spill = Spill::create(dir.path(), 1).unwrap();
+        spill.push(vec![pending("t", "s", 0)]).unwrap();
+        spill.finish_writing().unwrap();
+        let path = spill.dir.path().join("partition-0000.bin");
+        let len = std::fs::metadata(&path).unwrap().len();
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(len - 3).unwrap();
+        let error = spill.read(0, &[Arc::from("a")]).unwrap_err();
+        assert!(error.to_string().contains("cut short"), "{error:#}");
+    }
+}
