@@ -1,0 +1,43 @@
+//! Running tracelint as a measured child process, and reading what it found.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+/// Runs `tracelint ARGS` with stdout to `stdout`; its wall time and its own
+/// peak RSS (wait4 reaps exactly this child and returns its rusage).
+pub fn run_measured(args: &[&str], stdout: &Path) -> std::io::Result<(f64, f64)> {
+    let started = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_tracelint"))
+        .args(args)
+        .stdout(File::create(stdout)?)
+        .spawn()?;
+    let mut status = 0;
+    // SAFETY: rusage is plain data that wait4 fills in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for the child just spawned, whose pid is valid.
+    let reaped = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(reaped > 0, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "tracelint {args:?} failed: status {status}"
+    );
+    Ok((seconds, usage.ru_maxrss as f64 / 1024.0))
+}
+
+/// Distinct traces with a finding, per detector, from `check`'s JSON Lines.
+pub fn traces_per_detector(findings: &Path) -> std::io::Result<BTreeMap<String, usize>> {
+    let mut traces: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in std::fs::read_to_string(findings)?.lines() {
+        let finding: serde_json::Value = serde_json::from_str(line)?;
+        let field = |k: &str| finding[k].as_str().unwrap_or_default().to_string();
+        traces
+            .entry(field("detector"))
+            .or_default()
+            .insert(field("trace_id"));
+    }
+    Ok(traces.into_iter().map(|(d, t)| (d, t.len())).collect())
+}

@@ -1,0 +1,53 @@
+//! An input larger than memory should be: `check` on a 10 GiB corpus
+//! (`TRACELINT_BENCH_GIB` sets the size) of the same generator as
+//! `ingest_throughput`, read through partitions spilled to disk. Reports
+//! wall time, peak RSS (the bound: under 2 GiB) and what was found
+//! per detector beside the planted shapes.
+//!
+//! Run: `cargo bench --bench large_input`. Needs the corpus's size free on
+//! disk for the corpus (kept in target/bench-corpus/), and about a third of
+//! it in the temporary directory for the spill.
+
+#[path = "common/corpus.rs"]
+mod corpus;
+#[path = "common/measure.rs"]
+mod measure;
+
+fn main() -> std::io::Result<()> {
+    let gib: u64 = std::env::var("TRACELINT_BENCH_GIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let corpus = corpus::corpus(gib << 30)?;
+    let dir = corpus.dir.to_str().unwrap();
+    let findings = corpus.dir.with_extension("findings.jsonl");
+    let (seconds, rss_mib) = measure::run_measured(
+        &["check", dir, "--exit-zero", "--output-format", "jsonl", "--quiet"],
+        &findings,
+    )?;
+    let mb = corpus.bytes as f64 / 1e6;
+    println!(
+        "corpus: {} ({mb:.0} MB, {} traces, {} spans, longest trace {} spans)",
+        corpus.dir.display(),
+        corpus.traces,
+        corpus.spans,
+        corpus.longest_trace
+    );
+    for (shape, count) in corpus::Shape::ALL.iter().zip(corpus.shapes) {
+        println!("  {count} traces {}", shape.name());
+    }
+    println!();
+    println!("| pass | seconds | MB/s | peak RSS MiB | RSS / input |");
+    println!("|---|---:|---:|---:|---:|");
+    println!(
+        "| tracelint check (partitioned, end to end, JSON Lines out) | {seconds:.1} | {:.0} | {rss_mib:.0} | {:.3} |",
+        mb / seconds,
+        rss_mib * 1048576.0 / corpus.bytes as f64
+    );
+    println!();
+    println!("findings by detector (traces with one):");
+    for (detector, traces) in measure::traces_per_detector(&findings)? {
+        println!("  {detector}: {traces}");
+    }
+    Ok(())
+}
