@@ -77,7 +77,14 @@ fn main() -> std::io::Result<()> {
     )?;
     let findings = corpus.dir.with_extension("findings.jsonl");
     let (check_s, check_rss) = measure::run_measured(
-        &["check", dir, "--exit-zero", "--output-format", "jsonl", "--quiet"],
+        &[
+            "check",
+            dir,
+            "--exit-zero",
+            "--output-format",
+            "jsonl",
+            "--quiet",
+        ],
         &findings,
     )?;
 

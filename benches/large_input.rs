@@ -22,7 +22,14 @@ fn main() -> std::io::Result<()> {
     let dir = corpus.dir.to_str().unwrap();
     let findings = corpus.dir.with_extension("findings.jsonl");
     let (seconds, rss_mib) = measure::run_measured(
-        &["check", dir, "--exit-zero", "--output-format", "jsonl", "--quiet"],
+        &[
+            "check",
+            dir,
+            "--exit-zero",
+            "--output-format",
+            "jsonl",
+            "--quiet",
+        ],
         &findings,
     )?;
     let mb = corpus.bytes as f64 / 1e6;

@@ -43,7 +43,12 @@ fn words(text: &str) -> impl Iterator<Item = &[u8]> {
 }
 
 /// Hash of the whitespace-normalized text (words joined by one space).
+/// Most texts are normalized already and are hashed in one call; the
+/// others word by word, which gives the same hash as their normalized copy.
 pub fn normalized_hash(text: &str) -> u64 {
+    if is_normalized(text.as_bytes()) {
+        return xxh3_64(text.as_bytes());
+    }
     let mut hasher = Xxh3::new();
     for (i, word) in words(text).enumerate() {
         if i > 0 {
@@ -52,6 +57,18 @@ pub fn normalized_hash(text: &str) -> u64 {
         hasher.update(word);
     }
     hasher.digest()
+}
+
+/// Whether the text is its words joined by single spaces.
+fn is_normalized(bytes: &[u8]) -> bool {
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if first.is_ascii_whitespace() || last.is_ascii_whitespace() {
+        return false;
+    }
+    !bytes.iter().any(|&b| b.is_ascii_whitespace() && b != b' ')
+        && memchr::memmem::find(bytes, b"  ").is_none()
 }
 
 /// Hash of an already canonical string (tool arguments).
@@ -135,6 +152,30 @@ mod tests {
             normalized_hash("the plan is ready"),
             normalized_hash("the plan is done")
         );
+    }
+
+    #[test]
+    fn the_one_call_hash_of_normalized_texts_is_the_word_by_word_hash() {
+        let word_by_word = |text: &str| {
+            let mut hasher = Xxh3::new();
+            for (i, word) in words(text).enumerate() {
+                if i > 0 {
+                    hasher.update(b" ");
+                }
+                hasher.update(word);
+            }
+            hasher.digest()
+        };
+        for text in [
+            "the plan", "x", "", " lead", "trail ", "a  b", "a\tb", "a \nb", "a\n",
+        ] {
+            assert_eq!(
+                is_normalized(text.as_bytes()),
+                ["the plan", "x"].contains(&text),
+                "{text:?}"
+            );
+            assert_eq!(normalized_hash(text), word_by_word(text), "{text:?}");
+        }
     }
 
     #[test]

@@ -237,7 +237,11 @@ impl TraceBuilder<'_> {
             plan[at] = WORDS[self.rng.below(16) as usize].to_string();
             self.chat(planner, "planner", plan.join(" "));
             let critic = self.handoff(root, "planner", "critic");
-            self.chat(critic, "critic", "Needs revision: the order of steps is unclear.".into());
+            self.chat(
+                critic,
+                "critic",
+                "Needs revision: the order of steps is unclear.".into(),
+            );
         }
     }
 }
@@ -334,7 +338,8 @@ fn otlp_span(trace_id: &str, span: &SpanSpec) -> Value {
             output_tokens,
             output,
         } => {
-            let messages = json!([{"role": "assistant", "parts": [{"type": "text", "content": output}]}]);
+            let messages =
+                json!([{"role": "assistant", "parts": [{"type": "text", "content": output}]}]);
             (
                 "chat gpt-4o".to_string(),
                 vec![
@@ -381,9 +386,15 @@ fn otlp_span(trace_id: &str, span: &SpanSpec) -> Value {
 }
 
 /// The trace as the OpenAI Agents SDK's TracingProcessor writes it.
-fn write_openai_agents(out: &mut impl Write, trace_id: &str, spans: &[SpanSpec]) -> io::Result<u64> {
+fn write_openai_agents(
+    out: &mut impl Write,
+    trace_id: &str,
+    spans: &[SpanSpec],
+) -> io::Result<u64> {
     let trace_id = format!("trace_{trace_id}");
-    let mut lines = vec![json!({"object": "trace", "id": trace_id, "workflow_name": "bench", "group_id": null})];
+    let mut lines = vec![
+        json!({"object": "trace", "id": trace_id, "workflow_name": "bench", "group_id": null}),
+    ];
     for span in spans {
         let span_data = match &span.what {
             What::Agent(agent) => {

@@ -5,25 +5,16 @@
 //! parallel.
 
 use rayon::prelude::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::report::{Diagnostic, IngestReport, Location, Severity};
 use crate::event::{Event, Kind, PendingEvent};
 
 /// Events sorted by trace id and `seq`; repairs and drops go to `report`.
 pub fn assemble(pending: Vec<PendingEvent>, report: &mut IngestReport) -> Vec<Event> {
-    let mut by_trace: HashMap<String, Vec<PendingEvent>> = HashMap::new();
-    for p in pending {
-        by_trace
-            .entry(p.event.trace_id.clone())
-            .or_default()
-            .push(p);
-    }
-    let mut traces: Vec<(String, Vec<PendingEvent>)> = by_trace.into_iter().collect();
-    traces.sort_by(|a, b| a.0.cmp(&b.0));
-    let assembled: Vec<TraceAssembly> = traces
+    let assembled: Vec<TraceAssembly> = group_by_trace(pending)
         .into_par_iter()
-        .map(|(_, events)| assemble_trace(events))
+        .map(assemble_trace)
         .collect();
     let mut events = Vec::new();
     for trace in assembled {
@@ -39,6 +30,41 @@ pub fn assemble(pending: Vec<PendingEvent>, report: &mut IngestReport) -> Vec<Ev
         trace.repaired.into_iter().for_each(|d| report.add(d));
     }
     events
+}
+
+/// The events of each trace, traces sorted by id. Each event is moved
+/// once: events are large, and there may be millions.
+fn group_by_trace(pending: Vec<PendingEvent>) -> Vec<Vec<PendingEvent>> {
+    let mut trace_ids: Vec<&str> = Vec::new();
+    let mut group_of_id: HashMap<&str, u32> = HashMap::default();
+    let group_of_event: Vec<u32> = pending
+        .iter()
+        .map(|p| {
+            let id = p.event.trace_id.as_str();
+            *group_of_id.entry(id).or_insert_with(|| {
+                trace_ids.push(id);
+                trace_ids.len() as u32 - 1
+            })
+        })
+        .collect();
+    let mut sizes = vec![0usize; trace_ids.len()];
+    group_of_event.iter().for_each(|&g| sizes[g as usize] += 1);
+    let mut rank: Vec<u32> = (0..trace_ids.len() as u32).collect();
+    rank.sort_unstable_by_key(|&g| trace_ids[g as usize]);
+    // position[g]: where group g goes in trace id order.
+    let mut position = vec![0u32; trace_ids.len()];
+    for (at, &g) in rank.iter().enumerate() {
+        position[g as usize] = at as u32;
+    }
+    drop(group_of_id);
+    let mut groups: Vec<Vec<PendingEvent>> = rank
+        .iter()
+        .map(|&g| Vec::with_capacity(sizes[g as usize]))
+        .collect();
+    for (p, g) in pending.into_iter().zip(group_of_event) {
+        groups[position[g as usize] as usize].push(p);
+    }
+    groups
 }
 
 fn diagnostic(
@@ -77,7 +103,7 @@ fn assemble_trace(mut pending: Vec<PendingEvent>) -> TraceAssembly {
     // says exactly the same is the same record exported twice (TRAIL has
     // one): it is merged and reported as a repair. A copy that differs is a
     // conflicting record: skipped.
-    let mut first_of: HashMap<String, usize> = HashMap::new();
+    let mut first_of: HashMap<String, usize> = HashMap::default();
     let mut kept: Vec<PendingEvent> = Vec::with_capacity(pending.len());
     for p in pending {
         match first_of.get(&p.event.span_id) {

@@ -5,7 +5,7 @@
 use super::formats::RecordOutput;
 use super::termination::guard_from_message;
 use super::RecordCtx;
-use crate::event::{AgentClues, Event, PendingEvent, Status};
+use crate::event::{AgentClues, Event, Kind, PendingEvent, Role, Status};
 use crate::text;
 
 /// Longest error message kept in the Store; longer ones are cut (the full
@@ -30,9 +30,15 @@ impl Draft {
         self.event.input = Some(text::digest(text, ctx.options.excerpt_chars));
     }
 
-    /// The output's excerpt, hash, MinHash signature and text signals.
+    /// The output's excerpt, hash, MinHash signature and text signals. A
+    /// tool's output gets no signature: only the revisions of agents are
+    /// compared for near-repeats (`convergence-starvation`), and tool
+    /// outputs (pages, files) are often the longest texts of a trace.
     pub fn output_text(&mut self, text: &str, ctx: &RecordCtx) {
-        self.event.output_sig = text::minhash_signature(text);
+        let from_tool = self.event.kind == Kind::ToolCall || self.event.role == Some(Role::Tool);
+        if !from_tool {
+            self.event.output_sig = text::minhash_signature(text);
+        }
         self.event.output_signals = crate::signals::of_output(text);
         self.event.output = Some(text::digest(text, ctx.options.excerpt_chars));
     }

@@ -221,6 +221,25 @@ impl FileResult {
         });
     }
 
+    /// Takes in a line parsed by `parse_lines`.
+    fn absorb_parsed(
+        &mut self,
+        file: &str,
+        line: u32,
+        parsed: Result<(RecordOutput, Result<u64>), RecordError>,
+    ) {
+        match parsed {
+            Ok((output, spilled)) => {
+                match spilled {
+                    Ok(count) => self.events_read += count,
+                    Err(error) => self.spill_error = Some(error),
+                }
+                self.absorb(file, line, Ok(output));
+            }
+            Err(error) => self.absorb(file, line, Err(error)),
+        }
+    }
+
     /// Moves the events read so far to the spill, if there is one.
     fn spill(&mut self, spill: Option<&Spill>) {
         let Some(spill) = spill else { return };
@@ -289,7 +308,7 @@ fn read_file(
 /// a complete JSON value means lines; a value cut by the end of the line
 /// (`{` of a pretty-printed document) means a document.
 fn read_records(
-    reader: &mut dyn BufRead,
+    reader: &mut (dyn BufRead + Send),
     name: &str,
     file_index: u32,
     options: &IngestOptions,
@@ -511,7 +530,7 @@ fn accepts_repairs(
 }
 
 fn read_lines(
-    reader: &mut dyn BufRead,
+    reader: &mut (dyn BufRead + Send),
     prefix: Vec<u8>,
     file: &Arc<str>,
     file_index: u32,
@@ -522,11 +541,13 @@ fn read_lines(
     let mut blocks = LineBlocks::new(reader, prefix, options.max_record_bytes);
     // Forced with --format, or sniffed from the first JSON line.
     let mut format = options.format;
-    while let Some(item) = blocks.next_item()? {
+    let mut next = blocks.next_item()?;
+    while let Some(item) = next.take() {
         let block = match item {
             BlockItem::Oversized(o) => {
                 let detail = too_large(o.bytes, options);
                 result.skip(file, Location::Line(o.line), "record_too_large", detail);
+                next = blocks.next_item()?;
                 continue;
             }
             BlockItem::Block(block) => block,
@@ -544,6 +565,7 @@ fn read_lines(
                     for &(line, bytes) in &lines {
                         result.absorb(file, line, Err(unreadable_line(bytes, line, options)));
                     }
+                    next = blocks.next_item()?;
                     continue;
                 };
                 match sniff_format(&first_json) {
@@ -555,25 +577,58 @@ fn read_lines(
                 }
             }
         };
-        let parsed: Vec<(u32, Result<RecordOutput, RecordError>)> = lines
-            .par_iter()
-            .map(|&(line, bytes)| {
-                if bytes.len() > options.max_record_bytes {
-                    return (line, Err(unreadable_line(bytes, line, options)));
-                }
-                let ctx = record_ctx(format, file, file_index, line, options);
-                (line, parse_record(format, bytes, &ctx))
-            })
-            .collect();
+        // The next block is read while this one is parsed: reading is
+        // sequential, and would otherwise leave the other cores idle.
+        let (parsed, following) = rayon::join(
+            || parse_lines(&lines, format, file, file_index, options, spill),
+            || blocks.next_item(),
+        );
         for (line, outcome) in parsed {
-            result.absorb(file, line, outcome);
+            result.absorb_parsed(file, line, outcome);
         }
-        result.spill(spill);
         if result.spill_error.is_some() {
             break;
         }
+        next = following?;
     }
     Ok(())
+}
+
+/// A line parsed, and how many of its events were spilled (none without a
+/// spill; an error if writing them failed).
+type ParsedLine = (u32, Result<(RecordOutput, Result<u64>), RecordError>);
+
+/// Parses a block's lines in parallel. With a spill, each line's events go
+/// to it from the thread that parsed them, and the count spilled comes back.
+fn parse_lines(
+    lines: &[(u32, &[u8])],
+    format: &'static dyn Format,
+    file: &Arc<str>,
+    file_index: u32,
+    options: &IngestOptions,
+    spill: Option<&Spill>,
+) -> Vec<ParsedLine> {
+    lines
+        .par_iter()
+        .map(|&(line, bytes)| {
+            if bytes.len() > options.max_record_bytes {
+                return (line, Err(unreadable_line(bytes, line, options)));
+            }
+            let ctx = record_ctx(format, file, file_index, line, options);
+            let outcome = parse_record(format, bytes, &ctx).map(|mut output| {
+                let spilled = match spill {
+                    Some(spill) => {
+                        let events = std::mem::take(&mut output.events);
+                        let count = events.len() as u64;
+                        spill.push(events).map(|()| count)
+                    }
+                    None => Ok(0),
+                };
+                (output, spilled)
+            });
+            (line, outcome)
+        })
+        .collect()
 }
 
 /// Why a line that no format could start from is skipped.
