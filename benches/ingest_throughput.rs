@@ -6,7 +6,7 @@
 //! the OpenAI Agents SDK's native export. Then, on the same files:
 //! - parse-only: every line, read by ingest's own block reader, parsed by
 //!   serde_json into nothing (`IgnoredAny`), lines in parallel with rayon:
-//!   the floor any JSON ingest pays;
+//!   the floor any JSON ingest pays (best of three passes, page cache warm);
 //! - ingest: `tracelint ingest FILE -o STORE`, and check: `tracelint check
 //!   FILE` end to end, each a child process whose own peak RSS wait4 returns.
 //!
@@ -61,12 +61,18 @@ fn main() -> std::io::Result<()> {
     let size = corpus.bytes as f64;
     let mb = size / 1e6;
 
-    let started = Instant::now();
+    // Best of three: the first pass also brings the files into the page
+    // cache, which the passes after it (and tracelint's) then read from.
+    let mut parse_s = f64::INFINITY;
     let mut lines = 0;
-    for file in corpus.files() {
-        lines += parse_only(&file)?;
+    for _ in 0..3 {
+        let started = Instant::now();
+        lines = 0;
+        for file in corpus.files() {
+            lines += parse_only(&file)?;
+        }
+        parse_s = parse_s.min(started.elapsed().as_secs_f64());
     }
-    let parse_s = started.elapsed().as_secs_f64();
 
     let dir = corpus.dir.to_str().unwrap();
     let store = corpus.dir.with_extension("parquet");

@@ -8,13 +8,28 @@ use common::{repo, shared_data, stats_json, trace};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
+use tracelint::event::Event;
+use tracelint::ingest::report::IngestReport;
 use tracelint::ingest::{self, source, IngestOptions};
+use tracelint::labels::Label;
+
+/// What the library ingested, its traces' events in one list.
+struct Ingested {
+    events: Vec<Event>,
+    labels: Vec<Label>,
+    report: IngestReport,
+}
 
 /// Ingests paths through the library (for labels and source formats).
-fn ingest_paths(paths: &[&Path]) -> ingest::Ingested {
+fn ingest_paths(paths: &[&Path]) -> Ingested {
     let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let inputs = source::expand_inputs(&paths).unwrap();
-    ingest::ingest(&inputs, &IngestOptions::default()).unwrap()
+    let ingested = ingest::ingest(&inputs, &IngestOptions::default()).unwrap();
+    Ingested {
+        events: ingested.traces.concat(),
+        labels: ingested.labels,
+        report: ingested.report,
+    }
 }
 
 fn edges(stats: &Value) -> Vec<(String, String, u64)> {

@@ -12,6 +12,7 @@
 //! writer. What is kept as Parquet is the assembled store.
 
 use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
@@ -36,6 +37,8 @@ struct Partition {
     file: BufWriter<File>,
     /// Encoded events not yet written.
     buffer: Vec<u8>,
+    /// How many events `buffer` holds.
+    buffered: u32,
     events: u64,
 }
 
@@ -56,6 +59,7 @@ impl Spill {
                 Ok(Mutex::new(Partition {
                     file: BufWriter::new(file),
                     buffer: Vec::with_capacity(CHUNK_BYTES),
+                    buffered: 0,
                     events: 0,
                 }))
             })
@@ -73,7 +77,7 @@ impl Spill {
     }
 
     /// Moves events to their partitions, one lock per partition touched.
-    pub fn push(&self, events: Vec<PendingEvent>) -> Result<()> {
+    pub fn push(&self, events: impl IntoIterator<Item = PendingEvent>) -> Result<()> {
         let mut by_partition: Vec<Vec<PendingEvent>> = vec![Vec::new(); self.partitions.len()];
         for event in events {
             by_partition[self.partition_of(&event.event.trace_id)].push(event);
@@ -89,6 +93,7 @@ impl Spill {
                 partition.buffer = postcard::to_extend(event, buffer)?;
             }
             partition.events += events.len() as u64;
+            partition.buffered += events.len() as u32;
             if partition.buffer.len() >= CHUNK_BYTES {
                 partition.write_chunk()?;
             }
@@ -106,9 +111,10 @@ impl Spill {
         Ok(())
     }
 
-    /// Every event of partition `k`. `files` gives each input's name by
-    /// its index, which the spill does not repeat per event.
-    pub fn read(&self, k: usize, files: &[Arc<str>]) -> Result<Vec<PendingEvent>> {
+    /// Every event of partition `k`, in the chunks it was written in
+    /// (decoded in parallel). `files` gives each input's name by its index,
+    /// which the spill does not repeat per event.
+    pub fn read(&self, k: usize, files: &[Arc<str>]) -> Result<Vec<Vec<PendingEvent>>> {
         let path = self.dir.path().join(format!("partition-{k:04}.bin"));
         let expected = self.partitions[k]
             .lock()
@@ -118,51 +124,65 @@ impl Spill {
         File::open(&path)
             .and_then(|mut file| file.read_to_end(&mut bytes))
             .with_context(|| format!("cannot read spill file {}", path.display()))?;
-        let mut events = Vec::with_capacity(expected as usize);
+        let mut chunks = Vec::new();
         let mut rest = &bytes[..];
         while !rest.is_empty() {
-            let (raw_len, compressed) = chunk_header(&mut rest)
-                .with_context(|| format!("spill file {} is cut short", path.display()))?;
-            let raw = zstd::bulk::decompress(compressed, raw_len)?;
-            let mut row = &raw[..];
-            while let Some((&format, encoded)) = row.split_first() {
-                let (mut event, next): (PendingEvent, &[u8]) = postcard::take_from_bytes(encoded)?;
-                event.event.source_format = FORMATS
-                    .get(format as usize)
-                    .context("a spilled event names no format")?
-                    .name();
-                event.event.source_file = files
-                    .get(event.order.0 as usize)
-                    .cloned()
-                    .context("a spilled event names no input file")?;
-                events.push(event);
-                row = next;
-            }
+            chunks.push(
+                chunk_header(&mut rest)
+                    .with_context(|| format!("spill file {} is cut short", path.display()))?,
+            );
         }
-        if events.len() as u64 != expected {
+        let events = chunks
+            .into_par_iter()
+            .map(|chunk| decode_chunk(chunk, files))
+            .collect::<Result<Vec<_>>>()?;
+        let read: usize = events.iter().map(Vec::len).sum();
+        if read as u64 != expected {
             bail!(
-                "spill file {} holds {} events, {expected} were written",
+                "spill file {} holds {read} events, {expected} were written",
                 path.display(),
-                events.len()
             );
         }
         Ok(events)
     }
 }
 
+/// The events of one chunk, with the names the rows do not carry restored.
+fn decode_chunk(chunk: Chunk, files: &[Arc<str>]) -> Result<Vec<PendingEvent>> {
+    let raw = zstd::bulk::decompress(chunk.compressed, chunk.raw_len)?;
+    // A row takes at least a byte: a damaged count cannot ask for more.
+    let mut events = Vec::with_capacity(chunk.events.min(chunk.raw_len));
+    let mut row = &raw[..];
+    while let Some((&format, encoded)) = row.split_first() {
+        let (mut event, next): (PendingEvent, &[u8]) = postcard::take_from_bytes(encoded)?;
+        event.event.source_format = FORMATS
+            .get(format as usize)
+            .context("a spilled event names no format")?
+            .name();
+        event.event.source_file = files
+            .get(event.order.0 as usize)
+            .cloned()
+            .context("a spilled event names no input file")?;
+        events.push(event);
+        row = next;
+    }
+    Ok(events)
+}
+
 impl Partition {
-    /// A chunk: uncompressed length, compressed length (u32 LE each), bytes.
+    /// A chunk: uncompressed length, compressed length, events (u32 LE
+    /// each), then the compressed bytes.
     fn write_chunk(&mut self) -> Result<()> {
         if self.buffer.is_empty() {
             return Ok(());
         }
         let compressed = zstd::bulk::compress(&self.buffer, ZSTD_LEVEL)?;
-        self.file
-            .write_all(&(self.buffer.len() as u32).to_le_bytes())?;
-        self.file
-            .write_all(&(compressed.len() as u32).to_le_bytes())?;
+        for field in [self.buffer.len(), compressed.len(), self.buffered as usize] {
+            self.file.write_all(&(field as u32).to_le_bytes())?;
+        }
         self.file.write_all(&compressed)?;
         self.buffer.clear();
+        self.buffered = 0;
         Ok(())
     }
 }
@@ -176,13 +196,25 @@ fn format_index(name: &str) -> Result<u8> {
     }
 }
 
-/// Splits the next chunk off `rest`: its uncompressed length and its bytes.
-fn chunk_header<'a>(rest: &mut &'a [u8]) -> Option<(usize, &'a [u8])> {
-    let raw_len = u32::from_le_bytes(rest.get(0..4)?.try_into().ok()?) as usize;
-    let len = u32::from_le_bytes(rest.get(4..8)?.try_into().ok()?) as usize;
-    let compressed = rest.get(8..8 + len)?;
-    *rest = &rest[8 + len..];
-    Some((raw_len, compressed))
+struct Chunk<'a> {
+    raw_len: usize,
+    events: usize,
+    compressed: &'a [u8],
+}
+
+/// Splits the next chunk off `rest`.
+fn chunk_header<'a>(rest: &mut &'a [u8]) -> Option<Chunk<'a>> {
+    let field = |at: usize| -> Option<usize> {
+        Some(u32::from_le_bytes(rest.get(at..at + 4)?.try_into().ok()?) as usize)
+    };
+    let (raw_len, len, events) = (field(0)?, field(4)?, field(8)?);
+    let compressed = rest.get(12..12 + len)?;
+    *rest = &rest[12 + len..];
+    Some(Chunk {
+        raw_len,
+        events,
+        compressed,
+    })
 }
 
 #[cfg(test)]
@@ -229,7 +261,7 @@ mod tests {
         let files: Vec<Arc<str>> = vec![Arc::from("a.jsonl"), Arc::from("b.jsonl")];
         let mut read = Vec::new();
         for k in 0..3 {
-            let part = spill.read(k, &files).unwrap();
+            let part: Vec<PendingEvent> = spill.read(k, &files).unwrap().concat();
             assert!(part
                 .iter()
                 .all(|p| spill.partition_of(&p.event.trace_id) == k));

@@ -2,6 +2,7 @@
 //! dashboards (DESIGN.md §3); `columns` names them once.
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::event::Event;
 
@@ -56,101 +57,125 @@ const CATEGORICAL: [&str; 5] = [
 ];
 
 /// Builds the Store frame. `events` must already be in Store order (by
-/// trace id, then seq), as ingest returns them.
+/// trace id, then seq).
 pub fn events_to_frame(events: &[Event]) -> PolarsResult<DataFrame> {
+    build_frame(events.len(), || events.iter())
+}
+
+/// Builds the Store frame of assembled traces, as ingest returns them
+/// (traces by id, each trace's events by seq), without joining them first.
+pub fn traces_to_frame(traces: &[Vec<Event>]) -> PolarsResult<DataFrame> {
+    build_frame(traces.iter().map(Vec::len).sum(), || {
+        traces.iter().flatten()
+    })
+}
+
+/// Makes one column of the frame.
+type ColumnMaker<'a> = Box<dyn Fn() -> Column + Send + Sync + 'a>;
+
+/// The columns are independent, so they are built in parallel; `events`
+/// gives a fresh pass over the `n` events for each.
+fn build_frame<'a, I>(
+    n: usize,
+    events: impl Fn() -> I + Send + Sync + 'a,
+) -> PolarsResult<DataFrame>
+where
+    I: Iterator<Item = &'a Event>,
+{
     use columns::*;
-    let n = events.len();
-    let text = |name: &str, get: &dyn Fn(&Event) -> Option<&str>| -> Column {
-        Column::new(
-            name.into(),
-            events.iter().map(get).collect::<Vec<Option<&str>>>(),
-        )
+    let events = &events;
+    let text = |name: &'static str, get: fn(&Event) -> Option<&str>| -> ColumnMaker {
+        Box::new(move || {
+            Column::new(
+                name.into(),
+                events().map(get).collect::<Vec<Option<&str>>>(),
+            )
+        })
     };
-    let int = |name: &str, get: &dyn Fn(&Event) -> Option<i64>| -> Column {
-        Column::new(
-            name.into(),
-            events.iter().map(get).collect::<Vec<Option<i64>>>(),
-        )
+    let int = |name: &'static str, get: fn(&Event) -> Option<i64>| -> ColumnMaker {
+        Box::new(move || Column::new(name.into(), events().map(get).collect::<Vec<Option<i64>>>()))
     };
-    let hash = |name: &str, get: &dyn Fn(&Event) -> Option<u64>| -> Column {
-        Column::new(
-            name.into(),
-            events.iter().map(get).collect::<Vec<Option<u64>>>(),
-        )
+    let hash = |name: &'static str, get: fn(&Event) -> Option<u64>| -> ColumnMaker {
+        Box::new(move || Column::new(name.into(), events().map(get).collect::<Vec<Option<u64>>>()))
     };
-    let mut signatures = ListPrimitiveChunkedBuilder::<UInt32Type>::new(
-        OUTPUT_SIG.into(),
-        n,
-        n * crate::text::SIGNATURE_LEN,
-        DataType::UInt32,
-    );
-    for e in events {
-        signatures.append_opt_slice(e.output_sig.as_deref());
-    }
-    let columns = vec![
-        text(TRACE_ID, &|e| Some(&e.trace_id)),
-        text(SPAN_ID, &|e| Some(&e.span_id)),
-        text(PARENT_ID, &|e| e.parent_id.as_deref()),
-        Column::new(
-            SEQ.into(),
-            events.iter().map(|e| e.seq).collect::<Vec<u32>>(),
-        ),
-        text(SESSION_ID, &|e| e.session_id.as_deref()),
-        text(AGENT, &|e| e.agent.as_deref()),
-        text(KIND, &|e| Some(e.kind.as_str())),
-        text(OP, &|e| Some(&e.op)),
-        text(NAME, &|e| Some(&e.name)),
-        int(START_NS, &|e| e.start_ns),
-        int(END_NS, &|e| e.end_ns),
-        text(STATUS, &|e| Some(e.status.as_str())),
-        text(ERROR_TYPE, &|e| e.error_type.as_deref()),
-        text(ERROR_MESSAGE, &|e| e.error_message.as_deref()),
-        text(ROLE, &|e| e.role.map(|r| r.as_str())),
-        text(INPUT_EXCERPT, &|e| {
+    let signatures: ColumnMaker = Box::new(move || {
+        let mut builder = ListPrimitiveChunkedBuilder::<UInt32Type>::new(
+            OUTPUT_SIG.into(),
+            n,
+            n * crate::text::SIGNATURE_LEN,
+            DataType::UInt32,
+        );
+        for e in events() {
+            builder.append_opt_slice(e.output_sig.as_deref());
+        }
+        builder.finish().into_column()
+    });
+    let makers: Vec<ColumnMaker> = vec![
+        text(TRACE_ID, |e| Some(&e.trace_id)),
+        text(SPAN_ID, |e| Some(&e.span_id)),
+        text(PARENT_ID, |e| e.parent_id.as_deref()),
+        Box::new(move || Column::new(SEQ.into(), events().map(|e| e.seq).collect::<Vec<u32>>())),
+        text(SESSION_ID, |e| e.session_id.as_deref()),
+        text(AGENT, |e| e.agent.as_deref()),
+        text(KIND, |e| Some(e.kind.as_str())),
+        text(OP, |e| Some(&e.op)),
+        text(NAME, |e| Some(&e.name)),
+        int(START_NS, |e| e.start_ns),
+        int(END_NS, |e| e.end_ns),
+        text(STATUS, |e| Some(e.status.as_str())),
+        text(ERROR_TYPE, |e| e.error_type.as_deref()),
+        text(ERROR_MESSAGE, |e| e.error_message.as_deref()),
+        text(ROLE, |e| e.role.map(|r| r.as_str())),
+        text(INPUT_EXCERPT, |e| {
             e.input.as_ref().map(|d| d.excerpt.as_str())
         }),
-        text(OUTPUT_EXCERPT, &|e| {
+        text(OUTPUT_EXCERPT, |e| {
             e.output.as_ref().map(|d| d.excerpt.as_str())
         }),
-        hash(INPUT_HASH, &|e| e.input.as_ref().map(|d| d.hash)),
-        hash(OUTPUT_HASH, &|e| e.output.as_ref().map(|d| d.hash)),
-        signatures.finish().into_column(),
-        Column::new(
-            OUTPUT_SIGNALS.into(),
-            events
-                .iter()
-                .map(|e| e.output_signals)
-                .collect::<Vec<u32>>(),
-        ),
-        text(MODEL, &|e| e.model.as_deref()),
-        int(INPUT_TOKENS, &|e| e.input_tokens),
-        int(OUTPUT_TOKENS, &|e| e.output_tokens),
-        Column::new(
-            COST_USD.into(),
-            events
-                .iter()
-                .map(|e| e.cost_usd)
-                .collect::<Vec<Option<f64>>>(),
-        ),
-        text(TOOL_NAME, &|e| e.tool_name.as_deref()),
-        text(TOOL_ARGS, &|e| e.tool_args.as_deref()),
-        hash(TOOL_ARGS_HASH, &|e| e.tool_args_hash),
-        text(HANDOFF_FROM, &|e| e.handoff_from.as_deref()),
-        text(HANDOFF_TO, &|e| e.handoff_to.as_deref()),
-        int(STEP, &|e| e.step),
-        text(TERMINATION_REASON, &|e| e.termination_reason.as_deref()),
-        Column::new(
-            USAGE_LEAF.into(),
-            events.iter().map(|e| e.usage_leaf).collect::<Vec<bool>>(),
-        ),
-        text(SOURCE_FORMAT, &|e| Some(e.source_format)),
-        text(SOURCE_FILE, &|e| Some(&e.source_file)),
-        Column::new(
-            SOURCE_LINE.into(),
-            events.iter().map(|e| e.source_line).collect::<Vec<u32>>(),
-        ),
+        hash(INPUT_HASH, |e| e.input.as_ref().map(|d| d.hash)),
+        hash(OUTPUT_HASH, |e| e.output.as_ref().map(|d| d.hash)),
+        signatures,
+        Box::new(move || {
+            Column::new(
+                OUTPUT_SIGNALS.into(),
+                events().map(|e| e.output_signals).collect::<Vec<u32>>(),
+            )
+        }),
+        text(MODEL, |e| e.model.as_deref()),
+        int(INPUT_TOKENS, |e| e.input_tokens),
+        int(OUTPUT_TOKENS, |e| e.output_tokens),
+        Box::new(move || {
+            Column::new(
+                COST_USD.into(),
+                events().map(|e| e.cost_usd).collect::<Vec<Option<f64>>>(),
+            )
+        }),
+        text(TOOL_NAME, |e| e.tool_name.as_deref()),
+        text(TOOL_ARGS, |e| e.tool_args.as_deref()),
+        hash(TOOL_ARGS_HASH, |e| e.tool_args_hash),
+        text(HANDOFF_FROM, |e| e.handoff_from.as_deref()),
+        text(HANDOFF_TO, |e| e.handoff_to.as_deref()),
+        int(STEP, |e| e.step),
+        text(TERMINATION_REASON, |e| e.termination_reason.as_deref()),
+        Box::new(move || {
+            Column::new(
+                USAGE_LEAF.into(),
+                events().map(|e| e.usage_leaf).collect::<Vec<bool>>(),
+            )
+        }),
+        text(SOURCE_FORMAT, |e| Some(e.source_format)),
+        text(SOURCE_FILE, |e| Some(&e.source_file)),
+        Box::new(move || {
+            Column::new(
+                SOURCE_LINE.into(),
+                events().map(|e| e.source_line).collect::<Vec<u32>>(),
+            )
+        }),
     ];
+    let columns: Vec<Column> = makers.par_iter().map(|make| make()).collect();
     let mut frame = DataFrame::new(n, columns)?;
+    // One after the other: categories are numbered as they are first met,
+    // and the numbering should not depend on which thread came first.
     let categorical = DataType::from_categories(Categories::global());
     for name in CATEGORICAL {
         let cast = frame.column(name)?.cast(&categorical)?;

@@ -8,7 +8,7 @@ mod index;
 mod parquet;
 mod partitioned;
 
-pub use frame::{columns, events_to_frame};
+pub use frame::{columns, events_to_frame, traces_to_frame};
 pub use index::{TraceIndex, TraceRows};
 pub use parquet::{read_store, write_store};
 pub use partitioned::{partitions_for, PartitionedStore};
@@ -34,7 +34,7 @@ impl Store {
         let inputs = crate::ingest::source::expand_inputs(paths)?;
         let ingested = crate::ingest::ingest(&inputs, options)?;
         let store = Store {
-            events: events_to_frame(&ingested.events)?,
+            events: traces_to_frame(&ingested.traces)?,
             labels: crate::labels::labels_to_frame(&ingested.labels)?,
             ingest: ingested.report.summary.clone(),
         };

@@ -9,7 +9,7 @@ use anyhow::Result;
 use polars::prelude::DataFrame;
 use std::path::Path;
 
-use super::events_to_frame;
+use super::traces_to_frame;
 use crate::ingest::report::IngestReport;
 use crate::ingest::source::Input;
 use crate::ingest::spill::Spill;
@@ -17,8 +17,9 @@ use crate::ingest::{ingest_to_spill, IngestOptions, Spilled};
 use crate::labels::Label;
 
 /// Input text per partition when the count is chosen from the input size:
-/// a partition's events and frame take about 4.5 times its text in memory.
-pub const PARTITION_TEXT_BYTES: u64 = 64 << 20;
+/// a partition's events and frame take about 5 times its text in memory,
+/// so that checking one stays under a sixth of the input from 1 GiB up.
+pub const PARTITION_TEXT_BYTES: u64 = 32 << 20;
 /// Inputs up to this size are read into memory whole.
 pub const IN_MEMORY_TEXT_BYTES: u64 = 256 << 20;
 /// Open spill files are one per partition; past this, partitions grow.
@@ -57,8 +58,8 @@ impl PartitionedStore {
     /// Partition `k` as a Store frame (sorted by trace id and `seq`). Its
     /// repairs and drops are added to the report.
     pub fn events(&mut self, k: usize) -> Result<DataFrame> {
-        let events = self.spilled.assemble_partition(&self.spill, k)?;
-        Ok(events_to_frame(&events)?)
+        let traces = self.spilled.assemble_partition(&self.spill, k)?;
+        Ok(traces_to_frame(&traces)?)
     }
 
     /// The ingest report, complete once every partition was taken, and the
@@ -73,12 +74,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn inputs_go_to_memory_up_to_256_mib_then_a_partition_per_64_mib() {
+    fn inputs_go_to_memory_up_to_256_mib_then_a_partition_per_32_mib() {
         assert_eq!(partitions_for(0), None);
         assert_eq!(partitions_for(IN_MEMORY_TEXT_BYTES), None);
-        assert_eq!(partitions_for(IN_MEMORY_TEXT_BYTES + 1), Some(5));
-        assert_eq!(partitions_for(1 << 30), Some(16));
-        assert_eq!(partitions_for(10 << 30), Some(160));
+        assert_eq!(partitions_for(IN_MEMORY_TEXT_BYTES + 1), Some(9));
+        assert_eq!(partitions_for(1 << 30), Some(32));
+        assert_eq!(partitions_for(10 << 30), Some(MAX_PARTITIONS));
         assert_eq!(partitions_for(1 << 40), Some(MAX_PARTITIONS));
     }
 }
