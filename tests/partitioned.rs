@@ -6,9 +6,10 @@
 
 mod common;
 
-use common::{repo, tracelint};
+use common::{repo, shared_data, tracelint};
 use serde_json::{json, Value};
 use std::path::Path;
+use tracelint::store::read_store;
 
 /// A trace split over two files, a conflicting duplicate span, an
 /// unreadable line, a span ending before it starts and a parent cycle: the
@@ -170,4 +171,58 @@ fn a_spill_directory_that_cannot_be_written_is_an_error_with_exit_2() {
         "{:?}",
         run.stderr
     );
+}
+
+/// `tracelint ingest` with `--partitions N` writes the store a partition at
+/// a time; read back, it is the store the in-memory path writes: the same
+/// rows in the same order, the same ingest summary, the same labels.
+#[test]
+fn a_store_written_partition_by_partition_reads_back_as_the_in_memory_store() {
+    let dir = tempfile::tempdir().unwrap();
+    write_awkward_inputs(dir.path());
+    let fixtures = repo("tests/fixtures");
+    // Who&When's files carry corpus labels, which go to a second file.
+    let labelled = shared_data("who_and_when");
+    let mut inputs = vec![fixtures.as_path(), dir.path()];
+    inputs.extend(labelled.as_deref());
+    let ingest = |partitions: usize| {
+        let store = dir.path().join(format!("store-{partitions}.parquet"));
+        let output = tracelint()
+            .arg("ingest")
+            .args(&inputs)
+            .arg("-o")
+            .arg(&store)
+            .args(["--partitions", &partitions.to_string()])
+            .arg("--spill-dir")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let mut stderr: Vec<String> = String::from_utf8(output.stderr)
+            .unwrap()
+            .lines()
+            .map(|line| line.replace(&format!("store-{partitions}"), "store"))
+            .collect();
+        stderr.sort();
+        (output.status.code(), stderr, store)
+    };
+    let (code, stderr, in_memory) = ingest(1);
+    let expected = read_store(&in_memory).unwrap();
+    assert_eq!(code, Some(0));
+    assert_eq!(expected.labels.height() > 0, labelled.is_some());
+    assert!(expected.ingest.skipped > 0 && expected.ingest.repaired > 0);
+    for partitions in [3, 64] {
+        let (partitioned_code, partitioned_stderr, path) = ingest(partitions);
+        assert_eq!(partitioned_code, code, "{partitions} partitions");
+        assert_eq!(partitioned_stderr, stderr, "{partitions} partitions");
+        let store = read_store(&path).unwrap();
+        assert!(
+            store.events.equals_missing(&expected.events),
+            "{partitions} partitions"
+        );
+        assert!(store.labels.equals_missing(&expected.labels));
+        assert_eq!(
+            serde_json::to_value(&store.ingest).unwrap(),
+            serde_json::to_value(&expected.ingest).unwrap()
+        );
+    }
 }

@@ -5,8 +5,10 @@ use clap::Args;
 use std::path::PathBuf;
 
 use super::exit;
-use super::inputs::InputArgs;
-use crate::store::write_store;
+use super::inputs::{InputArgs, PartitionArgs};
+use crate::ingest::report::IngestSummary;
+use crate::labels::labels_to_frame;
+use crate::store::{write_store, StoreWriter};
 
 #[derive(Args, Debug)]
 pub struct IngestArgs {
@@ -16,24 +18,52 @@ pub struct IngestArgs {
     /// The Parquet store to write.
     #[arg(long, short = 'o', value_name = "STORE")]
     pub output: PathBuf,
+
+    #[command(flatten)]
+    pub partitioning: PartitionArgs,
 }
 
 pub fn run(args: IngestArgs) -> Result<u8> {
-    let mut store = args.input.load()?;
-    write_store(&mut store, &args.output)?;
+    let (events, summary) = match args.input.partitions(&args.partitioning)? {
+        None => {
+            let mut store = args.input.load()?;
+            write_store(&mut store, &args.output)?;
+            (store.events.height(), store.ingest)
+        }
+        Some(partitions) => ingest_partitioned(&args, partitions)?,
+    };
     if !args.input.quiet {
-        let s = &store.ingest;
         eprintln!(
-            "tracelint: wrote {} events ({} records read, {} skipped) to {}",
-            store.events.height(),
-            s.records_read,
-            s.skipped,
+            "tracelint: wrote {events} events ({} records read, {} skipped) to {}",
+            summary.records_read,
+            summary.skipped,
             args.output.display()
         );
     }
-    Ok(if args.input.strict_failure(&store.ingest) {
+    Ok(if args.input.strict_failure(&summary) {
         exit::ERROR
     } else {
         exit::CLEAN
     })
+}
+
+/// Inputs larger than memory: each partition of whole traces is assembled
+/// and written to the store in turn, so memory follows a partition.
+fn ingest_partitioned(args: &IngestArgs, partitions: usize) -> Result<(usize, IngestSummary)> {
+    let mut store = args
+        .input
+        .ingest_partitioned(partitions, &args.partitioning)?;
+    let mut writer = StoreWriter::create(&args.output);
+    let mut events = 0;
+    for k in 0..store.partitions() {
+        let frame = store.events(k)?;
+        if frame.height() > 0 {
+            events += frame.height();
+            writer.write(&frame)?;
+        }
+    }
+    let (report, labels) = store.finish();
+    args.input.show_diagnostics(&report);
+    writer.finish(&report.summary, &mut labels_to_frame(&labels)?)?;
+    Ok((events, report.summary))
 }

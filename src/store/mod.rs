@@ -10,7 +10,7 @@ mod partitioned;
 
 pub use frame::{columns, events_to_frame, traces_to_frame};
 pub use index::{TraceIndex, TraceRows};
-pub use parquet::{read_store, write_store};
+pub use parquet::{read_store, write_store, StoreWriter};
 pub use partitioned::{partitions_for, PartitionedStore};
 
 use polars::prelude::DataFrame;
