@@ -167,7 +167,7 @@ pub fn run(args: EvalArgs) -> Result<u8> {
         let checked = check(&[&args.fixtures], &detection, args.quiet)?;
         let traces = super::check::trace_refs(&checked.store.events, &checked.index)?
             .into_iter()
-            .map(|t| (t.trace_id, t.source_file))
+            .map(|t| (t.trace_id, t.source_file.to_string()))
             .collect::<Vec<_>>();
         corpora.push(eval::planted::evaluate(
             &planted,

@@ -101,12 +101,14 @@ impl Spill {
         Ok(())
     }
 
-    /// Writes what is buffered; reading before this loses the tail.
+    /// Writes what is buffered; reading before this loses the tail. The
+    /// buffers are freed: partitions are read next, one at a time.
     pub fn finish_writing(&self) -> Result<()> {
         for partition in &self.partitions {
             let mut partition = partition.lock().expect("a spill writer panicked");
             partition.write_chunk()?;
             partition.file.flush()?;
+            partition.buffer = Vec::new();
         }
         Ok(())
     }
@@ -182,6 +184,8 @@ impl Partition {
         }
         self.file.write_all(&compressed)?;
         self.buffer.clear();
+        // A batch may have grown it past a chunk; 256 partitions keep theirs.
+        self.buffer.shrink_to(CHUNK_BYTES);
         self.buffered = 0;
         Ok(())
     }

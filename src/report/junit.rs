@@ -30,7 +30,7 @@ pub fn check(outcome: &CheckOutcome) -> String {
             .collect();
         let open = format!(
             "    <testcase classname=\"{}\" name=\"{}\"",
-            escape(trace.source_file.as_str()),
+            escape(trace.source_file.as_ref()),
             escape(trace.trace_id.as_str())
         );
         if findings.is_empty() {

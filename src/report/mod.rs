@@ -14,11 +14,12 @@ pub mod table;
 
 use crate::detect::Finding;
 use crate::summary::RunSummary;
+use std::sync::Arc;
 
 /// A trace that was checked.
 pub struct TraceRef {
     pub trace_id: String,
-    pub source_file: String,
+    pub source_file: Arc<str>,
 }
 
 /// What `check` found, for every renderer.
