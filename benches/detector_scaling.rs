@@ -10,18 +10,22 @@
 //!   tool with the same arguments, forever.
 //!
 //! For each shape, size and detector: the time of building the trace's
-//! view and running `Detector::check` on it (best of several runs; the
-//! view alone is the first row), as ns per event, and the
+//! view and running `Detector::check` on it (best of several rounds over
+//! all sizes; the view alone is the first row), as ns per event, and the
 //! growth exponent log(t₂ / t₁) / log(n₂ / n₁) over 10k → 100k and over
 //! 100k → 300k events: 1.0 is linear, about 1.1 n log n, 2.0 quadratic.
-//! From 10k to 100k a trace's rows outgrow the CPU caches, which lifts even
-//! a single linear scan to 1.2–1.4 here; beyond 100k both ends are out of
-//! cache, so the run fails (exit 1) if an exponent over 100k → 300k
-//! exceeds 1.3.
+//! The run fails (exit 1) if an exponent over 100k → 300k exceeds 1.3.
 //! Run: `cargo bench --bench detector_scaling`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The allocator of the tracelint binary (src/main.rs), so that what is
+/// measured is what runs. With glibc's, a view of more than 32 MiB of rows
+/// (over about 100k events) was mapped afresh and zeroed by the kernel on
+/// every run, which made the largest traces look superlinear.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use tracelint::detect::{registry, DetectOptions, StoreColumns, TraceView};
 use tracelint::event::{Event, Kind, Role, Status};
 use tracelint::store::{events_to_frame, TraceIndex};
@@ -173,18 +177,24 @@ fn looping(n: usize) -> Vec<Event> {
     events
 }
 
-/// The best time of `run` over repeats worth about 0.3 s (at least 2).
-fn best_of(mut run: impl FnMut()) -> Duration {
-    let mut best = Duration::MAX;
+/// The best time of `run(k)` for every size `k`, the sizes taken in turn
+/// round after round (at least 3 rounds, about 0.5 s in all): a slow spell
+/// of this shared machine then falls on every size alike instead of on the
+/// one measured during it, which once made a single linear pass look like
+/// n^1.8 from 100k to 300k events.
+fn best_of_rounds(sizes: usize, mut run: impl FnMut(usize)) -> Vec<Duration> {
+    let mut best = vec![Duration::MAX; sizes];
     let mut spent = Duration::ZERO;
-    let mut runs = 0;
-    while runs < 2 || (spent < Duration::from_millis(300) && runs < 50) {
-        let start = Instant::now();
-        run();
-        let took = start.elapsed();
-        best = best.min(took);
-        spent += took;
-        runs += 1;
+    let mut rounds = 0;
+    while rounds < 3 || (spent < Duration::from_millis(500) && rounds < 50) {
+        for (k, best) in best.iter_mut().enumerate() {
+            let start = Instant::now();
+            run(k);
+            let took = start.elapsed();
+            *best = (*best).min(took);
+            spent += took;
+        }
+        rounds += 1;
     }
     best
 }
@@ -197,28 +207,31 @@ fn main() {
         ("mixed", mixed as fn(usize) -> Vec<Event>),
         ("loop", looping),
     ] {
-        // detector → seconds per size
+        let frames: Vec<_> = SIZES
+            .iter()
+            .map(|&n| events_to_frame(&make(n)).expect("frame"))
+            .collect();
+        let indexes: Vec<TraceIndex> = frames
+            .iter()
+            .map(|frame| TraceIndex::build(frame).expect("index"))
+            .collect();
+        let columns: Vec<StoreColumns> = frames
+            .iter()
+            .map(|frame| StoreColumns::new(frame).expect("columns"))
+            .collect();
+        // A fresh view each run: what a view computes on first use (the
+        // cost index of findings) is part of the detector's cost.
+        let view = |k: usize| TraceView::new(&indexes[k].traces[0], &columns[k], &options);
         // row 0: building the trace view alone; then each detector with it
-        let mut times: Vec<Vec<f64>> = vec![Vec::new(); detectors.len() + 1];
-        for &n in &SIZES {
-            let events = make(n);
-            let frame = events_to_frame(&events).expect("frame");
-            let index = TraceIndex::build(&frame).expect("index");
-            let columns = StoreColumns::new(&frame).expect("columns");
-            // A fresh view each run: what a view computes on first use
-            // (the cost index of findings) is part of the detector's cost.
-            let trace = &index.traces[0];
-            let took = best_of(|| {
-                std::hint::black_box(TraceView::new(trace, &columns, &options));
-            });
-            times[0].push(took.as_secs_f64());
-            for (d, detector) in detectors.iter().enumerate() {
-                let took = best_of(|| {
-                    let view = TraceView::new(trace, &columns, &options);
-                    std::hint::black_box(detector.check(&view));
-                });
-                times[d + 1].push(took.as_secs_f64());
-            }
+        let mut times: Vec<Vec<f64>> = Vec::new();
+        let seconds = |best: Vec<Duration>| best.iter().map(Duration::as_secs_f64).collect();
+        times.push(seconds(best_of_rounds(SIZES.len(), |k| {
+            std::hint::black_box(view(k));
+        })));
+        for detector in &detectors {
+            times.push(seconds(best_of_rounds(SIZES.len(), |k| {
+                std::hint::black_box(detector.check(&view(k)));
+            })));
         }
         println!("\n{shape} traces: ns per event by trace length; growth exponents");
         print!("{:<28}", "detector");
