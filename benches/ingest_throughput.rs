@@ -82,33 +82,13 @@ fn main() -> std::io::Result<()> {
         &out,
     )?;
     let findings = corpus.dir.with_extension("findings.jsonl");
-    let (check_s, check_rss) = measure::run_measured(
-        &[
-            "check",
-            dir,
-            "--exit-zero",
-            "--output-format",
-            "jsonl",
-            "--quiet",
-        ],
-        &findings,
-    )?;
+    let (check_s, check_rss) = measure::check(&corpus.dir, &findings)?;
 
-    println!(
-        "corpus: {} ({mb:.0} MB, {lines} lines, {} traces, {} spans, longest trace {} spans)",
-        corpus.dir.display(),
-        corpus.traces,
-        corpus.spans,
-        corpus.longest_trace
-    );
-    for (shape, count) in corpus::Shape::ALL.iter().zip(corpus.shapes) {
-        println!("  {count} traces {}", shape.name());
-    }
-    println!();
+    corpus.print_summary();
     println!("| pass | seconds | MB/s | × parse-only throughput | peak RSS MiB | RSS / input |");
     println!("|---|---:|---:|---:|---:|---:|");
     println!(
-        "| parse-only (serde_json, IgnoredAny, rayon) | {parse_s:.2} | {:.0} | 1.00 | – | – |",
+        "| parse-only (serde_json, IgnoredAny, rayon; {lines} lines) | {parse_s:.2} | {:.0} | 1.00 | – | – |",
         mb / parse_s
     );
     for (pass, seconds, rss) in [
@@ -123,9 +103,5 @@ fn main() -> std::io::Result<()> {
         );
     }
     println!();
-    println!("check's findings on the corpus, by detector (traces with one):");
-    for (detector, traces) in measure::traces_per_detector(&findings)? {
-        println!("  {detector}: {traces}");
-    }
-    Ok(())
+    measure::print_traces_per_detector(&findings)
 }

@@ -19,42 +19,16 @@ fn main() -> std::io::Result<()> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(10);
     let corpus = corpus::corpus(gib << 30)?;
-    let dir = corpus.dir.to_str().unwrap();
     let findings = corpus.dir.with_extension("findings.jsonl");
-    let (seconds, rss_mib) = measure::run_measured(
-        &[
-            "check",
-            dir,
-            "--exit-zero",
-            "--output-format",
-            "jsonl",
-            "--quiet",
-        ],
-        &findings,
-    )?;
-    let mb = corpus.bytes as f64 / 1e6;
-    println!(
-        "corpus: {} ({mb:.0} MB, {} traces, {} spans, longest trace {} spans)",
-        corpus.dir.display(),
-        corpus.traces,
-        corpus.spans,
-        corpus.longest_trace
-    );
-    for (shape, count) in corpus::Shape::ALL.iter().zip(corpus.shapes) {
-        println!("  {count} traces {}", shape.name());
-    }
-    println!();
+    let (seconds, rss_mib) = measure::check(&corpus.dir, &findings)?;
+    corpus.print_summary();
     println!("| pass | seconds | MB/s | peak RSS MiB | RSS / input |");
     println!("|---|---:|---:|---:|---:|");
     println!(
         "| tracelint check (partitioned, end to end, JSON Lines out) | {seconds:.1} | {:.0} | {rss_mib:.0} | {:.3} |",
-        mb / seconds,
+        corpus.bytes as f64 / 1e6 / seconds,
         rss_mib * 1048576.0 / corpus.bytes as f64
     );
     println!();
-    println!("findings by detector (traces with one):");
-    for (detector, traces) in measure::traces_per_detector(&findings)? {
-        println!("  {detector}: {traces}");
-    }
-    Ok(())
+    measure::print_traces_per_detector(&findings)
 }

@@ -88,6 +88,22 @@ impl Corpus {
             self.dir.join("openai-agents.jsonl"),
         ]
     }
+
+    /// What the corpus holds, for the head of a bench's report.
+    pub fn print_summary(&self) {
+        println!(
+            "corpus: {} ({:.0} MB, {} traces, {} spans, longest trace {} spans)",
+            self.dir.display(),
+            self.bytes as f64 / 1e6,
+            self.traces,
+            self.spans,
+            self.longest_trace
+        );
+        for (shape, count) in Shape::ALL.iter().zip(self.shapes) {
+            println!("  {count} traces {}", shape.name());
+        }
+        println!();
+    }
 }
 
 /// xorshift64*: small, fast, and the same sequence everywhere.

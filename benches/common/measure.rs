@@ -28,8 +28,35 @@ pub fn run_measured(args: &[&str], stdout: &Path) -> std::io::Result<(f64, f64)>
     Ok((seconds, usage.ru_maxrss as f64 / 1024.0))
 }
 
+/// `tracelint check DIR` end to end, its findings as JSON Lines to
+/// `findings`: wall time and peak RSS, as `run_measured`.
+pub fn check(dir: &Path, findings: &Path) -> std::io::Result<(f64, f64)> {
+    let dir = dir.to_str().expect("corpus paths are UTF-8");
+    run_measured(
+        &[
+            "check",
+            dir,
+            "--exit-zero",
+            "--output-format",
+            "jsonl",
+            "--quiet",
+        ],
+        findings,
+    )
+}
+
+/// Prints how many traces each detector found something in: to be read
+/// against the corpus's planted shapes.
+pub fn print_traces_per_detector(findings: &Path) -> std::io::Result<()> {
+    println!("findings by detector (traces with one):");
+    for (detector, traces) in traces_per_detector(findings)? {
+        println!("  {detector}: {traces}");
+    }
+    Ok(())
+}
+
 /// Distinct traces with a finding, per detector, from `check`'s JSON Lines.
-pub fn traces_per_detector(findings: &Path) -> std::io::Result<BTreeMap<String, usize>> {
+fn traces_per_detector(findings: &Path) -> std::io::Result<BTreeMap<String, usize>> {
     let mut traces: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for line in std::fs::read_to_string(findings)?.lines() {
         let finding: serde_json::Value = serde_json::from_str(line)?;

@@ -76,24 +76,25 @@ impl Spill {
         (xxhash_rust::xxh3::xxh3_64(trace_id.as_bytes()) % self.partitions.len() as u64) as usize
     }
 
-    /// Moves events to their partitions, one lock per partition touched.
+    /// Sends events to their partitions: each is encoded by the calling
+    /// thread, then the rows of a partition are appended under one lock.
     pub fn push(&self, events: impl IntoIterator<Item = PendingEvent>) -> Result<()> {
-        let mut by_partition: Vec<Vec<PendingEvent>> = vec![Vec::new(); self.partitions.len()];
+        // (encoded rows, how many) per partition touched
+        let mut rows: Vec<(Vec<u8>, u32)> = vec![(Vec::new(), 0); self.partitions.len()];
         for event in events {
-            by_partition[self.partition_of(&event.event.trace_id)].push(event);
+            let (bytes, count) = &mut rows[self.partition_of(&event.event.trace_id)];
+            bytes.push(format_index(event.event.source_format)?);
+            *bytes = postcard::to_extend(&event, std::mem::take(bytes))?;
+            *count += 1;
         }
-        for (k, events) in by_partition.into_iter().enumerate() {
-            if events.is_empty() {
+        for (k, (bytes, count)) in rows.into_iter().enumerate() {
+            if count == 0 {
                 continue;
             }
             let mut partition = self.partitions[k].lock().expect("a spill writer panicked");
-            for event in &events {
-                let mut buffer = std::mem::take(&mut partition.buffer);
-                buffer.push(format_index(event.event.source_format)?);
-                partition.buffer = postcard::to_extend(event, buffer)?;
-            }
-            partition.events += events.len() as u64;
-            partition.buffered += events.len() as u32;
+            partition.buffer.extend_from_slice(&bytes);
+            partition.events += u64::from(count);
+            partition.buffered += count;
             if partition.buffer.len() >= CHUNK_BYTES {
                 partition.write_chunk()?;
             }
