@@ -45,6 +45,15 @@ impl Format for OtlpJson {
                 "an object without resourceSpans in an OTLP/JSON input",
             ));
         };
+        // Events are large: room for all of the record's at once, rather
+        // than a vector grown (and copied) by doubling.
+        out.events.reserve(
+            resource_spans
+                .iter()
+                .flat_map(|rs| &rs.scope_spans)
+                .map(|ss| ss.spans.len())
+                .sum(),
+        );
         for rs in resource_spans {
             let service = rs.resource.as_ref().and_then(|r| {
                 r.attributes
