@@ -85,21 +85,78 @@ pub fn exact_hash(text: &str) -> u64 {
 /// MinHash signature over word shingles. Texts with fewer words than a
 /// shingle are one shingle. Returns `None` for texts without words.
 pub fn minhash_signature(text: &str) -> Option<Vec<u32>> {
-    let word_hashes: Vec<u64> = words(text).map(xxh3_64).collect();
-    if word_hashes.is_empty() {
-        return None;
+    // The hashes of the last `SHINGLE_WORDS` words, oldest first at
+    // `word_count % SHINGLE_WORDS`: shingles are hashed as the words come.
+    let mut recent = [0u64; SHINGLE_WORDS];
+    let mut word_count = 0;
+    let mut shingles = Vec::new();
+    for word in words(text) {
+        recent[word_count % SHINGLE_WORDS] = xxh3_64(word);
+        word_count += 1;
+        if word_count >= SHINGLE_WORDS {
+            let oldest = word_count % SHINGLE_WORDS;
+            shingles.push(shingle_hash(
+                (0..SHINGLE_WORDS).map(|k| recent[(oldest + k) % SHINGLE_WORDS]),
+            ));
+        }
     }
+    match word_count {
+        0 => return None,
+        n if n < SHINGLE_WORDS => shingles.push(shingle_hash(recent[..n].iter().copied())),
+        _ => {}
+    }
+    Some(lane_minima(&shingles).to_vec())
+}
+
+/// One hash of a shingle's word hashes, in order.
+fn shingle_hash(word_hashes: impl Iterator<Item = u64>) -> u64 {
+    word_hashes.fold(0x9E37_79B9_7F4A_7C15u64, |acc, h| {
+        (acc.rotate_left(23) ^ h).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+    })
+}
+
+/// The signature of shingle hashes: for each of the 32 hash functions, the
+/// least value it gives any shingle. This loop was the largest single cost
+/// of ingest (a fifth of `check`'s instructions with its 64-bit multiplies
+/// done two lanes at a time, as baseline x86-64 must), so it is compiled
+/// again for AVX-512 (eight 64-bit multiplies in one instruction) and AVX2,
+/// and the best the CPU has is chosen when it runs. Every version computes
+/// the same values: signatures are stored, and a test compares them.
+fn lane_minima(shingles: &[u64]) -> [u32; SIGNATURE_LEN] {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+        {
+            // SAFETY: the CPU has the features the function is compiled for.
+            return unsafe { lane_minima_avx512(shingles) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: as above.
+            return unsafe { lane_minima_avx2(shingles) };
+        }
+    }
+    lane_minima_portable(shingles)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl")]
+fn lane_minima_avx512(shingles: &[u64]) -> [u32; SIGNATURE_LEN] {
+    lane_minima_portable(shingles)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn lane_minima_avx2(shingles: &[u64]) -> [u32; SIGNATURE_LEN] {
+    lane_minima_portable(shingles)
+}
+
+/// Indexed arrays and a branch-free min, so that the compiler computes the
+/// 32 lanes as vectors of whatever width the target has.
+#[inline(always)]
+fn lane_minima_portable(shingles: &[u64]) -> [u32; SIGNATURE_LEN] {
     let mut signature = [u32::MAX; SIGNATURE_LEN];
-    let shingle_count = word_hashes.len().saturating_sub(SHINGLE_WORDS - 1).max(1);
-    for start in 0..shingle_count {
-        let end = (start + SHINGLE_WORDS).min(word_hashes.len());
-        let shingle = word_hashes[start..end]
-            .iter()
-            .fold(0x9E37_79B9_7F4A_7C15u64, |acc, &h| {
-                (acc.rotate_left(23) ^ h).wrapping_mul(0xBF58_476D_1CE4_E5B9)
-            });
-        // Indexed arrays and a branch-free min, so that the 32 lanes are
-        // computed as vectors (a fifth of ingest's instructions before).
+    for &shingle in shingles {
         for i in 0..SIGNATURE_LEN {
             let value = (shingle
                 .wrapping_mul(MULTIPLIERS[i])
@@ -108,7 +165,7 @@ pub fn minhash_signature(text: &str) -> Option<Vec<u32>> {
             signature[i] = signature[i].min(value);
         }
     }
-    Some(signature.to_vec())
+    signature
 }
 
 /// Estimated Jaccard similarity of two signatures (share of equal slots).
@@ -199,6 +256,29 @@ mod tests {
                 189196534, 246765328, 175522516
             ]
         );
+    }
+
+    /// Every compiled version of the lane loop that this CPU can run gives
+    /// the portable version's values.
+    #[test]
+    fn the_vector_versions_compute_the_portable_signature() {
+        let mut state = 7u64;
+        let shingles: Vec<u64> = (0..1000).map(|_| splitmix64(&mut state)).collect();
+        for n in [1, 2, 3, 31, 1000] {
+            let expected = lane_minima_portable(&shingles[..n]);
+            assert_eq!(lane_minima(&shingles[..n]), expected);
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    assert_eq!(unsafe { lane_minima_avx2(&shingles[..n]) }, expected);
+                }
+                if std::arch::is_x86_feature_detected!("avx512dq")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+                {
+                    assert_eq!(unsafe { lane_minima_avx512(&shingles[..n]) }, expected);
+                }
+            }
+        }
     }
 
     #[test]
