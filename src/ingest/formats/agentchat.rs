@@ -20,7 +20,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 use super::{
-    content_text, items_of, json_error, parse_timestamp_ns, trace_id_of_file, Format, RecordError,
+    content_text, items_of, parse_json, parse_timestamp_ns, trace_id_of_file, Format, RecordError,
     RecordOutput,
 };
 use crate::event::{Kind, Role, Status};
@@ -74,8 +74,7 @@ impl Format for AgentChat {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let doc: Value =
-            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        let doc: Value = parse_json(record, ctx.line)?;
         let messages = items_of(&doc, &["messages"]);
         let index = (ctx.line > 1).then_some(ctx.line as usize);
         let mut conversation = Conversation::new(trace_id_of_file(&ctx.file, index), ctx, out);

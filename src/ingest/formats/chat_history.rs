@@ -21,7 +21,7 @@ use serde_json::Value;
 use std::sync::LazyLock;
 
 use super::{
-    content_text, json_error, scalar_text, trace_id_of_file, Format, RecordError, RecordOutput,
+    content_text, parse_json, scalar_text, trace_id_of_file, Format, RecordError, RecordOutput,
 };
 use crate::event::{Kind, Role};
 use crate::ingest::conversation::{Conversation, Utterance};
@@ -61,8 +61,7 @@ impl Format for ChatHistory {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let doc: Value =
-            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        let doc: Value = parse_json(record, ctx.line)?;
         match &doc {
             // A list of chats, each an object with its own history.
             Value::Array(items) if items.first().is_some_and(|i| !is_chat_message(i)) => {

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use std::sync::LazyLock;
 
 use super::{
-    content_text, json_error, parse_timestamp_ns, trace_id_of_file, Format, RecordError,
+    content_text, parse_json, parse_timestamp_ns, trace_id_of_file, Format, RecordError,
     RecordOutput,
 };
 use crate::event::{Kind, Role};
@@ -76,8 +76,7 @@ impl Format for CrewAiLog {
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
         let entries: Vec<Map<String, Value>> = if record.trim_ascii_start().starts_with(b"[") {
-            let doc: Value =
-                serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+            let doc: Value = parse_json(record, ctx.line)?;
             doc.as_array()
                 .into_iter()
                 .flatten()

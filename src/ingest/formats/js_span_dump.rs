@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 use super::{
-    exception_of, flat_attrs, json_error, service_name, Format, RecordError, RecordOutput,
+    exception_of, flat_attrs, parse_json, service_name, Format, RecordError, RecordOutput,
 };
 use crate::event::Status;
 use crate::ingest::span::{normalize_hex_id, RawSpan};
@@ -48,8 +48,7 @@ impl Format for JsSpanDump {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let doc: Value =
-            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        let doc: Value = parse_json(record, ctx.line)?;
         let spans: Vec<&Value> = match &doc {
             Value::Array(items) => items.iter().collect(),
             v if is_js_span(v) => vec![v],

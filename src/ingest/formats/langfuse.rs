@@ -12,7 +12,7 @@
 
 use serde_json::Value;
 
-use super::{content_text, items_of, json_error, scalar_text, Format, RecordError, RecordOutput};
+use super::{content_text, items_of, parse_json, scalar_text, Format, RecordError, RecordOutput};
 use crate::event::{Kind, Status};
 use crate::ingest::dialect::{handoff_target_from_name, is_placeholder_agent, output_value_text};
 use crate::ingest::draft::Draft;
@@ -59,8 +59,7 @@ impl Format for Langfuse {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let doc: Value =
-            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        let doc: Value = parse_json(record, ctx.line)?;
         // A trace object lends its session to its observations.
         let trace_session = doc.get("sessionId").and_then(Value::as_str);
         for observation in items_of(&doc, &["data", "observations"]) {

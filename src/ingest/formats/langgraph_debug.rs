@@ -15,7 +15,7 @@
 use serde_json::Value;
 
 use super::{
-    content_text, json_error, mark_node_transitions, trace_id_of_file, Format, RecordError,
+    content_text, mark_node_transitions, parse_json, trace_id_of_file, Format, RecordError,
     RecordOutput,
 };
 use crate::event::{Event, Kind, Role, Status};
@@ -47,8 +47,7 @@ impl Format for LangGraphDebug {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let line: Value =
-            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        let line: Value = parse_json(record, ctx.line)?;
         let payload = line.get("payload").unwrap_or(&Value::Null);
         let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
         let trace_id = trace_id_of_file(&ctx.file, None);

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 use super::{
-    content_text, items_of, json_error, mark_node_transitions, scalar_text, Format, RecordError,
+    content_text, items_of, mark_node_transitions, parse_json, scalar_text, Format, RecordError,
     RecordOutput,
 };
 use crate::event::{Event, Kind, Status};
@@ -40,8 +40,7 @@ impl Format for LangSmith {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let doc: Value =
-            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        let doc: Value = parse_json(record, ctx.line)?;
         let runs = merged_runs(&doc);
         if runs.is_empty() {
             return Err(RecordError::unrecognized("a LangSmith record with no runs"));

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::mast_logs::{self, Reading};
 use super::{
-    chat_history, items_of, json_error, scalar_text, Format, JsonDefect, RecordError, RecordOutput,
+    chat_history, items_of, parse_json, scalar_text, Format, JsonDefect, RecordError, RecordOutput,
 };
 use crate::ingest::conversation::Conversation;
 use crate::ingest::RecordCtx;
@@ -47,8 +47,7 @@ impl Format for MastRecord {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let doc: Value =
-            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        let doc: Value = parse_json(record, ctx.line)?;
         for mast in items_of(&doc, &[]) {
             read_record(mast, ctx, out)?;
         }

@@ -227,6 +227,22 @@ impl RecordOutput {
     }
 }
 
+/// A record deserialized into `T`, or why it is skipped. The record's
+/// UTF-8 is checked once, whole: from bytes, serde_json checks every string
+/// on its own (half a million short checks on the 10 MiB bench corpus, 4%
+/// of `check`'s instructions). A record that is not UTF-8 is parsed from its
+/// bytes, so that the error says where.
+pub fn parse_json<'a, T: serde::Deserialize<'a>>(
+    record: &'a [u8],
+    first_line: u32,
+) -> Result<T, RecordError> {
+    let parsed = match std::str::from_utf8(record) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(record),
+    };
+    parsed.map_err(|e| json_error(&e, record, first_line))
+}
+
 /// Why a JSON text did not parse, as a skip reason, and where.
 pub fn json_error(error: &serde_json::Error, record: &[u8], first_line: u32) -> RecordError {
     let message = error.to_string();

@@ -12,7 +12,7 @@
 
 use serde_json::Value;
 
-use super::{content_text, items_of, json_error, scalar_text, Format, RecordError, RecordOutput};
+use super::{content_text, items_of, parse_json, scalar_text, Format, RecordError, RecordOutput};
 use crate::event::{Kind, Status};
 use crate::ingest::dialect::output_items_text;
 use crate::ingest::draft::Draft;
@@ -44,8 +44,7 @@ impl Format for OpenAiAgents {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let doc: Value =
-            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        let doc: Value = parse_json(record, ctx.line)?;
         for item in items_of(&doc, &["data"]) {
             match read_item(item, ctx) {
                 Ok(draft) => draft.emit(ctx, out),

@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 use super::{
-    exception_of, flat_attrs, json_error, parse_timestamp_ns, Format, RecordError, RecordOutput,
+    exception_of, flat_attrs, parse_json, parse_timestamp_ns, Format, RecordError, RecordOutput,
 };
 use crate::event::Status;
 use crate::ingest::attrs::AttrValue;
@@ -38,8 +38,7 @@ impl Format for Phoenix {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let doc: Value =
-            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        let doc: Value = parse_json(record, ctx.line)?;
         let spans = spans_of(&doc);
         if spans.is_empty() {
             return Err(RecordError::unrecognized("a Phoenix record with no spans"));

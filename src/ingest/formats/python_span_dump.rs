@@ -16,7 +16,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 use super::{
-    exception_of, flat_attrs, json_error, parse_timestamp_ns, service_name, Format, RecordError,
+    exception_of, flat_attrs, parse_json, parse_timestamp_ns, service_name, Format, RecordError,
     RecordOutput,
 };
 use crate::event::Status;
@@ -62,10 +62,9 @@ impl Format for PythonSpanDump {
     ) -> Result<(), RecordError> {
         let is_array = record.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
         let spans: Vec<PySpan> = if is_array {
-            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?
+            parse_json(record, ctx.line)?
         } else {
-            let mut doc: PySpan =
-                serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+            let mut doc: PySpan = parse_json(record, ctx.line)?;
             match doc.spans.take() {
                 Some(spans) => spans,
                 None if doc.context.is_some() => vec![doc],

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 use super::{
-    exception_of, flat_attrs, json_error, parse_timestamp_ns, Format, RecordError, RecordOutput,
+    exception_of, flat_attrs, parse_json, parse_timestamp_ns, Format, RecordError, RecordOutput,
 };
 use crate::event::Status;
 use crate::ingest::span::{normalize_hex_id, RawSpan};
@@ -36,8 +36,7 @@ impl Format for SpanTree {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let doc: Value =
-            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        let doc: Value = parse_json(record, ctx.line)?;
         let Some(spans) = doc.get("spans").and_then(Value::as_array) else {
             return Err(RecordError::unrecognized(
                 "an object without a spans list in a span-tree input",

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::{json_error, scalar_text, Format, JsonDefect, RecordError, RecordOutput};
+use super::{parse_json, scalar_text, Format, JsonDefect, RecordError, RecordOutput};
 use crate::ingest::span::normalize_hex_id;
 use crate::ingest::RecordCtx;
 use crate::labels::{Label, DETAIL_CHARS};
@@ -43,8 +43,7 @@ impl Format for TrailAnnotations {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let doc: Value =
-            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        let doc: Value = parse_json(record, ctx.line)?;
         // The file is named after the trace; some files repeat it inside.
         let trace_id = doc
             .get("trace_id")
