@@ -99,7 +99,7 @@ pub fn blame(
     if !known_failed && !visibly_failed(rows, findings) {
         return None;
     }
-    let orchestrators: std::collections::HashSet<&str> = rows
+    let orchestrators: rustc_hash::FxHashSet<&str> = rows
         .iter()
         .filter(|r| r.output_signals & signals::PROGRESS_LEDGER != 0)
         .filter_map(|r| r.agent)
@@ -220,7 +220,7 @@ pub fn blame_all(
 ) -> anyhow::Result<Vec<Blame>> {
     use rayon::prelude::*;
     let columns = super::StoreColumns::new(events)?;
-    let mut by_trace: std::collections::HashMap<&str, Vec<&Finding>> = Default::default();
+    let mut by_trace: rustc_hash::FxHashMap<&str, Vec<&Finding>> = Default::default();
     for f in findings {
         by_trace.entry(&f.trace_id).or_default().push(f);
     }

@@ -254,7 +254,7 @@ impl<'a> TraceView<'a> {
 
     /// Agents that made at least one LLM call: those that decide, as
     /// opposed to user proxies, tool nodes and people.
-    pub fn llm_agents(&self) -> std::collections::HashSet<&'a str> {
+    pub fn llm_agents(&self) -> rustc_hash::FxHashSet<&'a str> {
         self.rows
             .iter()
             .filter(|r| r.kind == Kind::LlmCall)
@@ -298,7 +298,7 @@ impl<'a> TraceView<'a> {
         if self.guard().is_some() {
             return None;
         }
-        let spans: std::collections::HashSet<&str> = self.rows.iter().map(|r| r.span_id).collect();
+        let spans: rustc_hash::FxHashSet<&str> = self.rows.iter().map(|r| r.span_id).collect();
         let root_failed = self.rows.iter().any(|r| {
             r.failed() && r.parent_id.is_none_or(|p| !spans.contains(p)) && r.kind != Kind::ToolCall
         });

@@ -1,5 +1,5 @@
 use regex::Regex;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::LazyLock;
 
 use crate::detect::trace::{status_envelope, Envelope};
@@ -116,7 +116,7 @@ impl Detector for FailedWorkerIgnored {
             };
             seen |= delegates || (!r.failed() && r.kind == Kind::ToolCall);
         }
-        let mut last_success: HashMap<(Kind, Option<&str>), u32> = HashMap::new();
+        let mut last_success: HashMap<(Kind, Option<&str>), u32> = HashMap::default();
         for r in &before {
             if !r.failed() && r.kind != Kind::Message && r.kind != Kind::LlmCall {
                 last_success.insert((r.kind, r.agent), r.seq);

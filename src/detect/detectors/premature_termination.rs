@@ -90,9 +90,9 @@ impl Detector for PrematureTermination {
         if let Some(answer) = trace.final_answer() {
             let answered_at = answer.end_ns.or(answer.start_ns);
             // The spans that contain the answer end after it, as they must.
-            let by_span: std::collections::HashMap<&str, &crate::detect::Row> =
+            let by_span: rustc_hash::FxHashMap<&str, &crate::detect::Row> =
                 trace.rows.iter().map(|r| (r.span_id, r)).collect();
-            let mut ancestors = std::collections::HashSet::new();
+            let mut ancestors = rustc_hash::FxHashSet::default();
             let mut parent = answer.parent_id;
             while let Some(id) = parent.filter(|id| ancestors.insert(*id)) {
                 parent = by_span.get(id).and_then(|r| r.parent_id);

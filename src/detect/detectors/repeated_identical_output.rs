@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::detect::trace::looks_like_tool_request;
 use crate::detect::{times, Detector, Finding, FindingBuilder, Mapping, Row, Severity, TraceView};
@@ -71,7 +71,7 @@ impl Detector for RepeatedIdenticalOutput {
     fn check(&self, trace: &TraceView) -> Vec<Finding> {
         let min_repeats = trace.options.repeated_output.min_repeats.max(2);
         let min_words = trace.options.repeated_output.min_words;
-        let mut groups: HashMap<(&str, u64), Vec<&Row>> = HashMap::new();
+        let mut groups: HashMap<(&str, u64), Vec<&Row>> = HashMap::default();
         for row in &trace.rows {
             // A tool result relayed as a message is the tool's output.
             let tool_result = row.role == Some(crate::event::Role::Tool);
@@ -85,7 +85,7 @@ impl Detector for RepeatedIdenticalOutput {
                 continue;
             };
             let output = row.output.unwrap_or_default();
-            if looks_like_tool_request(output) || output.split_whitespace().count() < min_words {
+            if fewer_words_than(output, min_words) || looks_like_tool_request(output) {
                 continue;
             }
             groups.entry((agent, hash)).or_default().push(row);
@@ -113,5 +113,24 @@ impl Detector for RepeatedIdenticalOutput {
                     .build(message)
             })
             .collect()
+    }
+}
+
+/// Whether `text` has fewer than `n` words; stops reading at the `n`th, as
+/// most outputs are long.
+fn fewer_words_than(text: &str, n: usize) -> bool {
+    n > 0 && text.split_whitespace().nth(n - 1).is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fewer_words_than;
+
+    #[test]
+    fn counts_words_up_to_the_minimum() {
+        assert!(fewer_words_than("one two  three", 4));
+        assert!(!fewer_words_than("one two three four five", 4));
+        assert!(!fewer_words_than(" one\ttwo three\nfour ", 4));
+        assert!(!fewer_words_than("", 0));
     }
 }

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::detect::{times, Detector, Finding, FindingBuilder, Mapping, Row, Severity, TraceView};
 use crate::event::Kind;
@@ -104,7 +104,7 @@ impl Detector for RepeatedToolCall {
             .collect();
         // Positions (among the trace's tool calls) of each call signature,
         // leaving out retries of a call that just failed.
-        let mut positions: HashMap<(&str, u64), Vec<usize>> = HashMap::new();
+        let mut positions: HashMap<(&str, u64), Vec<usize>> = HashMap::default();
         for (position, call) in calls.iter().enumerate() {
             let (Some(name), Some(hash)) = (call.tool_name, call.tool_args_hash) else {
                 continue;

@@ -1,4 +1,5 @@
-use std::collections::{BTreeMap, HashSet};
+use rustc_hash::FxHashSet as HashSet;
+use std::collections::BTreeMap;
 
 use crate::detect::trace::status_envelope;
 use crate::detect::{Detector, Finding, FindingBuilder, Mapping, Row, Severity, TraceView};
