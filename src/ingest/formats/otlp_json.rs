@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
 
-use super::{json_error, Format, RecordError, RecordOutput};
+use super::{parse_json, Format, RecordError, RecordOutput};
 use crate::event::Status;
 use crate::ingest::attrs::{AttrValue, Attrs};
 use crate::ingest::span::{normalize_hex_id, RawSpan};
@@ -38,8 +38,7 @@ impl Format for OtlpJson {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let data: TracesData =
-            serde_json::from_slice(record).map_err(|e| json_error(&e, record, ctx.line))?;
+        let data: TracesData = parse_json(record, ctx.line)?;
         let Some(resource_spans) = data.resource_spans else {
             return Err(RecordError::unrecognized(
                 "an object without resourceSpans in an OTLP/JSON input",
@@ -125,7 +124,7 @@ struct Span<'a> {
     #[serde(default, alias = "end_time_unix_nano")]
     end_time_unix_nano: Option<Int64>,
     #[serde(borrow, default)]
-    attributes: Vec<KeyValue<'a>>,
+    attributes: AttrPairs<'a>,
     #[serde(borrow, default)]
     events: Vec<SpanEvent<'a>>,
     #[serde(borrow, default)]
@@ -138,7 +137,7 @@ struct SpanEvent<'a> {
     #[serde(borrow, default)]
     name: Cow<'a, str>,
     #[serde(borrow, default)]
-    attributes: Vec<KeyValue<'a>>,
+    attributes: AttrPairs<'a>,
 }
 
 #[derive(Deserialize)]
@@ -299,13 +298,38 @@ impl<'de> Deserialize<'de> for StatusCode {
     }
 }
 
-fn attrs_of(pairs: Vec<KeyValue<'_>>) -> Attrs<'_> {
-    Attrs::from_pairs(
-        pairs
-            .into_iter()
-            .filter_map(|kv| Some((kv.key, kv.value?.into_attr()?)))
-            .collect(),
-    )
+/// Attributes as they are read: each key-value converted as soon as it is
+/// parsed, so that no vector of OTLP key-values (large, and grown by
+/// doubling) is built, copied and converted after. Values that are empty
+/// or of no known type are left out.
+#[derive(Default)]
+struct AttrPairs<'a>(Vec<(Cow<'a, str>, AttrValue<'a>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for AttrPairs<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PairsVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for PairsVisitor<'a> {
+            type Value = AttrPairs<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of key-values")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                // GenAI spans carry a dozen or two attributes.
+                let mut pairs = Vec::with_capacity(seq.size_hint().unwrap_or(16).min(64));
+                while let Some(kv) = seq.next_element::<KeyValue<'a>>()? {
+                    if let Some(value) = kv.value.and_then(AnyValue::into_attr) {
+                        pairs.push((kv.key, value));
+                    }
+                }
+                Ok(AttrPairs(pairs))
+            }
+        }
+        deserializer.deserialize_seq(PairsVisitor(std::marker::PhantomData))
+    }
+}
+
+fn attrs_of(pairs: AttrPairs<'_>) -> Attrs<'_> {
+    Attrs::from_pairs(pairs.0)
 }
 
 impl<'a> Span<'a> {
