@@ -664,8 +664,8 @@ fn unreadable_line(bytes: &[u8], line: u32, options: &IngestOptions) -> RecordEr
     }
     // A full parse, not `IgnoredAny`: serde_json skips ignored values
     // without its depth limit, so only a real parse reports `too_deep`.
-    match serde_json::from_slice::<Value>(bytes) {
-        Err(error) => formats::json_error(&error, bytes, line),
+    match formats::parse_json::<Value>(bytes, line) {
+        Err(error) => error,
         Ok(_) => RecordError::unrecognized("a JSON line of no known format"),
     }
 }
