@@ -53,10 +53,7 @@ fn parse_only(path: &Path) -> std::io::Result<u64> {
 }
 
 fn main() -> std::io::Result<()> {
-    let mib: u64 = std::env::var("TRACELINT_BENCH_MIB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1024);
+    let mib = corpus::size_from_env("TRACELINT_BENCH_MIB", 1024);
     let corpus = corpus::corpus(mib << 20)?;
     let size = corpus.bytes as f64;
     let mb = size / 1e6;

@@ -14,10 +14,7 @@ mod corpus;
 mod measure;
 
 fn main() -> std::io::Result<()> {
-    let gib: u64 = std::env::var("TRACELINT_BENCH_GIB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10);
+    let gib = corpus::size_from_env("TRACELINT_BENCH_GIB", 10);
     let corpus = corpus::corpus(gib << 30)?;
     let findings = corpus.dir.with_extension("findings.jsonl");
     let (seconds, rss_mib) = measure::check(&corpus.dir, &findings)?;

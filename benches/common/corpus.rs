@@ -481,6 +481,15 @@ fn iso_time(ns: u64) -> String {
     )
 }
 
+/// The size a bench run asks for in the environment variable `var` (a whole
+/// number of the bench's unit), or `default`.
+pub fn size_from_env(var: &str, default: u64) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// The corpus of at least `bytes` bytes in `target/bench-corpus/`, written
 /// unless a complete one of this generator is already there.
 pub fn corpus(bytes: u64) -> io::Result<Corpus> {
