@@ -18,6 +18,11 @@ const COMPRESSED_EXTENSIONS: [&str; 2] = ["gz", "zst"];
 /// dropped, so memory stays near this times the worker count.
 pub const BLOCK_BYTES: usize = 8 << 20;
 
+/// Room over `BLOCK_BYTES` in a block's buffer: a block is cut after the
+/// read that takes it past `BLOCK_BYTES`, and reads are at most the input
+/// buffer's size (64 KiB).
+const READ_SLACK: usize = 1 << 16;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
     Stdin,
@@ -162,12 +167,20 @@ pub struct LineBlock {
 }
 
 impl LineBlock {
-    /// The block's non-blank lines with their line numbers.
+    /// The block's non-blank lines with their line numbers. Newlines are
+    /// found with memchr: splitting byte by byte took two thirds of the
+    /// time of reading a file into blocks, on the thread that every other
+    /// waits for.
     pub fn lines(&self) -> Vec<(u32, &[u8])> {
-        self.bytes
-            .split(|&b| b == b'\n')
-            .enumerate()
-            .map(|(i, line)| (self.first_line + i as u32, trim_line(line)))
+        let bytes = &self.bytes[..];
+        let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+        let mut start = 0;
+        ends.enumerate()
+            .map(|(i, end)| {
+                let line = &bytes[start..end];
+                start = end + 1;
+                (self.first_line + i as u32, trim_line(line))
+            })
             .filter(|(_, line)| !line.is_empty())
             .collect()
     }
@@ -289,7 +302,12 @@ impl<R: BufRead> LineBlocks<R> {
         if self.complete_end > 0
             && (self.pending.len() >= BLOCK_BYTES || self.done || partial_too_long)
         {
-            let rest = self.pending.split_off(self.complete_end);
+            // The next block's buffer is made as large as a block will be,
+            // so it is filled without reallocating (growing by doubling
+            // copied each block about twice over).
+            let mut rest = Vec::with_capacity(BLOCK_BYTES + READ_SLACK);
+            rest.extend_from_slice(&self.pending[self.complete_end..]);
+            self.pending.truncate(self.complete_end);
             let bytes = std::mem::replace(&mut self.pending, rest);
             self.complete_end = 0;
             self.scanned = self.pending.len();
@@ -481,6 +499,12 @@ mod tests {
             vec![(1, "a".into()), (3, "b".into()), (4, "c".into())]
         );
         assert!(oversized.is_empty());
+    }
+
+    #[test]
+    fn carriage_returns_and_a_final_newline_make_no_lines() {
+        let (lines, _) = collect("a\r\n\r\n b\r\n\n", 100);
+        assert_eq!(lines, vec![(1, "a".into()), (3, "b".into())]);
     }
 
     #[test]
