@@ -64,10 +64,15 @@ pub fn events_to_frame(events: &[Event]) -> PolarsResult<DataFrame> {
 
 /// Builds the Store frame of assembled traces, as ingest returns them
 /// (traces by id, each trace's events by seq), without joining them first.
-pub fn traces_to_frame(traces: &[Vec<Event>]) -> PolarsResult<DataFrame> {
-    build_frame(traces.iter().map(Vec::len).sum(), || {
+/// The events are freed after, in parallel: one thread freeing every string
+/// of every event was a tenth of `check`'s wall time at 100 MiB, with the
+/// other core idle.
+pub fn traces_to_frame(traces: Vec<Vec<Event>>) -> PolarsResult<DataFrame> {
+    let frame = build_frame(traces.iter().map(Vec::len).sum(), || {
         traces.iter().flatten()
-    })
+    });
+    traces.into_par_iter().flatten().for_each(drop);
+    frame
 }
 
 /// Makes one column of the frame.

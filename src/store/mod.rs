@@ -34,7 +34,7 @@ impl Store {
         let inputs = crate::ingest::source::expand_inputs(paths)?;
         let ingested = crate::ingest::ingest(&inputs, options)?;
         let store = Store {
-            events: traces_to_frame(&ingested.traces)?,
+            events: traces_to_frame(ingested.traces)?,
             labels: crate::labels::labels_to_frame(&ingested.labels)?,
             ingest: ingested.report.summary.clone(),
         };

@@ -59,7 +59,7 @@ impl PartitionedStore {
     /// repairs and drops are added to the report.
     pub fn events(&mut self, k: usize) -> Result<DataFrame> {
         let traces = self.spilled.assemble_partition(&self.spill, k)?;
-        Ok(traces_to_frame(&traces)?)
+        Ok(traces_to_frame(traces)?)
     }
 
     /// The ingest report, complete once every partition was taken, and the
