@@ -56,15 +56,19 @@ fn parse_only(path: &Path) -> std::io::Result<u64> {
 /// Runs of each pass; the fastest is its time.
 const RUNS: usize = 3;
 
-/// A pass run several times: its fastest wall time, every wall time, and
-/// the largest peak RSS of the runs.
+/// A pass run several times: every run's wall time, and the largest peak
+/// RSS of the runs.
 struct Repeated {
-    best_seconds: f64,
     seconds: Vec<f64>,
     max_rss_mib: f64,
 }
 
 impl Repeated {
+    /// The fastest run's wall time: the pass's time.
+    fn best_seconds(&self) -> f64 {
+        self.seconds.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+
     /// The wall times, as a table cell.
     fn all_seconds(&self) -> String {
         let times: Vec<String> = self.seconds.iter().map(|s| format!("{s:.3}")).collect();
@@ -82,13 +86,11 @@ fn repeated(
     mut pass: impl FnMut() -> std::io::Result<(f64, f64)>,
 ) -> std::io::Result<Repeated> {
     let mut measured = Repeated {
-        best_seconds: f64::INFINITY,
         seconds: Vec::with_capacity(runs),
         max_rss_mib: 0.0,
     };
     for _ in 0..runs {
         let (seconds, rss_mib) = pass()?;
-        measured.best_seconds = measured.best_seconds.min(seconds);
         measured.seconds.push(seconds);
         measured.max_rss_mib = measured.max_rss_mib.max(rss_mib);
     }
@@ -113,7 +115,7 @@ fn main() -> std::io::Result<()> {
         }
         Ok((started.elapsed().as_secs_f64(), 0.0))
     })?;
-    let parse_s = parse.best_seconds;
+    let parse_s = parse.best_seconds();
 
     let dir = corpus.dir.to_str().unwrap();
     let store = corpus.dir.with_extension("parquet");
@@ -141,7 +143,7 @@ fn main() -> std::io::Result<()> {
         ("tracelint ingest (to Parquet)", &ingest),
         ("tracelint check (end to end, JSON out)", &check),
     ] {
-        let seconds = measured.best_seconds;
+        let seconds = measured.best_seconds();
         println!(
             "| {pass} | {seconds:.3} | {} | {:.0} | {:.3} | {:.0} | {:.2} |",
             measured.all_seconds(),
