@@ -15,3 +15,4 @@ pub mod store;
 pub mod summary;
 pub mod taxonomy;
 pub mod text;
+pub mod timings;

@@ -372,3 +372,90 @@ fn progress_bar_on_a_terminal_only() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&piped.stderr).contains("reading traces"));
 }
+
+/// The phase lines of a `--timings` summary on stderr, names only.
+fn timing_phases(stderr: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(stderr);
+    let mut lines = text
+        .lines()
+        .skip_while(|l| !l.starts_with("tracelint: timings"));
+    assert!(lines.next().is_some(), "no timings in {text}");
+    lines
+        .map(|l| l.trim().split("  ").next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn timings_name_each_phase_of_the_path_taken() {
+    let out = tracelint()
+        .args(["check", "--exit-zero", "--quiet", "--timings"])
+        .arg(repo("sample-traces"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        timing_phases(&out.stderr),
+        [
+            "read and parse",
+            "assemble traces",
+            "build store frame",
+            "free events",
+            "index traces",
+            "detect",
+            "list traces",
+            "write output",
+            "other",
+            "total"
+        ]
+    );
+    // Through partitions: the spill is written while reading, then read
+    // back; the phases of each partition add up to one line each.
+    let out = tracelint()
+        .args(["check", "--exit-zero", "--quiet", "--partitions", "3"])
+        .arg(repo("sample-traces"))
+        .arg("--timings")
+        .output()
+        .unwrap();
+    assert_eq!(
+        timing_phases(&out.stderr),
+        [
+            "read, parse and spill",
+            "read spill",
+            "assemble traces",
+            "build store frame",
+            "free events",
+            "index traces",
+            "detect",
+            "list traces",
+            "write output",
+            "other",
+            "total"
+        ]
+    );
+    // `ingest` ends by writing the store.
+    let dir = tempfile::tempdir().unwrap();
+    let out = tracelint()
+        .args(["ingest", "--quiet", "--timings", "-o"])
+        .arg(dir.path().join("store.parquet"))
+        .arg(repo("sample-traces"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        timing_phases(&out.stderr),
+        [
+            "read and parse",
+            "assemble traces",
+            "build store frame",
+            "free events",
+            "write store",
+            "other",
+            "total"
+        ]
+    );
+    // Without the flag, nothing is printed.
+    tracelint()
+        .args(["check", "--exit-zero", "--quiet"])
+        .arg(repo("sample-traces"))
+        .assert()
+        .stderr("");
+}

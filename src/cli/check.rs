@@ -11,6 +11,7 @@ use crate::ingest::report::IngestSummary;
 use crate::report::{self, CheckOutcome, TraceRef};
 use crate::store::{columns, TraceIndex};
 use crate::summary::RunSummary;
+use crate::timings;
 use polars::prelude::{DataFrame, DataType};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -103,8 +104,10 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         gating,
         findings: checked.findings,
     };
-    let out = render(args.output_format, &outcome)?;
-    super::print_out(&out)?;
+    timings::phase("write output", || {
+        let out = render(args.output_format, &outcome)?;
+        super::print_out(&out)
+    })?;
     let exports = [
         (&args.export_json, CheckFormat::Json),
         (&args.export_sarif, CheckFormat::Sarif),
@@ -164,10 +167,12 @@ fn check_in_memory(
     options: &DetectOptions,
 ) -> Result<Checked> {
     let store = input.load()?;
-    let index = store.trace_index()?;
+    let index = timings::phase("index traces", || store.trace_index())?;
     Ok(Checked {
-        findings: run_detectors(&store.events, &index, detectors, options)?,
-        traces: trace_refs(&store.events, &index)?,
+        findings: timings::phase("detect", || {
+            run_detectors(&store.events, &index, detectors, options)
+        })?,
+        traces: timings::phase("list traces", || trace_refs(&store.events, &index))?,
         events: store.events.height(),
         ingest: store.ingest,
     })
@@ -187,9 +192,13 @@ fn check_partitioned(
     let (mut traces, mut findings, mut events) = (Vec::new(), Vec::new(), 0);
     for k in 0..store.partitions() {
         let frame = store.events(k)?;
-        let index = TraceIndex::build(&frame)?;
-        findings.extend(run_detectors(&frame, &index, detectors, options)?);
-        traces.extend(trace_refs(&frame, &index)?);
+        let index = timings::phase("index traces", || TraceIndex::build(&frame))?;
+        findings.extend(timings::phase("detect", || {
+            run_detectors(&frame, &index, detectors, options)
+        })?);
+        traces.extend(timings::phase("list traces", || {
+            trace_refs(&frame, &index)
+        })?);
         events += frame.height();
     }
     sort_findings(&mut findings);

@@ -9,6 +9,7 @@ use super::inputs::{InputArgs, PartitionArgs};
 use crate::ingest::report::IngestSummary;
 use crate::labels::labels_to_frame;
 use crate::store::{write_store, StoreWriter};
+use crate::timings;
 
 #[derive(Args, Debug)]
 pub struct IngestArgs {
@@ -27,7 +28,7 @@ pub fn run(args: IngestArgs) -> Result<u8> {
     let (events, summary) = match args.input.partitions(&args.partitioning)? {
         None => {
             let mut store = args.input.load()?;
-            write_store(&mut store, &args.output)?;
+            timings::phase("write store", || write_store(&mut store, &args.output))?;
             (store.events.height(), store.ingest)
         }
         Some(partitions) => ingest_partitioned(&args, partitions)?,
@@ -59,11 +60,13 @@ fn ingest_partitioned(args: &IngestArgs, partitions: usize) -> Result<(usize, In
         let frame = store.events(k)?;
         if frame.height() > 0 {
             events += frame.height();
-            writer.write(&frame)?;
+            timings::phase("write store", || writer.write(&frame))?;
         }
     }
     let (report, labels) = store.finish();
     args.input.show_diagnostics(&report);
-    writer.finish(&report.summary, &mut labels_to_frame(&labels)?)?;
+    timings::phase("write store", || {
+        writer.finish(&report.summary, &mut labels_to_frame(&labels)?)
+    })?;
     Ok((events, report.summary))
 }

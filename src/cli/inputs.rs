@@ -54,7 +54,7 @@ impl InputArgs {
     /// repaired records are reported on stderr.
     pub fn load(&self) -> Result<Store> {
         if let Some(path) = &self.store {
-            return read_store(path);
+            return crate::timings::phase("read store", || read_store(path));
         }
         if self.paths.is_empty() {
             bail!(

@@ -28,6 +28,12 @@ of a production-readiness checklist.\n\nExit codes: 0 nothing gating, 1 gating f
 struct Cli {
     #[command(subcommand)]
     command: Command,
+
+    /// Print on stderr, at the end, where the run's wall time went phase by
+    /// phase (reading and parsing, assembling traces, the store frame, the
+    /// detectors, the output).
+    #[arg(long, global = true)]
+    timings: bool,
 }
 
 #[derive(Subcommand)]
@@ -84,6 +90,10 @@ pub fn run() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let started = std::time::Instant::now();
+    if cli.timings {
+        crate::timings::enable();
+    }
     let outcome = match cli.command {
         Command::Check(args) => check::run(*args),
         Command::Ingest(args) => ingest::run(args),
@@ -93,6 +103,9 @@ pub fn run() -> ExitCode {
         Command::Blame(args) => blame::run(*args),
         Command::Eval(args) => eval::run(*args),
     };
+    if let Some(timings) = crate::timings::summary(started.elapsed()) {
+        eprint!("{timings}");
+    }
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(error) => {

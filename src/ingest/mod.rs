@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use crate::event::{Event, PendingEvent};
 use crate::labels::Label;
+use crate::timings;
 use formats::{Format, JsonDefect, RecordError, RecordOutput};
 use report::{Diagnostic, IngestReport, Location, Severity};
 use source::{BlockItem, Input, LineBlocks};
@@ -74,9 +75,11 @@ pub struct Ingested {
 
 /// Reads every input and assembles its traces.
 pub fn ingest(inputs: &[Input], options: &IngestOptions) -> Result<Ingested> {
-    let read = read_inputs(inputs, options, None)?;
+    let read = timings::phase("read and parse", || read_inputs(inputs, options, None))?;
     let mut report = read.report;
-    let traces = assemble::assemble(read.pending, &mut report);
+    let traces = timings::phase("assemble traces", || {
+        assemble::assemble(read.pending, &mut report)
+    });
     Ok(Ingested {
         traces,
         labels: read.labels,
@@ -97,8 +100,10 @@ impl Spilled {
     /// Partition `k`'s traces, assembled: one vector per trace in `seq`
     /// order, traces sorted by id.
     pub fn assemble_partition(&mut self, spill: &Spill, k: usize) -> Result<Vec<Vec<Event>>> {
-        let pending = spill.read(k, &self.files)?;
-        Ok(assemble::assemble(pending, &mut self.report))
+        let pending = timings::phase("read spill", || spill.read(k, &self.files))?;
+        Ok(timings::phase("assemble traces", || {
+            assemble::assemble(pending, &mut self.report)
+        }))
     }
 }
 
@@ -110,8 +115,11 @@ pub fn ingest_to_spill(
     options: &IngestOptions,
     spill: &Spill,
 ) -> Result<Spilled> {
-    let read = read_inputs(inputs, options, Some(spill))?;
-    spill.finish_writing()?;
+    let read = timings::phase("read, parse and spill", || {
+        let read = read_inputs(inputs, options, Some(spill))?;
+        spill.finish_writing()?;
+        anyhow::Ok(read)
+    })?;
     Ok(Spilled {
         labels: read.labels,
         report: read.report,

@@ -5,6 +5,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::event::Event;
+use crate::timings;
 
 /// Store column names.
 pub mod columns {
@@ -68,10 +69,14 @@ pub fn events_to_frame(events: &[Event]) -> PolarsResult<DataFrame> {
 /// of every event took 35 of the 540 ms of a `check` of 100 MiB, with the
 /// other core idle (18–22 ms on both).
 pub fn traces_to_frame(traces: Vec<Vec<Event>>) -> PolarsResult<DataFrame> {
-    let frame = build_frame(traces.iter().map(Vec::len).sum(), || {
-        traces.iter().flatten()
+    let frame = timings::phase("build store frame", || {
+        build_frame(traces.iter().map(Vec::len).sum(), || {
+            traces.iter().flatten()
+        })
     });
-    traces.into_par_iter().flatten().for_each(drop);
+    timings::phase("free events", || {
+        traces.into_par_iter().flatten().for_each(drop)
+    });
     frame
 }
 
