@@ -9,7 +9,8 @@
 //!   the floor any JSON ingest pays (best of three passes, page cache warm);
 //! - ingest: `tracelint ingest FILE -o STORE`, and check: `tracelint check
 //!   FILE` end to end, each a child process whose own peak RSS wait4 returns,
-//!   also best of three (the largest peak RSS of the three is reported).
+//!   also best of three (the largest peak RSS of the three is reported);
+//!   the phases of the fastest check (`--timings`).
 //!
 //! Reported as MB/s and as throughput relative to parse-only, so the figure
 //! survives a noisy machine. Run: `cargo bench --bench ingest_throughput`.
@@ -66,7 +67,14 @@ struct Repeated {
 impl Repeated {
     /// The fastest run's wall time: the pass's time.
     fn best_seconds(&self) -> f64 {
-        self.seconds.iter().copied().fold(f64::INFINITY, f64::min)
+        self.seconds[self.best_run()]
+    }
+
+    /// Which run was the fastest.
+    fn best_run(&self) -> usize {
+        (0..self.seconds.len())
+            .min_by(|&a, &b| self.seconds[a].total_cmp(&self.seconds[b]))
+            .expect("a pass runs at least once")
     }
 
     /// The wall times, as a table cell.
@@ -127,7 +135,13 @@ fn main() -> std::io::Result<()> {
         )
     })?;
     let findings = corpus.dir.with_extension("findings.jsonl");
-    let check = repeated(RUNS, || measure::check(&corpus.dir, &findings))?;
+    // The phases of each check run, to print those of the fastest.
+    let mut check_timings = Vec::with_capacity(RUNS);
+    let check = repeated(RUNS, || {
+        let run = measure::check(&corpus.dir, &findings)?;
+        check_timings.push(run.timings);
+        Ok((run.seconds, run.rss_mib))
+    })?;
 
     corpus.print_summary();
     println!(
@@ -154,5 +168,9 @@ fn main() -> std::io::Result<()> {
         );
     }
     println!();
+    println!(
+        "phases of the fastest check run:\n```\n{}```",
+        check_timings[check.best_run()]
+    );
     measure::print_traces_per_detector(&findings)
 }

@@ -3,16 +3,22 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 /// Runs `tracelint ARGS` with stdout to `stdout`; its wall time and its own
 /// peak RSS (wait4 reaps exactly this child and returns its rusage).
 pub fn run_measured(args: &[&str], stdout: &Path) -> std::io::Result<(f64, f64)> {
+    run_measured_to(args, stdout, Stdio::inherit())
+}
+
+/// `run_measured`, with the child's stderr to `stderr`.
+fn run_measured_to(args: &[&str], stdout: &Path, stderr: Stdio) -> std::io::Result<(f64, f64)> {
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_tracelint"))
         .args(args)
         .stdout(File::create(stdout)?)
+        .stderr(stderr)
         .spawn()?;
     let mut status = 0;
     // SAFETY: rusage is plain data that wait4 fills in.
@@ -28,11 +34,20 @@ pub fn run_measured(args: &[&str], stdout: &Path) -> std::io::Result<(f64, f64)>
     Ok((seconds, usage.ru_maxrss as f64 / 1024.0))
 }
 
-/// `tracelint check DIR` end to end, its findings as JSON Lines to
-/// `findings`: wall time and peak RSS, as `run_measured`.
-pub fn check(dir: &Path, findings: &Path) -> std::io::Result<(f64, f64)> {
+/// A `check` run: its wall time, peak RSS, and where its time went.
+pub struct CheckRun {
+    pub seconds: f64,
+    pub rss_mib: f64,
+    /// What `--timings` printed: the run's phases.
+    pub timings: String,
+}
+
+/// `tracelint check DIR --timings` end to end, its findings as JSON Lines
+/// to `findings`: wall time and peak RSS, as `run_measured`.
+pub fn check(dir: &Path, findings: &Path) -> std::io::Result<CheckRun> {
     let dir = dir.to_str().expect("corpus paths are UTF-8");
-    run_measured(
+    let timings = findings.with_extension("timings.txt");
+    let (seconds, rss_mib) = run_measured_to(
         &[
             "check",
             dir,
@@ -40,9 +55,16 @@ pub fn check(dir: &Path, findings: &Path) -> std::io::Result<(f64, f64)> {
             "--output-format",
             "jsonl",
             "--quiet",
+            "--timings",
         ],
         findings,
-    )
+        Stdio::from(File::create(&timings)?),
+    )?;
+    Ok(CheckRun {
+        seconds,
+        rss_mib,
+        timings: std::fs::read_to_string(&timings)?,
+    })
 }
 
 /// Prints how many traces each detector found something in: to be read
