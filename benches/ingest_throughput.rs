@@ -25,6 +25,7 @@ use serde::de::IgnoredAny;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
+use std::process::Stdio;
 use std::time::Instant;
 use tracelint::ingest::source::{BlockItem, LineBlocks};
 
@@ -132,6 +133,7 @@ fn main() -> std::io::Result<()> {
         measure::run_measured(
             &["ingest", dir, "-o", store.to_str().unwrap(), "--quiet"],
             &out,
+            Stdio::inherit(),
         )
     })?;
     let findings = corpus.dir.with_extension("findings.jsonl");

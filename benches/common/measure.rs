@@ -6,14 +6,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-/// Runs `tracelint ARGS` with stdout to `stdout`; its wall time and its own
-/// peak RSS (wait4 reaps exactly this child and returns its rusage).
-pub fn run_measured(args: &[&str], stdout: &Path) -> std::io::Result<(f64, f64)> {
-    run_measured_to(args, stdout, Stdio::inherit())
-}
-
-/// `run_measured`, with the child's stderr to `stderr`.
-fn run_measured_to(args: &[&str], stdout: &Path, stderr: Stdio) -> std::io::Result<(f64, f64)> {
+/// Runs `tracelint ARGS` with stdout to `stdout` and stderr to `stderr`;
+/// its wall time and its own peak RSS (wait4 reaps exactly this child and
+/// returns its rusage).
+pub fn run_measured(args: &[&str], stdout: &Path, stderr: Stdio) -> std::io::Result<(f64, f64)> {
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_tracelint"))
         .args(args)
@@ -47,7 +43,7 @@ pub struct CheckRun {
 pub fn check(dir: &Path, findings: &Path) -> std::io::Result<CheckRun> {
     let dir = dir.to_str().expect("corpus paths are UTF-8");
     let timings = findings.with_extension("timings.txt");
-    let (seconds, rss_mib) = run_measured_to(
+    let (seconds, rss_mib) = run_measured(
         &[
             "check",
             dir,
