@@ -79,18 +79,26 @@ impl Spill {
     /// Sends events to their partitions: each is encoded by the calling
     /// thread, then the rows of a partition are appended under one lock.
     pub fn push(&self, events: impl IntoIterator<Item = PendingEvent>) -> Result<()> {
-        // (encoded rows, how many) per partition touched
-        let mut rows: Vec<(Vec<u8>, u32)> = vec![(Vec::new(), 0); self.partitions.len()];
+        // (partition, encoded rows, how many) for each partition touched,
+        // found by a linear search: a record's events are mostly of one
+        // trace. (A slot for every partition, made and walked for each
+        // record, is 256 slots per line at 10 GiB.)
+        let mut rows: Vec<(usize, Vec<u8>, u32)> = Vec::new();
         for event in events {
-            let (bytes, count) = &mut rows[self.partition_of(&event.event.trace_id)];
+            let k = self.partition_of(&event.event.trace_id);
+            let at = match rows.iter().position(|(partition, ..)| *partition == k) {
+                Some(at) => at,
+                None => {
+                    rows.push((k, Vec::new(), 0));
+                    rows.len() - 1
+                }
+            };
+            let (_, bytes, count) = &mut rows[at];
             bytes.push(format_index(event.event.source_format)?);
             *bytes = postcard::to_extend(&event, std::mem::take(bytes))?;
             *count += 1;
         }
-        for (k, (bytes, count)) in rows.into_iter().enumerate() {
-            if count == 0 {
-                continue;
-            }
+        for (k, bytes, count) in rows {
             let mut partition = self.partitions[k].lock().expect("a spill writer panicked");
             partition.buffer.extend_from_slice(&bytes);
             partition.events += u64::from(count);
