@@ -119,7 +119,7 @@ pub struct PartitionArgs {
     /// Read the input into N partitions of whole traces, spilled to disk
     /// and checked one at a time, so that memory follows a partition, not
     /// the input. Default: one partition (in memory) up to 256 MiB of
-    /// input text, else one per 32 MiB (at most 256); compressed files
+    /// input text, else one per 8 MiB (at most 256); compressed files
     /// count six times their size, stdin is read in memory. 1 forces memory;
     /// at most 256 (a spill file is open per partition).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
