@@ -19,10 +19,11 @@ use crate::labels::Label;
 /// Input text per partition when the count is chosen from the input size.
 /// A partition's events and frame take about 5 times its text in memory;
 /// past that, the peak is set by the largest trace, which no partitioning
-/// splits. Measured at 1 GiB against 32 MiB (3 runs each, interleaved):
-/// `check` peak RSS 347–394 MiB against 405–434, `ingest` 400–434 against
-/// 464–500, the same wall time within noise, the store 2.6% larger (a row
-/// group per partition).
+/// splits. Measured at 1 GiB against 32 MiB (6 runs each over two rounds,
+/// interleaved): `check` peak RSS 344–394 MiB against 396–437 and the same
+/// wall time within noise; `ingest` 400–434 MiB against 453–500, but 5–8%
+/// slower (8.71–9.51 s against 8.25–8.97 in the second round: a Parquet
+/// row group per partition), and its store 2.6% larger.
 pub const PARTITION_TEXT_BYTES: u64 = 8 << 20;
 /// Inputs up to this size are read into memory whole.
 pub const IN_MEMORY_TEXT_BYTES: u64 = 256 << 20;
