@@ -40,19 +40,40 @@ fn add(name: &'static str, elapsed: Duration) {
     }
 }
 
-/// The phases recorded, against the run's `total` wall time, as text for
-/// stderr; `None` when timings were not asked for.
+/// The phases recorded, against the run's `total` wall time, and the peak
+/// RSS so far, as text for stderr; `None` when timings were not asked for.
 pub fn summary(total: Duration) -> Option<String> {
     if !ENABLED.load(Ordering::Relaxed) {
         return None;
     }
     let phases = PHASES.lock().unwrap_or_else(PoisonError::into_inner);
-    Some(render(&phases, total, rayon::current_num_threads()))
+    let run = Run {
+        total,
+        threads: rayon::current_num_threads(),
+        peak_rss_kib: peak_rss_kib(),
+    };
+    Some(render(&phases, &run))
 }
 
-/// One line per phase (seconds and share of `total`), then what no phase
-/// covers (arguments, opening files, exit) and the total.
-fn render(phases: &[(&'static str, Duration)], total: Duration, threads: usize) -> String {
+/// What the summary says of the whole run.
+struct Run {
+    total: Duration,
+    threads: usize,
+    /// `None` where the system does not tell (no `/proc`).
+    peak_rss_kib: Option<u64>,
+}
+
+/// The process's peak resident set so far (`VmHWM`), on Linux.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// One line per phase (seconds and share of the total), then what no phase
+/// covers (arguments, opening files, exit), the total and the peak RSS.
+fn render(phases: &[(&'static str, Duration)], run: &Run) -> String {
+    let Run { total, threads, .. } = *run;
     let covered: Duration = phases.iter().map(|(_, d)| *d).sum();
     let other = total.saturating_sub(covered);
     let width = phases.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
@@ -67,6 +88,9 @@ fn render(phases: &[(&'static str, Duration)], total: Duration, threads: usize) 
         );
     }
     text += &format!("  {:<width$}  {:>8.3} s\n", "total", total.as_secs_f64());
+    if let Some(kib) = run.peak_rss_kib {
+        text += &format!("  {:<width$}  {:>8} MiB\n", "peak RSS", kib / 1024);
+    }
     text
 }
 
@@ -78,13 +102,19 @@ mod tests {
     fn phases_are_listed_with_their_share_and_the_rest_as_other() {
         let ms = Duration::from_millis;
         let phases = [("read and parse", ms(300)), ("detect", ms(100))];
+        let run = Run {
+            total: ms(500),
+            threads: 2,
+            peak_rss_kib: Some(415_000),
+        };
         assert_eq!(
-            render(&phases, ms(500), 2),
+            render(&phases, &run),
             "tracelint: timings (wall clock, 2 threads)\n\
              \x20 read and parse     0.300 s   60.0%\n\
              \x20 detect             0.100 s   20.0%\n\
              \x20 other              0.100 s   20.0%\n\
-             \x20 total              0.500 s\n"
+             \x20 total              0.500 s\n\
+             \x20 peak RSS             405 MiB\n"
         );
     }
 

@@ -373,16 +373,26 @@ fn progress_bar_on_a_terminal_only() {
     assert!(!String::from_utf8_lossy(&piped.stderr).contains("reading traces"));
 }
 
-/// The phase lines of a `--timings` summary on stderr, names only.
+/// The phase lines of a `--timings` summary on stderr, names only, up to
+/// the total; the peak RSS after it is checked here (Linux tells it).
 fn timing_phases(stderr: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(stderr);
     let mut lines = text
         .lines()
         .skip_while(|l| !l.starts_with("tracelint: timings"));
     assert!(lines.next().is_some(), "no timings in {text}");
-    lines
+    let names: Vec<String> = lines
         .map(|l| l.trim().split("  ").next().unwrap().to_string())
-        .collect()
+        .collect();
+    let total = names.iter().position(|n| n == "total").expect("a total");
+    let after: Vec<&str> = names[total + 1..].iter().map(String::as_str).collect();
+    let expected: &[&str] = if cfg!(target_os = "linux") {
+        &["peak RSS"]
+    } else {
+        &[]
+    };
+    assert_eq!(after, expected, "{text}");
+    names[..=total].to_vec()
 }
 
 #[test]
