@@ -24,9 +24,10 @@ struct Ingested {
 fn ingest_paths(paths: &[&Path]) -> Ingested {
     let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let inputs = source::expand_inputs(&paths).unwrap();
-    let ingested = ingest::ingest(&inputs, &IngestOptions::default()).unwrap();
+    let mut ingested = ingest::ingest(&inputs, &IngestOptions::default()).unwrap();
+    let events = ingested.with_traces(|traces| traces.concat().into_iter().cloned().collect());
     Ingested {
-        events: ingested.traces.concat(),
+        events,
         labels: ingested.labels,
         report: ingested.report,
     }

@@ -32,9 +32,9 @@ impl Store {
         options: &crate::ingest::IngestOptions,
     ) -> anyhow::Result<(Store, crate::ingest::report::IngestReport)> {
         let inputs = crate::ingest::source::expand_inputs(paths)?;
-        let ingested = crate::ingest::ingest(&inputs, options)?;
+        let mut ingested = crate::ingest::ingest(&inputs, options)?;
         let store = Store {
-            events: traces_to_frame(ingested.traces)?,
+            events: ingested.with_traces(traces_to_frame)?,
             labels: crate::labels::labels_to_frame(&ingested.labels)?,
             ingest: ingested.report.summary.clone(),
         };

@@ -63,8 +63,9 @@ impl PartitionedStore {
     /// Partition `k` as a Store frame (sorted by trace id and `seq`). Its
     /// repairs and drops are added to the report.
     pub fn events(&mut self, k: usize) -> Result<DataFrame> {
-        let traces = self.spilled.assemble_partition(&self.spill, k)?;
-        Ok(traces_to_frame(traces)?)
+        Ok(self
+            .spilled
+            .with_partition(&self.spill, k, traces_to_frame)??)
     }
 
     /// The ingest report, complete once every partition was taken, and the

@@ -127,7 +127,7 @@ impl Format for LangGraphDebug {
         Ok(())
     }
 
-    fn finish_trace(&self, events: &mut [Event]) {
+    fn finish_trace(&self, events: &mut [&mut Event]) {
         mark_node_transitions(events);
     }
 }

@@ -54,7 +54,7 @@ impl Format for LangSmith {
         Ok(())
     }
 
-    fn finish_trace(&self, events: &mut [Event]) {
+    fn finish_trace(&self, events: &mut [&mut Event]) {
         mark_node_transitions(events);
     }
 }

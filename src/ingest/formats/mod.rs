@@ -42,7 +42,7 @@ pub trait Format: Sync {
     }
     /// Completes a trace of this format once it is assembled (agents
     /// resolved, events in `seq` order): facts that no single record gives.
-    fn finish_trace(&self, _events: &mut [Event]) {}
+    fn finish_trace(&self, _events: &mut [&mut Event]) {}
     /// Whether this format's published files carry a JSON defect that is
     /// to be repaired rather than the document skipped (MAST-Data's bare
     /// `NaN`, a TRAIL annotation file's trailing comma).
@@ -88,7 +88,7 @@ pub fn sniff(record: &Value) -> Option<&'static dyn Format> {
 
 /// Lets the format of an assembled trace complete it, when the whole trace
 /// comes from one format.
-pub fn finish_trace(events: &mut [Event]) {
+pub fn finish_trace(events: &mut [&mut Event]) {
     let Some(first) = events.first() else {
         return;
     };
@@ -103,7 +103,7 @@ pub fn finish_trace(events: &mut [Event]) {
 /// The LangGraph node steps of a trace, in order: each change of node is a
 /// handoff from the previous node to this one (FORMATS.md §3.8: node
 /// transitions are the edges of cycle detection).
-pub fn mark_node_transitions(events: &mut [Event]) {
+pub fn mark_node_transitions(events: &mut [&mut Event]) {
     let mut last_node: Option<String> = None;
     for event in events.iter_mut().filter(|e| e.kind == Kind::Step) {
         let Some(node) = event.agent.clone() else {
