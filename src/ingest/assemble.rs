@@ -107,7 +107,10 @@ struct TraceAssembly<'a> {
 }
 
 fn assemble_trace(mut pending: Vec<&mut PendingEvent>) -> TraceAssembly<'_> {
-    put_in_input_order(&mut pending);
+    // Input order: events mostly come in it (files and lines are read in
+    // order), but not from a spill, whose chunks are written by whichever
+    // thread parsed them.
+    pending.sort_by_key(|p| p.order);
     let mut dropped = Vec::new();
     let mut merged = Vec::new();
     let mut repaired = Vec::new();
@@ -115,10 +118,10 @@ fn assemble_trace(mut pending: Vec<&mut PendingEvent>) -> TraceAssembly<'_> {
     // Duplicate span ids: the first in input order is kept. A copy that
     // says exactly the same is the same record exported twice (TRAIL has
     // one): it is merged and reported as a repair. A copy that differs is a
-    // conflicting record: skipped. Decided first and then removed in place:
-    // a second vector of the kept events (and a copy of every span id) was
-    // the largest part of the peak memory of a 1 GiB `ingest`, in the
-    // partition holding its trace of 100,000 spans.
+    // conflicting record: skipped. Decided first, with the span ids
+    // borrowed, then removed from the list in place: copying every span id
+    // and keeping a second vector of the (then moved) events was the
+    // largest part of the peak memory of a 1 GiB `ingest`.
     let mut keep = vec![true; pending.len()];
     let mut first_of: HashMap<&str, usize> = HashMap::default();
     for (i, p) in pending.iter().enumerate() {
@@ -233,20 +236,6 @@ fn assemble_trace(mut pending: Vec<&mut PendingEvent>) -> TraceAssembly<'_> {
         merged,
         repaired,
     }
-}
-
-/// Sorts a trace's events into input order. They mostly come in it (files
-/// and lines are read in order) but not from a spill, whose chunks are
-/// written by whichever thread parsed them. Indices are sorted, not events:
-/// a stable sort of the events themselves takes scratch space for half of
-/// them, tens of megabytes for a trace of 100,000.
-fn put_in_input_order(pending: &mut [&mut PendingEvent]) {
-    if pending.is_sorted_by_key(|p| p.order) {
-        return;
-    }
-    let mut order: Vec<usize> = (0..pending.len()).collect();
-    order.sort_by_key(|&i| pending[i].order);
-    permute_in_place(pending, order);
 }
 
 /// Reorders `items` so that `items[k]` becomes what `items[order[k]]` was,
@@ -414,32 +403,21 @@ mod tests {
     }
 
     #[test]
-    fn events_are_put_in_input_order_ties_as_they_came() {
-        let mut read = [
-            pending("c", 3),
-            pending("a", 1),
-            pending("b1", 2),
-            pending("b2", 2),
-        ];
-        let mut events: Vec<&mut PendingEvent> = read.iter_mut().collect();
-        put_in_input_order(&mut events);
-        let spans: Vec<&str> = events.iter().map(|p| p.event.span_id.as_str()).collect();
-        assert_eq!(spans, ["a", "b1", "b2", "c"]);
-    }
-
-    #[test]
-    fn the_first_copy_of_a_span_is_kept_and_the_others_reported() {
+    fn the_first_copy_of_a_span_in_input_order_is_kept_and_the_others_reported() {
         let mut conflicting = pending("s", 3);
         conflicting.event.name = "other".into();
-        let mut read = [
-            pending("s", 1),
-            pending("u", 2),
-            pending("s", 2),
-            conflicting,
-        ];
+        // The same record again, from another line.
+        let mut again = pending("s", 4);
+        again.event.source_line = 4;
+        // As a spill gives them: not in input order.
+        let mut read = [again, pending("u", 2), conflicting, pending("s", 1)];
         let trace = assemble_trace(read.iter_mut().collect());
-        let spans: Vec<&str> = trace.events.iter().map(|e| e.span_id.as_str()).collect();
-        assert_eq!(spans, ["s", "u"]);
+        let kept: Vec<(&str, u32)> = trace
+            .events
+            .iter()
+            .map(|e| (e.span_id.as_str(), e.source_line))
+            .collect();
+        assert_eq!(kept, [("s", 1), ("u", 1)]);
         assert_eq!(trace.merged.len(), 1);
         assert_eq!(trace.merged[0].reason, "duplicate_record");
         assert_eq!(trace.dropped.len(), 1);
