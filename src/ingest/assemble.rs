@@ -131,29 +131,21 @@ fn assemble_trace(mut pending: Vec<&mut PendingEvent>) -> TraceAssembly<'_> {
         }
         keep[i] = false;
         let kept = &pending[first];
-        if kept.event.same_content(&p.event) && kept.clues == p.clues {
+        let (span, trace) = (&p.event.span_id, &p.event.trace_id);
+        let (list, severity, reason, detail) = if kept.event.same_content(&p.event)
+            && kept.clues == p.clues
+        {
             let detail = format!(
-                "span {} of trace {} appears twice with the same content; one copy is kept",
-                p.event.span_id, p.event.trace_id
-            );
-            merged.push(diagnostic(
-                &p.event,
-                Severity::Repaired,
-                "duplicate_record",
-                detail,
-            ));
+                    "span {span} of trace {trace} appears twice with the same content; one copy is kept"
+                );
+            (&mut merged, Severity::Repaired, "duplicate_record", detail)
         } else {
             let detail = format!(
-                "span {} appears again in trace {} with other content; the first one is kept",
-                p.event.span_id, p.event.trace_id
-            );
-            dropped.push(diagnostic(
-                &p.event,
-                Severity::Skipped,
-                "duplicate_span_id",
-                detail,
-            ));
-        }
+                    "span {span} appears again in trace {trace} with other content; the first one is kept"
+                );
+            (&mut dropped, Severity::Skipped, "duplicate_span_id", detail)
+        };
+        list.push(diagnostic(&p.event, severity, reason, detail));
     }
     drop(first_of);
     let mut index = 0;
