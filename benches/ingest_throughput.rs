@@ -27,7 +27,7 @@ use std::io::BufReader;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Instant;
-use tracelint::ingest::source::{BlockItem, LineBlocks};
+use tracelint::ingest::framing::{BlockItem, LineBlocks};
 
 /// Parses every line into nothing. Lines come from the block reader ingest
 /// uses (`LineBlocks`), the lines of each block in parallel, so the two

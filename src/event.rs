@@ -128,7 +128,7 @@ pub struct TextDigest {
 
 /// One normalized event. Column names and meanings: DESIGN.md §3.
 /// Serializable so that inputs larger than memory can be spilled to disk
-/// between reading and assembling (`ingest::spill`).
+/// between reading and assembling (`pipeline::spill`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub trace_id: String,
@@ -169,7 +169,7 @@ pub struct Event {
     /// often repeat their children's totals; counting leaves avoids doubling.
     pub usage_leaf: bool,
     /// Not serialized: a spill writes it as the format's index
-    /// (`ingest::spill`), since a `&'static str` cannot be read back.
+    /// (`pipeline::spill`), since a `&'static str` cannot be read back.
     #[serde(skip)]
     pub source_format: &'static str,
     /// Not serialized: a spill restores it from its file table by

@@ -1,7 +1,21 @@
 //! tracelint: finds why LLM multi-agent systems fail, from the traces they
-//! leave. See DESIGN.md for the architecture: ingest → Store → detectors →
-//! findings → gate and renderers.
+//! leave.
+//!
+//! The layers, each importing only those before it (`tests/architecture.rs`
+//! checks this on the source):
+//!
+//! - leaf vocabulary: `event`, `accounting`, `termination`, `labels`, `text`,
+//!   `signals`, `taxonomy`, `timings`;
+//! - `ingest`: input files to pending events, handed to an `EventSink`;
+//! - `store`: frames of events (Polars), Parquet, the trace index;
+//! - `pipeline`: the one seam from inputs to batches of whole traces, in
+//!   memory, through partitions on disk, or from a store;
+//! - `detect`: findings from a frame's traces; `summary`: the stats tables;
+//!   `eval`: scoring against labels;
+//! - `report`: renderers of findings and tables;
+//! - `cli`: one file per command, wiring the layers together.
 
+pub mod accounting;
 pub mod cli;
 pub mod config;
 pub mod detect;
@@ -9,10 +23,12 @@ pub mod eval;
 pub mod event;
 pub mod ingest;
 pub mod labels;
+pub mod pipeline;
 pub mod report;
 pub mod signals;
 pub mod store;
 pub mod summary;
 pub mod taxonomy;
+pub mod termination;
 pub mod text;
 pub mod timings;

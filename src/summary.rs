@@ -5,15 +5,17 @@
 //! Token and cost totals count only `usage_leaf` rows, so an agent span that
 //! repeats its children's usage is not counted twice. A total is null when
 //! no counted row gives that figure (unknown, not zero).
+//!
+//! Reads the Store; never imports `ingest`, `pipeline` or `cli`.
 
 use anyhow::Result;
 use polars::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use crate::ingest::report::IngestSummary;
-use crate::ingest::termination::is_loop_guard;
+use crate::accounting::IngestSummary;
 use crate::store::{columns as c, Store, TraceIndex};
+use crate::termination::is_loop_guard;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct RunSummary {

@@ -8,8 +8,8 @@ use common::{repo, shared_data, stats_json, trace};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
+use tracelint::accounting::IngestReport;
 use tracelint::event::Event;
-use tracelint::ingest::report::IngestReport;
 use tracelint::ingest::{self, source, IngestOptions};
 use tracelint::labels::Label;
 

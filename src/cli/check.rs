@@ -6,8 +6,8 @@ use clap::{Args, ValueEnum};
 use super::detection::{Detection, DetectionArgs};
 use super::exit;
 use super::inputs::{InputArgs, PartitionArgs};
+use crate::accounting::IngestSummary;
 use crate::detect::{run_detectors, sort_findings, Baseline, DetectOptions, Detector, Finding};
-use crate::ingest::report::IngestSummary;
 use crate::report::{self, CheckOutcome, TraceRef};
 use crate::store::{columns, TraceIndex};
 use crate::summary::RunSummary;
@@ -91,10 +91,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         .detection
         .resolve(args.max_findings, args.baseline.as_ref())?;
 
-    let checked = match args.input.partitions(&args.partitioning)? {
-        None => check_in_memory(&args.input, &detectors, &options)?,
-        Some(partitions) => check_partitioned(&args, partitions, &detectors, &options)?,
-    };
+    let checked = check_traces(&args, &detectors, &options)?;
     let gating = gate.gating(&checked.findings).len();
     let fails = gate.fails(&checked.findings);
     let outcome = CheckOutcome {
@@ -161,37 +158,17 @@ struct Checked {
     findings: Vec<Finding>,
 }
 
-fn check_in_memory(
-    input: &InputArgs,
-    detectors: &[&dyn Detector],
-    options: &DetectOptions,
-) -> Result<Checked> {
-    let store = input.load()?;
-    let index = timings::phase("index traces", || store.trace_index())?;
-    Ok(Checked {
-        findings: timings::phase("detect", || {
-            run_detectors(&store.events, &index, detectors, options)
-        })?,
-        traces: timings::phase("list traces", || trace_refs(&store.events, &index))?,
-        events: store.events.height(),
-        ingest: store.ingest,
-    })
-}
-
-/// Inputs larger than memory: one partition of whole traces at a time,
-/// with the same findings, traces and counts as `check_in_memory`.
-fn check_partitioned(
+/// Every batch of traces the input gives (one in memory, one per
+/// partition through partitions) checked in turn: the same findings,
+/// traces and counts either way.
+fn check_traces(
     args: &CheckArgs,
-    partitions: usize,
     detectors: &[&dyn Detector],
     options: &DetectOptions,
 ) -> Result<Checked> {
-    let mut store = args
-        .input
-        .ingest_partitioned(partitions, &args.partitioning)?;
+    let mut source = args.input.open(&args.partitioning)?;
     let (mut traces, mut findings, mut events) = (Vec::new(), Vec::new(), 0);
-    for k in 0..store.partitions() {
-        let frame = store.events(k)?;
+    while let Some(frame) = source.next_batch()? {
         let index = timings::phase("index traces", || TraceIndex::build(&frame))?;
         findings.extend(timings::phase("detect", || {
             run_detectors(&frame, &index, detectors, options)
@@ -203,7 +180,7 @@ fn check_partitioned(
     }
     sort_findings(&mut findings);
     traces.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
-    let (report, _labels) = store.finish();
+    let report = source.finish()?.report;
     args.input.show_diagnostics(&report);
     Ok(Checked {
         ingest: report.summary,

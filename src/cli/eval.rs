@@ -15,6 +15,7 @@ use crate::detect::{run_detectors, Finding};
 use crate::eval::{self, CorpusEval, Split};
 use crate::ingest::IngestOptions;
 use crate::labels::{label_rows, LabelRow};
+use crate::pipeline::{self, Inputs, Partitioning, Request};
 use crate::store::{Store, TraceIndex};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -74,11 +75,12 @@ struct Checked {
 
 fn check(paths: &[&Path], detection: &Detection, quiet: bool) -> Result<Checked> {
     let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let options = IngestOptions {
-        progress: false,
-        ..IngestOptions::default()
-    };
-    let (store, report) = Store::ingest(&paths, &options)?;
+    let (store, report) = pipeline::load(Request {
+        inputs: Inputs::Paths(paths.clone()),
+        options: IngestOptions::default(),
+        partitioning: Partitioning::Memory,
+        spill_dir: None,
+    })?;
     if !quiet && report.summary.skipped > 0 {
         eprintln!(
             "tracelint: {}: {} records skipped while reading",

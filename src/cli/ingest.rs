@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use super::exit;
 use super::inputs::{InputArgs, PartitionArgs};
-use crate::ingest::report::IngestSummary;
-use crate::labels::labels_to_frame;
-use crate::store::{write_store, StoreWriter};
+use crate::accounting::IngestSummary;
+use crate::pipeline::{Finished, TraceSource};
+use crate::store::{write_store, Store, StoreWriter};
 use crate::timings;
 
 #[derive(Args, Debug)]
@@ -25,13 +25,11 @@ pub struct IngestArgs {
 }
 
 pub fn run(args: IngestArgs) -> Result<u8> {
-    let (events, summary) = match args.input.partitions(&args.partitioning)? {
-        None => {
-            let mut store = args.input.load()?;
-            timings::phase("write store", || write_store(&mut store, &args.output))?;
-            (store.events.height(), store.ingest)
-        }
-        Some(partitions) => ingest_partitioned(&args, partitions)?,
+    let source = args.input.open(&args.partitioning)?;
+    let (events, summary) = if source.batches() == 1 {
+        write_whole(&args, source)?
+    } else {
+        write_by_batch(&args, source)?
     };
     if !args.input.quiet {
         eprintln!(
@@ -48,25 +46,44 @@ pub fn run(args: IngestArgs) -> Result<u8> {
     })
 }
 
+/// One frame of every trace, written in one piece.
+fn write_whole(
+    args: &IngestArgs,
+    mut source: Box<dyn TraceSource>,
+) -> Result<(usize, IngestSummary)> {
+    let events = source
+        .next_batch()?
+        .expect("a one-batch source gives one frame");
+    let Finished { report, labels } = source.finish()?;
+    args.input.show_diagnostics(&report);
+    let mut store = Store {
+        events,
+        labels,
+        ingest: report.summary,
+    };
+    timings::phase("write store", || write_store(&mut store, &args.output))?;
+    Ok((store.events.height(), store.ingest))
+}
+
 /// Inputs larger than memory: each partition of whole traces is assembled
-/// and written to the store in turn, so memory follows a partition.
-fn ingest_partitioned(args: &IngestArgs, partitions: usize) -> Result<(usize, IngestSummary)> {
-    let mut store = args
-        .input
-        .ingest_partitioned(partitions, &args.partitioning)?;
+/// and written to the store in turn, so memory follows a partition; the
+/// summary, complete only after the last, goes in the footer.
+fn write_by_batch(
+    args: &IngestArgs,
+    mut source: Box<dyn TraceSource>,
+) -> Result<(usize, IngestSummary)> {
     let mut writer = StoreWriter::create(&args.output);
     let mut events = 0;
-    for k in 0..store.partitions() {
-        let frame = store.events(k)?;
+    while let Some(frame) = source.next_batch()? {
         if frame.height() > 0 {
             events += frame.height();
             timings::phase("write store", || writer.write(&frame))?;
         }
     }
-    let (report, labels) = store.finish();
+    let Finished { report, mut labels } = source.finish()?;
     args.input.show_diagnostics(&report);
     timings::phase("write store", || {
-        writer.finish(&report.summary, &mut labels_to_frame(&labels)?)
+        writer.finish(&report.summary, &mut labels)
     })?;
     Ok((events, report.summary))
 }

@@ -1,13 +1,15 @@
-//! Input options shared by every command that reads traces, and loading
-//! the Store from raw files or from a Parquet store.
+//! Input options shared by every command that reads traces, turned into a
+//! pipeline request: the whole Store in memory (`load`), or its traces
+//! batch by batch (`open`).
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
 
-use crate::ingest::report::{IngestReport, IngestSummary};
-use crate::ingest::{formats, source, IngestOptions};
-use crate::store::{partitions_for, read_store, PartitionedStore, Store};
+use crate::accounting::{IngestReport, IngestSummary};
+use crate::ingest::{registry, IngestOptions};
+use crate::pipeline::{self, Inputs, Partitioning, Request, TraceSource};
+use crate::store::Store;
 
 #[derive(Args, Debug)]
 pub struct InputArgs {
@@ -20,7 +22,7 @@ pub struct InputArgs {
     pub store: Option<PathBuf>,
 
     /// Force an input format instead of sniffing it from each file's content.
-    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(formats::names()))]
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(registry::names()))]
     pub format: Option<String>,
 
     /// Exit 2 if any record was skipped.
@@ -45,57 +47,47 @@ impl InputArgs {
         IngestOptions {
             excerpt_chars: self.excerpt_chars,
             max_record_bytes: self.max_record_bytes,
-            format: self.format.as_deref().and_then(formats::by_name),
+            format: self.format.as_deref().and_then(registry::by_name),
             progress: !self.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         }
     }
 
-    /// The Store, from `--store` or by ingesting the paths. Skipped and
-    /// repaired records are reported on stderr.
+    fn request(&self, partitioning: Partitioning, spill_dir: Option<PathBuf>) -> Request {
+        Request {
+            inputs: match &self.store {
+                Some(path) => Inputs::Store(path.clone()),
+                None => Inputs::Paths(self.paths.clone()),
+            },
+            options: self.ingest_options(),
+            partitioning,
+            spill_dir,
+        }
+    }
+
+    /// The whole Store in memory, from `--store` or by ingesting the paths.
+    /// Skipped and repaired records are reported on stderr.
     pub fn load(&self) -> Result<Store> {
-        if let Some(path) = &self.store {
-            return crate::timings::phase("read store", || read_store(path));
-        }
-        if self.paths.is_empty() {
-            bail!(
-                "no input: give trace files, directories, globs or - for stdin, or --store STORE"
-            );
-        }
-        let (store, report) = Store::ingest(&self.paths, &self.ingest_options())?;
+        let (store, report) = pipeline::load(self.request(Partitioning::Memory, None))?;
         self.show_diagnostics(&report);
         Ok(store)
     }
 
-    /// How many partitions to read the paths into (`None`: one, in
-    /// memory): as asked with `--partitions`, else from the input size
-    /// (`store::partitions_for`). A `--store` is read whole.
-    pub fn partitions(&self, args: &PartitionArgs) -> Result<Option<usize>> {
-        if self.store.is_some() {
-            return Ok(None);
-        }
-        if let Some(asked) = args.partitions {
-            return Ok((asked > 1).then_some(usize::from(asked)));
-        }
-        let inputs = source::expand_inputs(&self.paths)?;
-        Ok(source::estimated_text_bytes(&inputs).and_then(partitions_for))
+    /// The traces, partition by partition when the input is larger than
+    /// memory (or `--partitions` asks). The caller shows the report
+    /// (`show_diagnostics`) once every batch was taken.
+    pub fn open(&self, args: &PartitionArgs) -> Result<Box<dyn TraceSource>> {
+        let partitioning = match args.partitions {
+            None => Partitioning::Auto,
+            Some(1) => Partitioning::Memory,
+            Some(n) => Partitioning::Partitions(usize::from(n)),
+        };
+        pipeline::open(self.request(partitioning, args.spill_dir.clone()))
     }
 
-    /// Reads the paths into `partitions` partitions spilled to disk; the
-    /// caller shows the report (`show_diagnostics`) once every partition
-    /// was assembled.
-    pub fn ingest_partitioned(
-        &self,
-        partitions: usize,
-        args: &PartitionArgs,
-    ) -> Result<PartitionedStore> {
-        let inputs = source::expand_inputs(&self.paths)?;
-        let spill_dir = args.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
-        PartitionedStore::ingest(&inputs, &self.ingest_options(), partitions, &spill_dir)
-    }
-
-    /// Skipped and repaired records on stderr, unless `--quiet`.
+    /// Skipped and repaired records on stderr, unless `--quiet` or the
+    /// input is a store (whose ingest showed them).
     pub fn show_diagnostics(&self, report: &IngestReport) {
-        if !self.quiet {
+        if !self.quiet && self.store.is_none() {
             print_diagnostics(report);
         }
     }

@@ -2,6 +2,9 @@
 //! the exit-code contract: 0 nothing gating, 1 gating findings, 2 error
 //! (bad usage, unreadable input, zero traces, skipped records under
 //! `--strict`).
+//!
+//! The top: commands wire `pipeline`, `detect` and `report` together;
+//! nothing else imports `cli`.
 
 mod blame;
 mod check;

@@ -22,8 +22,8 @@ use serde::Serialize;
 
 use super::{Finding, Row, Severity};
 use crate::event::{Kind, Role};
-use crate::ingest::termination::is_loop_guard;
 use crate::signals;
+use crate::termination::is_loop_guard;
 
 /// Why a step was blamed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -2,6 +2,9 @@
 //! one trace's rows of the Store and returns findings with their evidence;
 //! it does no I/O and keeps no state, so traces are checked in parallel.
 //! The gate turns findings into the exit code.
+//!
+//! Imports the store's frames and the leaf vocabulary; never `ingest`,
+//! `pipeline`, `report` or `cli`: detectors know failures, not formats.
 
 pub mod blame;
 mod detectors;

@@ -335,7 +335,7 @@ impl<'a> TraceView<'a> {
         self.rows
             .iter()
             .filter_map(|r| r.termination_reason)
-            .find(|r| crate::ingest::termination::is_loop_guard(r))
+            .find(|r| crate::termination::is_loop_guard(r))
     }
 }
 

@@ -3,6 +3,9 @@
 //! records) and on the project's own fixtures, whose failures are planted by
 //! construction. One file per corpus; this one holds the splits and the
 //! arithmetic they share.
+//!
+//! Scores findings and labels; never imports `ingest`, `pipeline` or `cli`
+//! (the `eval` command reads the corpora through the pipeline).
 
 pub mod mast;
 pub mod planted;

@@ -13,21 +13,28 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
-use super::report::{Diagnostic, IngestReport, Location, Severity};
+use crate::accounting::{Diagnostic, IngestReport, Location, Severity};
 use crate::event::{Event, Kind, PendingEvent};
 
+/// Completes an assembled trace (agents resolved, events in `seq` order)
+/// with facts no single record gives: the formats' `finish_trace` hook,
+/// passed in so that assembling knows no format.
+pub type FinishTrace = fn(&mut [&mut Event]);
+
 /// One list per trace, traces sorted by id, each trace's events by `seq`;
-/// repairs and drops go to `report`. `pending` comes in chunks as read;
-/// their order is input order. The events are completed in place (`seq`,
-/// agents, usage leaves); a dropped duplicate stays in its chunk, in no
-/// trace.
+/// repairs and drops go to `report`; `finish` completes each trace.
+/// `pending` comes in the chunks it was read in, in any order of chunks
+/// (each event carries its input order). The events are completed in place
+/// (`seq`, agents, usage leaves); a dropped duplicate stays in its chunk, in
+/// no trace.
 pub fn assemble<'a>(
     pending: &'a mut [Vec<PendingEvent>],
     report: &mut IngestReport,
+    finish: FinishTrace,
 ) -> Vec<Vec<&'a Event>> {
     let assembled: Vec<TraceAssembly> = group_by_trace(pending)
         .into_par_iter()
-        .map(assemble_trace)
+        .map(|trace| assemble_trace(trace, finish))
         .collect();
     let mut traces = Vec::with_capacity(assembled.len());
     for trace in assembled {
@@ -106,7 +113,7 @@ struct TraceAssembly<'a> {
     repaired: Vec<Diagnostic>,
 }
 
-fn assemble_trace(mut pending: Vec<&mut PendingEvent>) -> TraceAssembly<'_> {
+fn assemble_trace(mut pending: Vec<&mut PendingEvent>, finish: FinishTrace) -> TraceAssembly<'_> {
     // Input order: events mostly come in it (files and lines are read in
     // order), but not from a spill, whose chunks are written by whichever
     // thread parsed them.
@@ -221,7 +228,7 @@ fn assemble_trace(mut pending: Vec<&mut PendingEvent>) -> TraceAssembly<'_> {
     for (seq, event) in events.iter_mut().enumerate() {
         event.seq = seq as u32;
     }
-    super::formats::finish_trace(&mut events);
+    finish(&mut events);
     TraceAssembly {
         events: events.into_iter().map(|e| &*e).collect(),
         dropped,
@@ -403,7 +410,7 @@ mod tests {
         again.event.source_line = 4;
         // As a spill gives them: not in input order.
         let mut read = [again, pending("u", 2), conflicting, pending("s", 1)];
-        let trace = assemble_trace(read.iter_mut().collect());
+        let trace = assemble_trace(read.iter_mut().collect(), |_| {});
         let kept: Vec<(&str, u32)> = trace
             .events
             .iter()

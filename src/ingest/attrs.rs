@@ -149,6 +149,12 @@ impl<'a> Attrs<'a> {
         self.sorted.is_empty()
     }
 
+    /// `#[inline]`, like `text`, `int` and `float`: every dialect's file
+    /// calls them per span, and they stay inlined only when marked so
+    /// whichever codegen unit the caller lands in (callgrind, 10 MiB check:
+    /// 852 M instructions without, 825 M with, once the dialects had files
+    /// of their own).
+    #[inline]
     pub fn get(&self, key: &str) -> Option<&AttrValue<'a>> {
         if self.heads & head_bit(key) == 0 || !self.keys.may_contain(key) {
             return None;
@@ -160,6 +166,7 @@ impl<'a> Attrs<'a> {
     }
 
     /// Non-empty text of the first key present.
+    #[inline]
     pub fn text(&self, keys: &[&str]) -> Option<Cow<'_, str>> {
         keys.iter()
             .filter_map(|k| self.get(k))
@@ -167,11 +174,13 @@ impl<'a> Attrs<'a> {
             .find(|t| !t.trim().is_empty())
     }
 
+    #[inline]
     pub fn int(&self, keys: &[&str]) -> Option<i64> {
         keys.iter()
             .find_map(|k| self.get(k).and_then(AttrValue::as_i64))
     }
 
+    #[inline]
     pub fn float(&self, keys: &[&str]) -> Option<f64> {
         keys.iter()
             .find_map(|k| self.get(k).and_then(AttrValue::as_f64))

@@ -6,12 +6,13 @@
 //! Utterances stay `kind = message`; the edge is recorded on the message
 //! that receives the turn (or, for an utterance addressed to someone, on the
 //! utterance itself). Detectors tell these implicit edges from explicit
-//! handoff records by the kind.
+//! handoff records by the kind. A graph run (LangGraph) is read the same
+//! way: its moving from one node to the next is the edge
+//! (`mark_node_transitions`).
 
 use super::draft::Draft;
-use super::formats::RecordOutput;
-use super::RecordCtx;
-use crate::event::{Kind, Role};
+use super::record::{RecordCtx, RecordOutput};
+use crate::event::{Event, Kind, Role};
 
 /// One utterance as a format reads it.
 #[derive(Default)]
@@ -35,7 +36,7 @@ pub struct Utterance {
 /// Builds the events of one conversation trace, in order.
 pub struct Conversation<'c, 'o> {
     trace_id: String,
-    ctx: &'c RecordCtx<'c>,
+    ctx: &'c RecordCtx,
     out: &'o mut RecordOutput,
     /// The last speaker.
     holder: Option<String>,
@@ -45,7 +46,7 @@ pub struct Conversation<'c, 'o> {
 }
 
 impl<'c, 'o> Conversation<'c, 'o> {
-    pub fn new(trace_id: String, ctx: &'c RecordCtx<'c>, out: &'o mut RecordOutput) -> Self {
+    pub fn new(trace_id: String, ctx: &'c RecordCtx, out: &'o mut RecordOutput) -> Self {
         Conversation {
             trace_id,
             ctx,
@@ -164,6 +165,24 @@ impl Draft {
         let head = crate::text::excerpt(content.trim_start(), 120);
         if head.contains("reached") || head.contains("exceeded") {
             self.note_guard(&head);
+        }
+    }
+}
+
+/// The LangGraph node steps of a trace, in order: each change of node is a
+/// handoff from the previous node to this one (FORMATS.md §3.8: node
+/// transitions are the edges of cycle detection).
+pub fn mark_node_transitions(events: &mut [&mut Event]) {
+    let mut last_node: Option<String> = None;
+    for event in events.iter_mut().filter(|e| e.kind == Kind::Step) {
+        let Some(node) = event.agent.clone() else {
+            continue;
+        };
+        if let Some(previous) = last_node.replace(node.clone()) {
+            if previous != node {
+                event.handoff_from = Some(previous);
+                event.handoff_to = Some(node);
+            }
         }
     }
 }

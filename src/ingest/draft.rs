@@ -2,10 +2,11 @@
 //! its facts through these methods, so texts are digested, tool arguments
 //! canonicalized and loop guards recognized in one way whatever the format.
 
-use super::formats::RecordOutput;
-use super::termination::guard_from_message;
-use super::RecordCtx;
+use super::record::{RecordCtx, RecordOutput};
+use super::time::parse_timestamp_ns;
+use super::values::canonical_args;
 use crate::event::{AgentClues, Event, Kind, PendingEvent, Role, Status};
+use crate::termination::guard_from_message;
 use crate::text;
 
 /// Longest error message kept in the Store; longer ones are cut (the full
@@ -27,7 +28,7 @@ impl Draft {
     }
 
     pub fn input_text(&mut self, text: &str, ctx: &RecordCtx) {
-        self.event.input = Some(text::digest(text, ctx.options.excerpt_chars));
+        self.event.input = Some(text::digest(text, ctx.excerpt_chars));
     }
 
     /// The output's excerpt, hash, MinHash signature and text signals. A
@@ -40,7 +41,7 @@ impl Draft {
             self.event.output_sig = text::minhash_signature(text);
         }
         self.event.output_signals = crate::signals::of_output(text);
-        self.event.output = Some(text::digest(text, ctx.options.excerpt_chars));
+        self.event.output = Some(text::digest(text, ctx.excerpt_chars));
     }
 
     /// Tool name and arguments, canonicalized (keys sorted, compact) and
@@ -48,7 +49,7 @@ impl Draft {
     pub fn tool(&mut self, name: Option<String>, raw_args: Option<&str>) {
         self.event.tool_name = name.filter(|n| !n.trim().is_empty());
         if let Some(args) = raw_args {
-            let canonical = crate::ingest::span::canonical_args(args);
+            let canonical = canonical_args(args);
             self.event.tool_args_hash = Some(text::exact_hash(&canonical));
             self.event.tool_args = Some(canonical);
         }
@@ -77,7 +78,6 @@ impl Draft {
 
     /// Timestamps in ISO 8601 text.
     pub fn times(&mut self, start: Option<&str>, end: Option<&str>) {
-        use super::formats::parse_timestamp_ns;
         self.event.start_ns = start.and_then(parse_timestamp_ns);
         self.event.end_ns = end.and_then(parse_timestamp_ns);
     }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::attrs::Attrs;
 use super::dialect::{self, is_placeholder_agent};
 use super::draft::{Draft, ERROR_MESSAGE_CHARS};
-use super::RecordCtx;
+use super::record::RecordCtx;
 use crate::event::{AgentClues, Kind, PendingEvent, Status};
 use crate::text;
 
@@ -26,72 +26,6 @@ pub struct RawSpan<'a> {
     pub service_name: Option<Cow<'a, str>>,
     /// Line of the record in its file (1-based).
     pub line: u32,
-}
-
-/// Lower-case hex ids as OTLP writes them; `0x` prefixes (Python console
-/// exporter) dropped; empty ids are no ids.
-pub fn normalize_hex_id(id: &str) -> Option<String> {
-    let id = id.trim();
-    let id = id
-        .strip_prefix("0x")
-        .or_else(|| id.strip_prefix("0X"))
-        .unwrap_or(id);
-    (!id.is_empty()).then(|| id.to_ascii_lowercase())
-}
-
-/// Canonical JSON of tool arguments: keys sorted at every level, compact.
-/// Arguments that arrive JSON-encoded twice (a JSON string holding JSON) are
-/// decoded once more. Text that is not JSON is kept, trimmed.
-pub fn canonical_args(raw: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(raw) {
-        Ok(serde_json::Value::String(inner)) => {
-            match serde_json::from_str::<serde_json::Value>(&inner) {
-                Ok(v @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => {
-                    canonical_json(&v)
-                }
-                _ => serde_json::Value::String(inner).to_string(),
-            }
-        }
-        Ok(value) => canonical_json(&value),
-        Err(_) => raw.trim().to_string(),
-    }
-}
-
-/// Compact JSON with object keys sorted, whatever map order serde_json was
-/// built with.
-pub fn canonical_json(value: &serde_json::Value) -> String {
-    fn write(value: &serde_json::Value, out: &mut String) {
-        match value {
-            serde_json::Value::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort();
-                out.push('{');
-                for (i, key) in keys.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str(&serde_json::Value::String(key.clone()).to_string());
-                    out.push(':');
-                    write(&map[key], out);
-                }
-                out.push('}');
-            }
-            serde_json::Value::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write(item, out);
-                }
-                out.push(']');
-            }
-            scalar => out.push_str(&scalar.to_string()),
-        }
-    }
-    let mut out = String::new();
-    write(value, &mut out);
-    out
 }
 
 impl RawSpan<'_> {
@@ -170,29 +104,4 @@ fn span_op(attrs: &Attrs, kind: Kind) -> String {
         ])
         .map(|t| t.into_owned())
         .unwrap_or_else(|| kind.as_str().to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn args_are_canonical() {
-        assert_eq!(
-            canonical_args(r#"{"b": 1, "a": {"d": 2, "c": 3}}"#),
-            r#"{"a":{"c":3,"d":2},"b":1}"#
-        );
-        assert_eq!(
-            canonical_args(r#""{\"timezone\": \"UTC\"}""#),
-            r#"{"timezone":"UTC"}"#
-        );
-        assert_eq!(canonical_args("  not json "), "not json");
-        assert_eq!(canonical_args(r#""plain""#), r#""plain""#);
-    }
-
-    #[test]
-    fn hex_ids_are_normalized() {
-        assert_eq!(normalize_hex_id("0xABCdef").as_deref(), Some("abcdef"));
-        assert_eq!(normalize_hex_id("  "), None);
-    }
 }

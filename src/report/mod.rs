@@ -1,5 +1,7 @@
 //! Renderers: one file per output format. They know neither formats nor
 //! failures: they take summaries and findings.
+//!
+//! Never imports `ingest`, `pipeline` or `cli`.
 
 pub mod charts;
 pub mod csv;

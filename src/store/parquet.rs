@@ -15,7 +15,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::{columns, events_to_frame, Store};
-use crate::ingest::report::IngestSummary;
+use crate::accounting::IngestSummary;
 use crate::labels::labels_to_frame;
 
 const SUMMARY_KEY: &str = "tracelint.ingest_summary";

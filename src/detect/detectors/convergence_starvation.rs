@@ -81,7 +81,7 @@ impl Detector for ConvergenceStarvation {
             .rows
             .iter()
             .filter_map(|r| r.termination_reason)
-            .any(|r| !crate::ingest::termination::is_loop_guard(r));
+            .any(|r| !crate::termination::is_loop_guard(r));
         if settled {
             return Vec::new();
         }

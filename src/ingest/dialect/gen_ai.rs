@@ -3,7 +3,8 @@
 //! emitters write (`agent_handoff`, any-agent's `call_llm`, `gen_ai.tool.args`,
 //! `gen_ai.output`, `gen_ai.usage.input_cost`).
 
-use super::{give, messages_text, SpanFacts};
+use super::facts::{give, SpanFacts};
+use super::messages::messages_text;
 use crate::event::Kind;
 use crate::ingest::attrs::Attrs;
 

@@ -7,7 +7,9 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-use super::{give, handoff_target_from_name, SpanFacts};
+use super::facts::{give, SpanFacts};
+use super::messages::output_value_text;
+use super::names::handoff_target_from_name;
 use crate::event::Kind;
 use crate::ingest::attrs::Attrs;
 
@@ -62,7 +64,7 @@ pub fn fill(attrs: &Attrs, kind: Kind, facts: &mut SpanFacts) {
     let output_messages = joined(attrs, "llm.output_messages.", ".message.content");
     give(
         &mut facts.output_text,
-        output_messages.or_else(|| owned(&["output.value"]).map(|v| super::output_value_text(&v))),
+        output_messages.or_else(|| owned(&["output.value"]).map(|v| output_value_text(&v))),
     );
     give(&mut facts.input_text, owned(&["input.value"]));
 }

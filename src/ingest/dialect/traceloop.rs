@@ -2,7 +2,7 @@
 //! `traceloop.entity.*`, `llm.request.type`, `llm.usage.total_tokens` and the
 //! indexed `gen_ai.prompt.{i}.*` / `gen_ai.completion.{i}.*` messages.
 
-use super::{give, SpanFacts};
+use super::facts::{give, SpanFacts};
 use crate::event::Kind;
 use crate::ingest::attrs::Attrs;
 

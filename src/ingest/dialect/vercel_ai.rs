@@ -4,7 +4,8 @@
 //! `*.doStream` spans are the model calls; the outer `ai.generateText` is a
 //! step wrapper that repeats their usage.
 
-use super::{give, messages_text, SpanFacts};
+use super::facts::{give, SpanFacts};
+use super::messages::messages_text;
 use crate::event::Kind;
 use crate::ingest::attrs::Attrs;
 

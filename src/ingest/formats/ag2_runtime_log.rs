@@ -26,11 +26,12 @@ use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use super::{content_text, Format, RecordError, RecordOutput};
 use crate::event::{Kind, Role, Status};
 use crate::ingest::conversation::{Conversation, Utterance};
-use crate::ingest::span::canonical_args;
-use crate::ingest::RecordCtx;
+use crate::ingest::format::Format;
+use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
+use crate::ingest::time::parse_timestamp_ns;
+use crate::ingest::values::{canonical_args, content_text};
 
 pub struct Ag2RuntimeLog;
 
@@ -148,9 +149,7 @@ impl LogReader {
                 .map(|(name, _)| name.clone())
                 .unwrap_or_else(|| "function".to_string());
             let mut call = conversation.draft(Kind::ToolCall, &name, Some(line));
-            call.event.start_ns = text("timestamp")
-                .as_deref()
-                .and_then(super::parse_timestamp_ns);
+            call.event.start_ns = text("timestamp").as_deref().and_then(parse_timestamp_ns);
             call.event.status = Status::Ok;
             call.clues.own = text("source_name");
             call.tool(Some(name), Some(&args));
@@ -248,7 +247,7 @@ impl LogReader {
             start_ns: entry
                 .get("timestamp")
                 .and_then(Value::as_str)
-                .and_then(super::parse_timestamp_ns),
+                .and_then(parse_timestamp_ns),
             ..Utterance::default()
         });
     }

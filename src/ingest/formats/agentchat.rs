@@ -19,13 +19,13 @@
 use serde_json::Value;
 use std::collections::HashMap;
 
-use super::{
-    content_text, items_of, parse_json, parse_timestamp_ns, trace_id_of_file, Format, RecordError,
-    RecordOutput,
-};
 use crate::event::{Kind, Role, Status};
 use crate::ingest::conversation::{Conversation, Utterance};
-use crate::ingest::RecordCtx;
+use crate::ingest::format::Format;
+use crate::ingest::json::parse_json;
+use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
+use crate::ingest::time::parse_timestamp_ns;
+use crate::ingest::values::{content_text, items_of, trace_id_of_file};
 
 pub struct AgentChat;
 

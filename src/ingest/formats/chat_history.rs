@@ -20,12 +20,12 @@ use regex::Regex;
 use serde_json::Value;
 use std::sync::LazyLock;
 
-use super::{
-    content_text, parse_json, scalar_text, trace_id_of_file, Format, RecordError, RecordOutput,
-};
 use crate::event::{Kind, Role};
 use crate::ingest::conversation::{Conversation, Utterance};
-use crate::ingest::RecordCtx;
+use crate::ingest::format::Format;
+use crate::ingest::json::parse_json;
+use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
+use crate::ingest::values::{content_text, scalar_text, trace_id_of_file};
 use crate::labels::{Label, DETAIL_CHARS};
 use crate::text;
 

@@ -16,14 +16,14 @@ use regex::Regex;
 use serde_json::{Map, Value};
 use std::sync::LazyLock;
 
-use super::{
-    content_text, parse_json, parse_timestamp_ns, trace_id_of_file, Format, RecordError,
-    RecordOutput,
-};
 use crate::event::{Kind, Role};
 use crate::ingest::conversation::{Conversation, Utterance};
-use crate::ingest::termination::guard_from_message;
-use crate::ingest::RecordCtx;
+use crate::ingest::format::Format;
+use crate::ingest::json::parse_json;
+use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
+use crate::ingest::time::parse_timestamp_ns;
+use crate::ingest::values::{content_text, trace_id_of_file};
+use crate::termination::guard_from_message;
 
 pub struct CrewAiLog;
 

@@ -14,13 +14,13 @@
 
 use serde_json::Value;
 
-use super::{
-    content_text, mark_node_transitions, parse_json, trace_id_of_file, Format, RecordError,
-    RecordOutput,
-};
 use crate::event::{Event, Kind, Role, Status};
+use crate::ingest::conversation::mark_node_transitions;
 use crate::ingest::draft::Draft;
-use crate::ingest::RecordCtx;
+use crate::ingest::format::Format;
+use crate::ingest::json::parse_json;
+use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
+use crate::ingest::values::{content_text, trace_id_of_file};
 
 pub struct LangGraphDebug;
 

@@ -8,14 +8,14 @@
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-use super::{
-    content_text, items_of, mark_node_transitions, parse_json, scalar_text, Format, RecordError,
-    RecordOutput,
-};
 use crate::event::{Event, Kind, Status};
+use crate::ingest::conversation::mark_node_transitions;
 use crate::ingest::dialect::messages_text;
 use crate::ingest::draft::Draft;
-use crate::ingest::RecordCtx;
+use crate::ingest::format::Format;
+use crate::ingest::json::parse_json;
+use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
+use crate::ingest::values::{content_text, items_of, scalar_text};
 
 pub struct LangSmith;
 

@@ -12,12 +12,13 @@
 
 use serde_json::Value;
 
+use super::chat_history;
 use super::mast_logs::{self, Reading};
-use super::{
-    chat_history, items_of, parse_json, scalar_text, Format, JsonDefect, RecordError, RecordOutput,
-};
 use crate::ingest::conversation::Conversation;
-use crate::ingest::RecordCtx;
+use crate::ingest::format::Format;
+use crate::ingest::json::{parse_json, JsonDefect};
+use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
+use crate::ingest::values::{items_of, scalar_text};
 use crate::labels::Label;
 
 pub struct MastRecord;

@@ -12,11 +12,13 @@
 
 use serde_json::Value;
 
-use super::{content_text, items_of, parse_json, scalar_text, Format, RecordError, RecordOutput};
 use crate::event::{Kind, Status};
 use crate::ingest::dialect::output_items_text;
 use crate::ingest::draft::Draft;
-use crate::ingest::RecordCtx;
+use crate::ingest::format::Format;
+use crate::ingest::json::parse_json;
+use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
+use crate::ingest::values::{content_text, items_of, scalar_text};
 
 pub struct OpenAiAgents;
 

@@ -11,11 +11,13 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
 
-use super::{parse_json, Format, RecordError, RecordOutput};
 use crate::event::Status;
 use crate::ingest::attrs::{AttrValue, Attrs};
-use crate::ingest::span::{normalize_hex_id, RawSpan};
-use crate::ingest::RecordCtx;
+use crate::ingest::format::Format;
+use crate::ingest::json::parse_json;
+use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
+use crate::ingest::span::RawSpan;
+use crate::ingest::values::normalize_hex_id;
 
 pub struct OtlpJson;
 

@@ -7,12 +7,13 @@
 use serde_json::Value;
 use std::borrow::Cow;
 
-use super::{
-    exception_of, flat_attrs, parse_json, parse_timestamp_ns, Format, RecordError, RecordOutput,
-};
 use crate::event::Status;
-use crate::ingest::span::{normalize_hex_id, RawSpan};
-use crate::ingest::RecordCtx;
+use crate::ingest::format::Format;
+use crate::ingest::json::parse_json;
+use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
+use crate::ingest::span::RawSpan;
+use crate::ingest::time::parse_timestamp_ns;
+use crate::ingest::values::{exception_of, flat_attrs, normalize_hex_id};
 
 pub struct SpanTree;
 

@@ -7,9 +7,10 @@
 
 use serde_json::Value;
 
-use super::{parse_json, scalar_text, Format, JsonDefect, RecordError, RecordOutput};
-use crate::ingest::span::normalize_hex_id;
-use crate::ingest::RecordCtx;
+use crate::ingest::format::Format;
+use crate::ingest::json::{parse_json, JsonDefect};
+use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
+use crate::ingest::values::{normalize_hex_id, scalar_text};
 use crate::labels::{Label, DETAIL_CHARS};
 use crate::text;
 

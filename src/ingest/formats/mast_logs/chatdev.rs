@@ -100,7 +100,7 @@ fn entries(log: &str) -> Vec<Entry<'_>> {
                 field(6)
             );
             Entry {
-                start_ns: crate::ingest::formats::parse_timestamp_ns(&stamp),
+                start_ns: crate::ingest::time::parse_timestamp_ns(&stamp),
                 text: log[whole.end()..end].trim_end(),
             }
         })

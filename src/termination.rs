@@ -1,5 +1,9 @@
 //! Termination reasons read from error and status messages: the loop guards
 //! of the frameworks (FORMATS.md §7) announce themselves only in text.
+//!
+//! Shared vocabulary, like `event::Kind`: adapters name a run's guard with
+//! it, detectors, blame and the stats tables ask whether a reason is one. A
+//! leaf: it imports nothing of the crate.
 
 use regex::RegexSet;
 use std::sync::LazyLock;

@@ -1,5 +1,6 @@
 //! Inputs larger than memory (issue 7). While inputs are read, each event
-//! goes to one of N partitions chosen by a hash of its trace id, and each
+//! goes to one of N partitions chosen by a hash of its trace id
+//! (`partition::partition_of`), and each
 //! partition's events go to its own file on disk as they arrive: postcard
 //! rows, zstd-compressed in chunks. A partition then holds whole traces
 //! (a trace may span files and lines, but never partitions), so it can be
@@ -18,8 +19,9 @@ use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use super::formats::FORMATS;
+use super::partition::partition_of;
 use crate::event::PendingEvent;
+use crate::ingest::EventSink;
 
 /// Uncompressed bytes buffered per partition before a chunk is written.
 /// Small enough that a buffer per partition stays small beside the
@@ -31,6 +33,9 @@ const ZSTD_LEVEL: i32 = 1;
 pub struct Spill {
     dir: tempfile::TempDir,
     partitions: Vec<Mutex<Partition>>,
+    /// The format names a row's first byte indexes (the ingest registry's
+    /// order): an event's `&'static` format name is not encoded.
+    formats: Vec<&'static str>,
 }
 
 struct Partition {
@@ -44,8 +49,9 @@ struct Partition {
 
 impl Spill {
     /// `partitions` files in a new temporary directory under `parent`
-    /// (removed when the spill is dropped).
-    pub fn create(parent: &Path, partitions: usize) -> Result<Spill> {
+    /// (removed when the spill is dropped), for events of the formats named
+    /// in `formats` (at most 256).
+    pub fn create(parent: &Path, partitions: usize, formats: Vec<&'static str>) -> Result<Spill> {
         anyhow::ensure!(partitions > 0, "a spill needs at least one partition");
         let dir = tempfile::Builder::new()
             .prefix("tracelint-spill-")
@@ -64,28 +70,28 @@ impl Spill {
                 }))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Spill { dir, partitions })
+        Ok(Spill {
+            dir,
+            partitions,
+            formats,
+        })
     }
 
     pub fn partitions(&self) -> usize {
         self.partitions.len()
     }
 
-    /// The partition of a trace: the same for every event of the trace.
-    pub fn partition_of(&self, trace_id: &str) -> usize {
-        (xxhash_rust::xxh3::xxh3_64(trace_id.as_bytes()) % self.partitions.len() as u64) as usize
-    }
-
-    /// Sends events to their partitions: each is encoded by the calling
-    /// thread, then the rows of a partition are appended under one lock.
-    pub fn push(&self, events: impl IntoIterator<Item = PendingEvent>) -> Result<()> {
+    /// Sends a record's events to their partitions: each is encoded by the
+    /// calling thread, then the rows of a partition are appended under one
+    /// lock.
+    fn push_record(&self, events: Vec<PendingEvent>) -> Result<()> {
         // (partition, encoded rows, how many) for each partition touched,
         // found by a linear search: a record's events are mostly of one
         // trace. (A slot for every partition, made and walked for each
         // record, is 256 slots per line at 10 GiB.)
         let mut rows: Vec<(usize, Vec<u8>, u32)> = Vec::new();
         for event in events {
-            let k = self.partition_of(&event.event.trace_id);
+            let k = partition_of(&event.event.trace_id, self.partitions.len());
             let at = match rows.iter().position(|(partition, ..)| *partition == k) {
                 Some(at) => at,
                 None => {
@@ -94,7 +100,7 @@ impl Spill {
                 }
             };
             let (_, bytes, count) = &mut rows[at];
-            bytes.push(format_index(event.event.source_format)?);
+            bytes.push(self.format_index(event.event.source_format)?);
             *bytes = postcard::to_extend(&event, std::mem::take(bytes))?;
             *count += 1;
         }
@@ -108,6 +114,15 @@ impl Spill {
             }
         }
         Ok(())
+    }
+
+    /// A row is its format's index in `formats`, then the postcard-encoded
+    /// event (which does not carry the `&'static` name).
+    fn format_index(&self, name: &str) -> Result<u8> {
+        match self.formats.iter().position(|format| *format == name) {
+            Some(index) => Ok(index as u8),
+            None => bail!("cannot spill an event of unknown format {name:?}"),
+        }
     }
 
     /// Writes what is buffered; reading before this loses the tail. The
@@ -145,7 +160,7 @@ impl Spill {
         }
         let events = chunks
             .into_par_iter()
-            .map(|chunk| decode_chunk(chunk, files))
+            .map(|chunk| decode_chunk(chunk, &self.formats, files))
             .collect::<Result<Vec<_>>>()?;
         let read: usize = events.iter().map(Vec::len).sum();
         if read as u64 != expected {
@@ -158,18 +173,32 @@ impl Spill {
     }
 }
 
+/// Each record's events are encoded by a thread of their own, as the
+/// records of a block are parsed in parallel.
+impl EventSink for Spill {
+    fn push(&self, records: Vec<Vec<PendingEvent>>) -> Result<()> {
+        records
+            .into_par_iter()
+            .try_for_each(|events| self.push_record(events))
+            .context("cannot spill events to disk")
+    }
+}
+
 /// The events of one chunk, with the names the rows do not carry restored.
-fn decode_chunk(chunk: Chunk, files: &[Arc<str>]) -> Result<Vec<PendingEvent>> {
+fn decode_chunk(
+    chunk: Chunk,
+    formats: &[&'static str],
+    files: &[Arc<str>],
+) -> Result<Vec<PendingEvent>> {
     let raw = zstd::bulk::decompress(chunk.compressed, chunk.raw_len)?;
     // A row takes at least a byte: a damaged count cannot ask for more.
     let mut events = Vec::with_capacity(chunk.events.min(chunk.raw_len));
     let mut row = &raw[..];
     while let Some((&format, encoded)) = row.split_first() {
         let (mut event, next): (PendingEvent, &[u8]) = postcard::take_from_bytes(encoded)?;
-        event.event.source_format = FORMATS
+        event.event.source_format = formats
             .get(format as usize)
-            .context("a spilled event names no format")?
-            .name();
+            .context("a spilled event names no format")?;
         event.event.source_file = files
             .get(event.order.0 as usize)
             .cloned()
@@ -197,15 +226,6 @@ impl Partition {
         self.buffer.shrink_to(CHUNK_BYTES);
         self.buffered = 0;
         Ok(())
-    }
-}
-
-/// A row is its format's index in `FORMATS`, then the postcard-encoded
-/// event (which does not carry the `&'static` name).
-fn format_index(name: &str) -> Result<u8> {
-    match FORMATS.iter().position(|format| format.name() == name) {
-        Some(index) => Ok(index as u8),
-        None => bail!("cannot spill an event of unknown format {name:?}"),
     }
 }
 
@@ -262,22 +282,22 @@ mod tests {
     #[test]
     fn events_come_back_whole_in_their_trace_partition() {
         let dir = tempfile::tempdir().unwrap();
-        let spill = Spill::create(dir.path(), 3).unwrap();
+        let spill = Spill::create(dir.path(), 3, vec!["otlp_json"]).unwrap();
         // Enough events to write several chunks per partition.
         let events: Vec<PendingEvent> = (0..6000)
             .map(|i| pending(&format!("trace-{}", i % 17), &format!("span-{i}"), i % 2))
             .collect();
         for batch in events.chunks(100) {
-            spill.push(batch.to_vec()).unwrap();
+            spill
+                .push(batch.iter().map(|p| vec![p.clone()]).collect())
+                .unwrap();
         }
         spill.finish_writing().unwrap();
         let files: Vec<Arc<str>> = vec![Arc::from("a.jsonl"), Arc::from("b.jsonl")];
         let mut read = Vec::new();
         for k in 0..3 {
             let part: Vec<PendingEvent> = spill.read(k, &files).unwrap().concat();
-            assert!(part
-                .iter()
-                .all(|p| spill.partition_of(&p.event.trace_id) == k));
+            assert!(part.iter().all(|p| partition_of(&p.event.trace_id, 3) == k));
             read.extend(part);
         }
         assert_eq!(read.len(), events.len());
@@ -294,8 +314,8 @@ mod tests {
     #[test]
     fn a_cut_spill_file_is_an_error_not_a_short_partition() {
         let dir = tempfile::tempdir().unwrap();
-        let spill = Spill::create(dir.path(), 1).unwrap();
-        spill.push(vec![pending("t", "s", 0)]).unwrap();
+        let spill = Spill::create(dir.path(), 1, vec!["otlp_json"]).unwrap();
+        spill.push(vec![vec![pending("t", "s", 0)]]).unwrap();
         spill.finish_writing().unwrap();
         let path = spill.dir.path().join("partition-0000.bin");
         let len = std::fs::metadata(&path).unwrap().len();

@@ -2,6 +2,10 @@
 //! skipped with a reason and a location, and `records_read == ingested +
 //! skipped` always holds. Repairs that keep the record (a parent cycle cut,
 //! an end time before the start dropped) are warnings.
+//!
+//! Shared vocabulary: ingest counts into it, the pipeline carries it, the
+//! store persists its summary and the reports print it. A leaf: it imports
+//! nothing of the crate.
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BinaryHeap};
@@ -80,6 +84,15 @@ pub struct IngestReport {
 }
 
 impl IngestReport {
+    /// The report of a run whose diagnostics were not kept: a store holds
+    /// only the summary of the ingest that wrote it.
+    pub fn of_summary(summary: IngestSummary) -> IngestReport {
+        IngestReport {
+            summary,
+            kept: BTreeMap::new(),
+        }
+    }
+
     pub fn record_ingested(&mut self, count: u64) {
         self.summary.records_read += count;
         self.summary.ingested += count;

@@ -1,0 +1,39 @@
+//! The `Format` trait every container format implements (one file each in
+//! `formats/`, listed in `registry::FORMATS`).
+
+use serde_json::Value;
+
+use super::json::JsonDefect;
+use super::record::{RecordCtx, RecordError, RecordOutput};
+use crate::event::Event;
+
+pub trait Format: Sync {
+    /// The `source_format` value and the `--format` name.
+    fn name(&self) -> &'static str;
+    /// One line for the list of known formats.
+    fn describe(&self) -> &'static str;
+    /// Whether a record (the first of a file) is of this format.
+    fn sniff(&self, record: &Value) -> bool;
+    /// Whether a file whose first line is not JSON is of this format (text
+    /// logs). Such a file is parsed whole, as one record.
+    fn sniff_text(&self, _first_line: &[u8]) -> bool {
+        false
+    }
+    /// Completes a trace of this format once it is assembled (agents
+    /// resolved, events in `seq` order): facts that no single record gives.
+    fn finish_trace(&self, _events: &mut [&mut Event]) {}
+    /// Whether this format's published files carry a JSON defect that is
+    /// to be repaired rather than the document skipped (MAST-Data's bare
+    /// `NaN`, a TRAIL annotation file's trailing comma).
+    fn tolerates(&self, _defect: JsonDefect) -> bool {
+        false
+    }
+    /// Parses one record. Spans that cannot be used are reported in `out`;
+    /// an error means nothing of the record could be read.
+    fn parse(
+        &self,
+        record: &[u8],
+        ctx: &RecordCtx,
+        out: &mut RecordOutput,
+    ) -> Result<(), RecordError>;
+}

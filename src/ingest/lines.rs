@@ -1,0 +1,145 @@
+//! Reading a JSON Lines input: block by block, each block's lines parsed in
+//! parallel while the next block is read, the format sniffed from the first
+//! JSON line, and each block's events handed to the sink as it is parsed.
+
+use anyhow::Result;
+use rayon::prelude::*;
+use serde_json::Value;
+use std::io::BufRead;
+use std::sync::Arc;
+
+use super::dispatch::{parse_record, record_ctx, sniff_format};
+use super::file_result::FileResult;
+use super::format::Format;
+use super::framing::{BlockItem, LineBlocks};
+use super::json::parse_json;
+use super::options::IngestOptions;
+use super::record::{RecordError, RecordOutput};
+use super::sink::EventSink;
+use crate::accounting::Location;
+
+pub fn read_lines(
+    reader: &mut (dyn BufRead + Send),
+    prefix: Vec<u8>,
+    file: &Arc<str>,
+    file_index: u32,
+    options: &IngestOptions,
+    sink: &dyn EventSink,
+    result: &mut FileResult,
+) -> Result<()> {
+    let mut blocks = LineBlocks::new(reader, prefix, options.max_record_bytes);
+    // Forced with --format, or sniffed from the first JSON line.
+    let mut format = options.format;
+    let mut next = blocks.next_item()?;
+    while let Some(item) = next.take() {
+        let block = match item {
+            BlockItem::Oversized(o) => {
+                let detail = too_large(o.bytes, options);
+                result.skip(file, Location::Line(o.line), "record_too_large", detail);
+                next = blocks.next_item()?;
+                continue;
+            }
+            BlockItem::Block(block) => block,
+        };
+        let lines = block.lines();
+        let format = match format {
+            Some(f) => f,
+            None => {
+                let first_json = lines
+                    .iter()
+                    .filter(|(_, l)| l.len() <= options.max_record_bytes)
+                    .find_map(|(_, l)| serde_json::from_slice::<Value>(l).ok());
+                let Some(first_json) = first_json else {
+                    // No line here is JSON: each is skipped with its own reason.
+                    for &(line, bytes) in &lines {
+                        result.absorb(file, line, Err(unreadable_line(bytes, line, options)));
+                    }
+                    next = blocks.next_item()?;
+                    continue;
+                };
+                match sniff_format(&first_json) {
+                    Ok(f) => *format.insert(f),
+                    Err(detail) => {
+                        result.skip(file, Location::File, "unknown_format", detail);
+                        return Ok(());
+                    }
+                }
+            }
+        };
+        // The next block is read while this one is parsed: reading is
+        // sequential, and would otherwise leave the other cores idle.
+        let (parsed, following) = rayon::join(
+            || parse_block(&lines, format, file, file_index, options, sink),
+            || blocks.next_item(),
+        );
+        let (outcomes, pushed) = parsed;
+        result.absorb_pushed(pushed);
+        for (line, outcome) in outcomes {
+            result.absorb(file, line, outcome);
+        }
+        if result.sink_error.is_some() {
+            break;
+        }
+        next = following?;
+    }
+    Ok(())
+}
+
+/// A block's lines, each parsed (its events taken out), and how many events
+/// went to the sink or why it refused them.
+type ParsedBlock = (Vec<(u32, Result<RecordOutput, RecordError>)>, Result<u64>);
+
+/// Parses a block's lines in parallel and hands their events to the sink,
+/// line by line in input order, from the thread that parsed the block.
+fn parse_block(
+    lines: &[(u32, &[u8])],
+    format: &'static dyn Format,
+    file: &Arc<str>,
+    file_index: u32,
+    options: &IngestOptions,
+    sink: &dyn EventSink,
+) -> ParsedBlock {
+    let mut outcomes: Vec<(u32, Result<RecordOutput, RecordError>)> = lines
+        .par_iter()
+        .map(|&(line, bytes)| {
+            if bytes.len() > options.max_record_bytes {
+                return (line, Err(unreadable_line(bytes, line, options)));
+            }
+            let ctx = record_ctx(format, file, file_index, line, options);
+            (line, parse_record(format, bytes, &ctx))
+        })
+        .collect();
+    let records: Vec<_> = outcomes
+        .iter_mut()
+        .filter_map(|(_, outcome)| outcome.as_mut().ok())
+        .map(|output| std::mem::take(&mut output.events))
+        .filter(|events| !events.is_empty())
+        .collect();
+    let count = records.iter().map(Vec::len).sum::<usize>() as u64;
+    let pushed = sink.push(records).map(|()| count);
+    (outcomes, pushed)
+}
+
+/// Why a line that no format could start from is skipped.
+fn unreadable_line(bytes: &[u8], line: u32, options: &IngestOptions) -> RecordError {
+    if bytes.len() > options.max_record_bytes {
+        return RecordError {
+            reason: "record_too_large",
+            detail: too_large(bytes.len() as u64, options),
+            line: Some(line),
+        };
+    }
+    // A full parse, not `IgnoredAny`: serde_json skips ignored values
+    // without its depth limit, so only a real parse reports `too_deep`.
+    match parse_json::<Value>(bytes, line) {
+        Err(error) => error,
+        Ok(_) => RecordError::unrecognized("a JSON line of no known format"),
+    }
+}
+
+fn too_large(bytes: u64, options: &IngestOptions) -> String {
+    format!(
+        "record of {bytes} bytes is over the limit of {} bytes (--max-record-bytes)",
+        options.max_record_bytes
+    )
+}

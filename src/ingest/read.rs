@@ -1,0 +1,192 @@
+//! Reading inputs: every input in parallel, each one decided between a text
+//! log, a JSON document and JSON Lines by its first line, its events handed
+//! to an `EventSink`, its records accounted for.
+
+use anyhow::Result;
+use rayon::prelude::*;
+use serde::de::IgnoredAny;
+use std::io::BufRead;
+use std::sync::Arc;
+
+use super::dispatch::{parse_record, record_ctx};
+use super::document::{read_document, Repairs};
+use super::file_result::FileResult;
+use super::framing::{read_bounded, read_first_line};
+use super::lines::read_lines;
+use super::options::IngestOptions;
+use super::registry;
+use super::sink::EventSink;
+use super::source::{self, Input};
+use crate::accounting::{IngestReport, Location};
+use crate::labels::Label;
+
+/// What reading the inputs gave besides the events, which went to the sink.
+pub struct Read {
+    /// Sorted by trace id.
+    pub labels: Vec<Label>,
+    /// Every record read, ingested or skipped. Assembling the traces adds
+    /// what it drops and repairs.
+    pub report: IngestReport,
+}
+
+/// Reads every input, its events to `sink`. Fails only when the sink does;
+/// an input that cannot be read is a skip in the report.
+pub fn read_inputs(
+    inputs: &[Input],
+    options: &IngestOptions,
+    sink: &dyn EventSink,
+) -> Result<Read> {
+    let progress = progress_bar(inputs.len(), options);
+    let per_file: Vec<FileResult> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(index, input)| {
+            let result = read_file(input, index as u32, options, sink);
+            progress.inc(1);
+            result
+        })
+        .collect();
+    progress.finish_and_clear();
+    let mut report = IngestReport::default();
+    report.summary.files = inputs.len() as u64;
+    let mut labels = Vec::new();
+    for file in per_file {
+        if let Some(error) = file.sink_error {
+            return Err(error);
+        }
+        report.record_ingested(file.events_read);
+        labels.extend(file.labels);
+        for diagnostic in file.diagnostics {
+            report.add(diagnostic);
+        }
+    }
+    report.summary.labels = labels.len() as u64;
+    // Stable: a trace's labels stay in the order their file gives them.
+    labels.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
+    Ok(Read { labels, report })
+}
+
+/// Files read out of all, on stderr, for runs over several files; hidden
+/// otherwise (a hidden bar costs nothing).
+fn progress_bar(files: usize, options: &IngestOptions) -> indicatif::ProgressBar {
+    if !options.progress || files < 2 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(files as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} reading traces {bar:30} {pos}/{len} files, {elapsed}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn read_file(
+    input: &Input,
+    file_index: u32,
+    options: &IngestOptions,
+    sink: &dyn EventSink,
+) -> FileResult {
+    let name = input.display_name();
+    let mut result = FileResult::default();
+    let outcome = source::open(input).and_then(|mut reader| {
+        read_records(&mut *reader, &name, file_index, options, sink, &mut result)
+    });
+    // Documents go to the sink whole, here; JSON Lines block by block.
+    result.flush(sink);
+    if let Err(error) = outcome {
+        result.skip(
+            &name,
+            Location::File,
+            "unreadable_file",
+            format!("{error:#}"),
+        );
+    }
+    result
+}
+
+/// Decides between JSON Lines and a document by the first non-blank line:
+/// a complete JSON value means lines; a value cut by the end of the line
+/// (`{` of a pretty-printed document) means a document.
+fn read_records(
+    reader: &mut (dyn BufRead + Send),
+    name: &str,
+    file_index: u32,
+    options: &IngestOptions,
+    sink: &dyn EventSink,
+    result: &mut FileResult,
+) -> Result<()> {
+    let mut prefix = Vec::new();
+    let first_line = loop {
+        let line = read_first_line(reader, options.max_record_bytes + 1)?;
+        if line.is_empty() {
+            result.skip(
+                name,
+                Location::File,
+                "empty_file",
+                "the input has no records".to_string(),
+            );
+            return Ok(());
+        }
+        let blank = line.iter().all(u8::is_ascii_whitespace);
+        prefix.extend_from_slice(&line);
+        if !blank {
+            break line;
+        }
+    };
+    let file: Arc<str> = Arc::from(name);
+    let text_format = match options.format {
+        Some(forced) => forced.sniff_text(&first_line).then_some(forced),
+        None if !starts_json(&first_line) => registry::sniff_text(&first_line),
+        None => None,
+    };
+    if let Some(format) = text_format {
+        let Some(bytes) = read_bounded(reader, prefix, options.max_record_bytes)? else {
+            result.skip(
+                name,
+                Location::File,
+                "record_too_large",
+                too_large_document(options),
+            );
+            return Ok(());
+        };
+        let ctx = record_ctx(format, &file, file_index, 1, options);
+        result.absorb(name, 1, parse_record(format, &bytes, &ctx));
+        return Ok(());
+    }
+    let is_document = matches!(
+        serde_json::from_slice::<IgnoredAny>(&first_line),
+        Err(e) if e.is_eof()
+    );
+    if is_document {
+        let Some(bytes) = read_bounded(reader, prefix, options.max_record_bytes)? else {
+            result.skip(
+                name,
+                Location::File,
+                "record_too_large",
+                too_large_document(options),
+            );
+            return Ok(());
+        };
+        read_document(&bytes, &file, file_index, options, result, Repairs::AsIs);
+    } else {
+        read_lines(reader, prefix, &file, file_index, options, sink, result)?;
+    }
+    Ok(())
+}
+
+fn too_large_document(options: &IngestOptions) -> String {
+    format!(
+        "the document is larger than the record limit of {} bytes (--max-record-bytes)",
+        options.max_record_bytes
+    )
+}
+
+/// Whether a line starts like JSON (an object or array), as opposed to a
+/// text log.
+fn starts_json(line: &[u8]) -> bool {
+    matches!(
+        line.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    )
+}

@@ -1,0 +1,63 @@
+//! The format registry: every container format, one line each, in the order
+//! sniffing tries them, and the lookups by name and by content.
+
+use serde_json::Value;
+
+use super::format::Format;
+use super::formats::{
+    ag2_runtime_log, agentchat, chat_history, crewai_log, js_span_dump, langfuse, langgraph_debug,
+    langsmith, mast_record, openai_agents, otlp_json, phoenix, python_span_dump, span_tree,
+    trail_annotations,
+};
+use crate::event::Event;
+
+/// Most specific first: sniffing takes the first that matches.
+pub static FORMATS: &[&dyn Format] = &[
+    &otlp_json::OtlpJson,
+    &span_tree::SpanTree,
+    &phoenix::Phoenix,
+    &python_span_dump::PythonSpanDump,
+    &js_span_dump::JsSpanDump,
+    &langsmith::LangSmith,
+    &openai_agents::OpenAiAgents,
+    &langgraph_debug::LangGraphDebug,
+    &langfuse::Langfuse,
+    &mast_record::MastRecord,
+    &agentchat::AgentChat,
+    &chat_history::ChatHistory,
+    &trail_annotations::TrailAnnotations,
+    &ag2_runtime_log::Ag2RuntimeLog,
+    &crewai_log::CrewAiLog,
+];
+
+pub fn by_name(name: &str) -> Option<&'static dyn Format> {
+    FORMATS.iter().copied().find(|f| f.name() == name)
+}
+
+pub fn sniff(record: &Value) -> Option<&'static dyn Format> {
+    FORMATS.iter().copied().find(|f| f.sniff(record))
+}
+
+/// The text format whose files start with `first_line`, if any.
+pub fn sniff_text(first_line: &[u8]) -> Option<&'static dyn Format> {
+    FORMATS.iter().copied().find(|f| f.sniff_text(first_line))
+}
+
+/// Every format's name, in registry order.
+pub fn names() -> Vec<&'static str> {
+    FORMATS.iter().map(|f| f.name()).collect()
+}
+
+/// Lets the format of an assembled trace complete it, when the whole trace
+/// comes from one format: the hook `assemble` is given.
+pub fn finish_trace(events: &mut [&mut Event]) {
+    let Some(first) = events.first() else {
+        return;
+    };
+    let format = first.source_format;
+    if events.iter().all(|e| e.source_format == format) {
+        if let Some(adapter) = by_name(format) {
+            adapter.finish_trace(events);
+        }
+    }
+}

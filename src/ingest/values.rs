@@ -1,0 +1,220 @@
+//! Reading JSON values the way adapters need them: attribute objects,
+//! message contents as text, list-shaped records, ids, tool arguments in
+//! canonical form, a trace id for records that carry none.
+
+use serde_json::Value;
+use std::borrow::Cow;
+
+use super::attrs::{AttrValue, Attrs};
+
+/// Flat attribute objects (`{"llm.model_name": "gpt-4o", ...}`) as `Attrs`,
+/// borrowing their strings.
+pub fn flat_attrs(map: &serde_json::Map<String, Value>) -> Attrs<'_> {
+    Attrs::from_pairs(
+        map.iter()
+            .filter_map(|(k, v)| Some((Cow::Borrowed(k.as_str()), json_attr(v)?)))
+            .collect(),
+    )
+}
+
+fn json_attr(value: &Value) -> Option<AttrValue<'_>> {
+    Some(match value {
+        Value::Null => return None,
+        Value::String(s) => AttrValue::Str(Cow::Borrowed(s)),
+        Value::Bool(b) => AttrValue::Bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => AttrValue::Int(i),
+            None => AttrValue::Float(n.as_f64()?),
+        },
+        other => AttrValue::Json(other.to_string()),
+    })
+}
+
+/// (exception.type, exception.message) of the first `exception` event in a
+/// JSON list of span events.
+pub fn exception_of(events: Option<&Value>) -> Option<(Option<String>, Option<String>)> {
+    let exception = events?
+        .as_array()?
+        .iter()
+        .find(|e| e.get("name").and_then(Value::as_str) == Some("exception"))?;
+    let attr = |k: &str| {
+        exception
+            .get("attributes")
+            .and_then(|a| a.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    Some((attr("exception.type"), attr("exception.message")))
+}
+
+/// The items of a list-shaped record: the array itself, the array under one
+/// of `wrappers` (`{"data": [...]}`), or the object alone.
+pub fn items_of<'v>(record: &'v Value, wrappers: &[&str]) -> &'v [Value] {
+    match record {
+        Value::Array(items) => items,
+        Value::Object(map) => wrappers
+            .iter()
+            .find_map(|k| map.get(*k).and_then(Value::as_array))
+            .map_or(std::slice::from_ref(record), Vec::as_slice),
+        _ => &[],
+    }
+}
+
+/// A trace id for a record that has none: the file's folder and stem
+/// (`Hand-Crafted/44`), since corpora number their files per folder; with
+/// `#n` when one file holds several such records.
+pub fn trace_id_of_file(file: &str, record_index: Option<usize>) -> String {
+    let path = std::path::Path::new(file);
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.to_string());
+    let mut id = match path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|d| d.to_string_lossy())
+    {
+        Some(dir) if !dir.is_empty() => format!("{dir}/{stem}"),
+        _ => stem,
+    };
+    if let Some(index) = record_index {
+        id.push_str(&format!("#{index}"));
+    }
+    id
+}
+
+/// A JSON scalar as text: strings as they are, numbers as written.
+pub fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Text of a message content: a string, a list of lines (MAST v1), or a
+/// list of parts (`{type: text, text}`); anything else as compact JSON.
+pub fn content_text(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.iter().all(Value::is_string) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Value::Array(parts) => parts
+            .iter()
+            .map(|p| match p {
+                Value::String(s) => s.clone(),
+                other => other
+                    .get("text")
+                    .or_else(|| other.get("content"))
+                    .and_then(Value::as_str)
+                    .map_or_else(|| other.to_string(), str::to_string),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
+}
+
+/// `service.name` of a resource attribute object.
+pub fn service_name(resource_attributes: Option<&Value>) -> Option<Cow<'_, str>> {
+    resource_attributes?
+        .get("service.name")?
+        .as_str()
+        .map(Cow::Borrowed)
+}
+
+/// Lower-case hex ids as OTLP writes them; `0x` prefixes (Python console
+/// exporter) dropped; empty ids are no ids.
+pub fn normalize_hex_id(id: &str) -> Option<String> {
+    let id = id.trim();
+    let id = id
+        .strip_prefix("0x")
+        .or_else(|| id.strip_prefix("0X"))
+        .unwrap_or(id);
+    (!id.is_empty()).then(|| id.to_ascii_lowercase())
+}
+
+/// Canonical JSON of tool arguments: keys sorted at every level, compact.
+/// Arguments that arrive JSON-encoded twice (a JSON string holding JSON) are
+/// decoded once more. Text that is not JSON is kept, trimmed.
+pub fn canonical_args(raw: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(serde_json::Value::String(inner)) => {
+            match serde_json::from_str::<serde_json::Value>(&inner) {
+                Ok(v @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => {
+                    canonical_json(&v)
+                }
+                _ => serde_json::Value::String(inner).to_string(),
+            }
+        }
+        Ok(value) => canonical_json(&value),
+        Err(_) => raw.trim().to_string(),
+    }
+}
+
+/// Compact JSON with object keys sorted, whatever map order serde_json was
+/// built with.
+pub fn canonical_json(value: &serde_json::Value) -> String {
+    fn write(value: &serde_json::Value, out: &mut String) {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, key) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                    out.push(':');
+                    write(&map[key], out);
+                }
+                out.push('}');
+            }
+            serde_json::Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            scalar => out.push_str(&scalar.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(value, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn args_are_canonical() {
+        assert_eq!(
+            canonical_args(r#"{"b": 1, "a": {"d": 2, "c": 3}}"#),
+            r#"{"a":{"c":3,"d":2},"b":1}"#
+        );
+        assert_eq!(
+            canonical_args(r#""{\"timezone\": \"UTC\"}""#),
+            r#"{"timezone":"UTC"}"#
+        );
+        assert_eq!(canonical_args("  not json "), "not json");
+        assert_eq!(canonical_args(r#""plain""#), r#""plain""#);
+    }
+
+    #[test]
+    fn hex_ids_are_normalized() {
+        assert_eq!(normalize_hex_id("0xABCdef").as_deref(), Some("abcdef"));
+        assert_eq!(normalize_hex_id("  "), None);
+    }
+}
