@@ -73,9 +73,55 @@ pub struct IngestSummary {
     pub labels: u64,
 }
 
+/// What one input gave: enough to tell a user, when nothing could be read,
+/// what was found in each file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InputTally {
+    pub file: String,
+    /// The format it was read as, when one was recognised.
+    pub format: Option<&'static str>,
+    pub events: u64,
+    pub skipped: u64,
+    pub labels: u64,
+    /// Why its first skipped record was skipped: (reason, detail).
+    pub first_skip: Option<(&'static str, String)>,
+}
+
+impl fmt::Display for InputTally {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.file)?;
+        match (self.format, &self.first_skip) {
+            (None, Some((reason, detail))) => write!(f, "not read ({reason}: {detail})")?,
+            (None, None) => write!(f, "nothing read")?,
+            (Some(format), _) => {
+                write!(f, "read as {format}, {} event(s)", self.events)?;
+                if self.events == 0 {
+                    write!(f, ": no span, run or message in it")?;
+                }
+            }
+        }
+        if self.format.is_some() && self.skipped > 0 {
+            write!(f, ", {} record(s) skipped", self.skipped)?;
+            if let Some((reason, _)) = &self.first_skip {
+                write!(f, " (first: {reason})")?;
+            }
+        }
+        if self.labels > 0 {
+            write!(
+                f,
+                ", {} label(s) (annotations only: give the traces they label too)",
+                self.labels
+            )?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct IngestReport {
     pub summary: IngestSummary,
+    /// Each raw input, in input order (empty for a store).
+    pub inputs: Vec<InputTally>,
     /// Per reason, the first `KEPT_PER_REASON` diagnostics by file and
     /// place: which ones are kept does not depend on the order they were
     /// found in (files are read in parallel; partitions assemble traces in
@@ -89,6 +135,7 @@ impl IngestReport {
     pub fn of_summary(summary: IngestSummary) -> IngestReport {
         IngestReport {
             summary,
+            inputs: Vec::new(),
             kept: BTreeMap::new(),
         }
     }
@@ -132,15 +179,6 @@ impl IngestReport {
     /// An event that was counted as ingested and later turned out to be a
     /// duplicate moves from ingested to skipped.
     pub fn demote_to_skipped(&mut self, diagnostic: Diagnostic) {
-        self.summary.records_read -= 1;
-        self.summary.ingested -= 1;
-        self.add(diagnostic);
-    }
-
-    /// An ingested event that turned out to be an identical copy of another
-    /// is the same record read twice: it no longer counts as a record, and
-    /// the merge is reported as a repair.
-    pub fn merge_duplicate(&mut self, diagnostic: Diagnostic) {
         self.summary.records_read -= 1;
         self.summary.ingested -= 1;
         self.add(diagnostic);

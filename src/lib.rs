@@ -5,7 +5,10 @@
 //! checks this on the source):
 //!
 //! - leaf vocabulary: `event`, `accounting`, `termination`, `labels`, `text`,
-//!   `signals`, `taxonomy`, `timings`;
+//!   `signals`, `taxonomy`, `timings`; and the leaf services `inert` (trace
+//!   text made harmless for each output), `output_file`
+//!   (writes whole or not at all) and `cleanup` (what an interrupted run
+//!   removes);
 //! - `ingest`: input files to pending events, handed to an `EventSink`;
 //! - `store`: frames of events (Polars), Parquet, the trace index;
 //! - `pipeline`: the one seam from inputs to batches of whole traces, in
@@ -16,13 +19,16 @@
 //! - `cli`: one file per command, wiring the layers together.
 
 pub mod accounting;
+pub mod cleanup;
 pub mod cli;
 pub mod config;
 pub mod detect;
 pub mod eval;
 pub mod event;
+pub mod inert;
 pub mod ingest;
 pub mod labels;
+pub mod output_file;
 pub mod pipeline;
 pub mod report;
 pub mod signals;

@@ -201,7 +201,7 @@ fn a_store_that_is_not_ours_is_refused() {
         .arg(&path)
         .assert()
         .code(2)
-        .stderr(contains("not a tracelint store"));
+        .stderr(contains("not a valid tracelint store"));
 }
 
 #[test]

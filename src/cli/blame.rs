@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::detection::{Detection, DetectionArgs};
 use super::exit;
-use super::inputs::InputArgs;
+use super::inputs::{no_traces, InputArgs};
 use crate::detect::blame::blame_all;
 use crate::detect::run_detectors;
 
@@ -37,12 +37,11 @@ pub fn run(args: BlameArgs) -> Result<u8> {
     let Detection {
         detectors, options, ..
     } = args.detection.resolve(None, None)?;
-    let store = args.input.load()?;
-    let index = store.trace_index()?;
-    if index.traces.is_empty() {
-        eprintln!("tracelint: error: no traces were read from the input");
-        return Ok(exit::ERROR);
+    let (store, read) = args.input.load()?;
+    if store.events.height() == 0 {
+        anyhow::bail!("{}", no_traces(&read));
     }
+    let index = store.trace_index()?;
     let findings = run_detectors(&store.events, &index, &detectors, &options)?;
     let blames = blame_all(&store.events, &index, &findings, args.known_failed)?;
     let out = match args.output_format {
@@ -54,7 +53,10 @@ pub fn run(args: BlameArgs) -> Result<u8> {
                 "blames": blames,
             }))? + "\n"
         }
-        BlameFormat::Table => crate::report::table::blames(&blames, index.traces.len()),
+        BlameFormat::Table => {
+            let table = crate::report::table::blames(&blames, index.traces.len());
+            crate::inert::for_terminal(&table).into_owned()
+        }
     };
     super::print_out(&out)?;
     Ok(if args.input.strict_failure(&store.ingest) {

@@ -1,13 +1,15 @@
 //! `tracelint check`: ingest, detect, gate. The exit code is the verdict.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use super::detection::{Detection, DetectionArgs};
 use super::exit;
-use super::inputs::{InputArgs, PartitionArgs};
-use crate::accounting::IngestSummary;
+use super::inputs::{no_traces, InputArgs, PartitionArgs};
+use crate::accounting::IngestReport;
 use crate::detect::{run_detectors, sort_findings, Baseline, DetectOptions, Detector, Finding};
+use crate::inert;
+use crate::output_file;
 use crate::report::{self, CheckOutcome, TraceRef};
 use crate::store::{columns, TraceIndex};
 use crate::summary::RunSummary;
@@ -83,6 +85,16 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: CheckArgs) -> Result<u8> {
+    let outputs = [
+        &args.export_json,
+        &args.export_sarif,
+        &args.export_junit,
+        &args.export_markdown,
+        &args.write_baseline,
+    ];
+    for path in outputs.into_iter().flatten() {
+        args.input.refuse_as_output(path)?;
+    }
     let Detection {
         detectors,
         options,
@@ -95,7 +107,11 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let gating = gate.gating(&checked.findings).len();
     let fails = gate.fails(&checked.findings);
     let outcome = CheckOutcome {
-        summary: RunSummary::new(&checked.ingest, checked.traces.len(), checked.events),
+        summary: RunSummary::new(
+            &checked.report.summary,
+            checked.traces.len(),
+            checked.events,
+        ),
         traces: checked.traces,
         detectors: detectors.iter().map(|d| d.name()).collect(),
         gating,
@@ -113,20 +129,18 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     ];
     for (path, format) in exports {
         if let Some(path) = path {
-            std::fs::write(path, render(format, &outcome)?)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            output_file::write(path, render(format, &outcome)?.as_bytes())?;
         }
     }
     if let Some(path) = &args.write_baseline {
         let baseline = serde_json::to_string_pretty(&Baseline::of(&outcome.findings))?;
-        std::fs::write(path, baseline + "\n")
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        output_file::write(path, (baseline + "\n").as_bytes())?;
     }
     if outcome.traces.is_empty() {
-        eprintln!("tracelint: error: no traces were read from the input");
+        eprintln!("tracelint: error: {}", no_traces(&checked.report));
         return Ok(exit::ERROR);
     }
-    if args.input.strict_failure(&checked.ingest) {
+    if args.input.strict_failure(&checked.report.summary) {
         return Ok(exit::ERROR);
     }
     Ok(if fails && !args.exit_zero {
@@ -136,22 +150,26 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     })
 }
 
+/// The outcome in `format`. Formats read by people or by line-based CI
+/// runners have trace text's control and bidi characters escaped; machine
+/// formats keep the data as it is (JSON escapes what it must).
 fn render(format: CheckFormat, outcome: &CheckOutcome) -> Result<String> {
+    let for_people = |text: String| inert::for_terminal(&text).into_owned();
     Ok(match format {
-        CheckFormat::Table => report::table::check(outcome),
+        CheckFormat::Table => for_people(report::table::check(outcome)),
         CheckFormat::Json => report::json::check(outcome)?,
         CheckFormat::Jsonl => report::json::findings_lines(&outcome.findings)?,
         CheckFormat::Sarif => report::sarif::check(outcome)?,
         CheckFormat::Junit => report::junit::check(outcome),
-        CheckFormat::Github => report::github::check(outcome),
+        CheckFormat::Github => for_people(report::github::check(outcome)),
         CheckFormat::Gitlab => report::gitlab::check(outcome)?,
-        CheckFormat::Markdown => report::markdown::check(outcome),
+        CheckFormat::Markdown => for_people(report::markdown::check(outcome)),
     })
 }
 
 /// What checking the input found, however it was read.
 struct Checked {
-    ingest: IngestSummary,
+    report: IngestReport,
     /// Sorted by trace id.
     traces: Vec<TraceRef>,
     events: usize,
@@ -183,7 +201,7 @@ fn check_traces(
     let report = source.finish()?.report;
     args.input.show_diagnostics(&report);
     Ok(Checked {
-        ingest: report.summary,
+        report,
         traces,
         events,
         findings,

@@ -15,6 +15,7 @@ use crate::detect::{run_detectors, Finding};
 use crate::eval::{self, CorpusEval, Split};
 use crate::ingest::IngestOptions;
 use crate::labels::{label_rows, LabelRow};
+use crate::output_file;
 use crate::pipeline::{self, Inputs, Partitioning, Request};
 use crate::store::{Store, TraceIndex};
 
@@ -187,8 +188,7 @@ pub fn run(args: EvalArgs) -> Result<u8> {
     }
     if let Some(path) = &args.attributions {
         let text = serde_json::to_string_pretty(&attributions)? + "\n";
-        std::fs::write(path, text)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        output_file::write(path, text.as_bytes())?;
     }
     let report = EvalReport {
         schema_version: 1,

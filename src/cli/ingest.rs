@@ -25,6 +25,7 @@ pub struct IngestArgs {
 }
 
 pub fn run(args: IngestArgs) -> Result<u8> {
+    args.input.refuse_as_output(&args.output)?;
     let source = args.input.open(&args.partitioning)?;
     let (events, summary) = if source.batches() == 1 {
         write_whole(&args, source)?

@@ -2,14 +2,16 @@
 //! pipeline request: the whole Store in memory (`load`), or its traces
 //! batch by batch (`open`).
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::accounting::{IngestReport, IngestSummary};
+use crate::inert;
+use crate::ingest::source::{expand_inputs, Input};
 use crate::ingest::{registry, IngestOptions};
 use crate::pipeline::{self, Inputs, Partitioning, Request, TraceSource};
-use crate::store::Store;
+use crate::store::{labels_path, Store};
 
 #[derive(Args, Debug)]
 pub struct InputArgs {
@@ -64,12 +66,13 @@ impl InputArgs {
         }
     }
 
-    /// The whole Store in memory, from `--store` or by ingesting the paths.
-    /// Skipped and repaired records are reported on stderr.
-    pub fn load(&self) -> Result<Store> {
+    /// The whole Store in memory, from `--store` or by ingesting the paths,
+    /// and the report of reading it. Skipped and repaired records are
+    /// reported on stderr.
+    pub fn load(&self) -> Result<(Store, IngestReport)> {
         let (store, report) = pipeline::load(self.request(Partitioning::Memory, None))?;
         self.show_diagnostics(&report);
-        Ok(store)
+        Ok((store, report))
     }
 
     /// The traces, partition by partition when the input is larger than
@@ -82,6 +85,45 @@ impl InputArgs {
             Some(n) => Partitioning::Partitions(usize::from(n)),
         };
         pipeline::open(self.request(partitioning, args.spill_dir.clone()))
+    }
+
+    /// Refuses to write `output` (a file, or a folder of report files) over
+    /// an input: `ingest in.json -o in.json` would replace the traces with
+    /// their store.
+    pub fn refuse_as_output(&self, output: &Path) -> Result<()> {
+        let mut inputs: Vec<PathBuf> = Vec::new();
+        if let Some(store) = &self.store {
+            inputs.push(store.clone());
+            inputs.push(labels_path(store));
+        }
+        if !self.paths.is_empty() {
+            inputs.extend(
+                expand_inputs(&self.paths)?
+                    .into_iter()
+                    .filter_map(|i| match i {
+                        Input::Path(path) => Some(path),
+                        _ => None,
+                    }),
+            );
+        }
+        let folder = output
+            .is_dir()
+            .then(|| output.canonicalize().ok())
+            .flatten();
+        for input in &inputs {
+            let inside = folder.as_ref().is_some_and(|folder| {
+                input
+                    .canonicalize()
+                    .is_ok_and(|input| input.starts_with(folder))
+            });
+            if inside || same_file(input, output) {
+                bail!(
+                    "{} is an input of this run: refusing to write over it",
+                    output.display()
+                );
+            }
+        }
+        Ok(())
     }
 
     /// Skipped and repaired records on stderr, unless `--quiet` or the
@@ -125,7 +167,7 @@ pub struct PartitionArgs {
 
 fn print_diagnostics(report: &IngestReport) {
     for diagnostic in report.diagnostics() {
-        eprintln!("tracelint: {diagnostic}");
+        eprintln!("tracelint: {}", inert::for_line(&diagnostic.to_string()));
     }
     for (reason, more) in report.unshown() {
         eprintln!("tracelint: ... and {more} more ({reason})");
@@ -136,5 +178,39 @@ fn print_diagnostics(report: &IngestReport) {
             "tracelint: {} records read from {} files: {} ingested, {} skipped, {} repaired",
             s.records_read, s.files, s.ingested, s.skipped, s.repaired
         );
+    }
+}
+
+/// Why a run read no trace: what each input held (the first few).
+pub fn no_traces(report: &IngestReport) -> String {
+    const SHOWN: usize = 20;
+    let mut text = "no traces were read from the input".to_string();
+    for input in report.inputs.iter().take(SHOWN) {
+        text.push_str(&format!("\n  {}", inert::for_line(&input.to_string())));
+    }
+    if report.inputs.len() > SHOWN {
+        text.push_str(&format!(
+            "\n  ... and {} more inputs",
+            report.inputs.len() - SHOWN
+        ));
+    }
+    text
+}
+
+/// Whether two paths name the same file (through links, `..`, relative
+/// and absolute spellings). A path that does not exist names no input.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(a_meta), Ok(b_meta)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        a_meta.dev() == b_meta.dev() && a_meta.ino() == b_meta.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a_meta, b_meta);
+        a.canonicalize().ok() == b.canonicalize().ok()
     }
 }

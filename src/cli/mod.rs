@@ -93,6 +93,7 @@ pub fn run() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    crate::cleanup::on_interrupt_remove_registered();
     let started = std::time::Instant::now();
     if cli.timings {
         crate::timings::enable();
@@ -112,7 +113,8 @@ pub fn run() -> ExitCode {
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("tracelint: error: {error:#}");
+            let message = format!("{error:#}");
+            eprintln!("tracelint: error: {}", crate::inert::for_terminal(&message));
             ExitCode::from(exit::ERROR)
         }
     }

@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 
 use super::detection::{Detection, DetectionArgs};
 use super::exit;
-use super::inputs::InputArgs;
+use super::inputs::{no_traces, InputArgs};
 use crate::detect::{run_detectors, Finding, StoreColumns};
+use crate::inert;
+use crate::output_file::{self, OutputFile};
 use crate::report::charts::{self, Chart, Span};
 use crate::report::html::{self, EvidenceEvent, Page, TraceSection};
 use crate::report::{self, Breakdown, CheckOutcome};
@@ -66,15 +68,15 @@ pub fn run(args: ReportArgs) -> Result<u8> {
         gate,
     } = args.detection.resolve(None, None)?;
 
-    let mut store = args.input.load()?;
-    let index = store.trace_index()?;
-    if index.traces.is_empty() {
-        eprintln!("tracelint: error: no traces were read from the input");
-        return Ok(exit::ERROR);
+    let out = args.output.clone().unwrap_or_else(|| default_output(&args));
+    args.input.refuse_as_output(&out)?;
+    let (mut store, read) = args.input.load()?;
+    if store.events.height() == 0 {
+        anyhow::bail!("{}", no_traces(&read));
     }
+    let index = store.trace_index()?;
     let findings = run_detectors(&store.events, &index, &detectors, &options)?;
     let stats = summary::compute(&store)?;
-    let out = args.output.clone().unwrap_or_else(|| default_output(&args));
     let charts_dir = out.join("charts");
     std::fs::create_dir_all(&charts_dir)
         .with_context(|| format!("cannot create {}", charts_dir.display()))?;
@@ -88,10 +90,13 @@ pub fn run(args: ReportArgs) -> Result<u8> {
     };
     let write = |name: &str, text: String| -> Result<()> {
         let path = out.join(name);
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+        output_file::write(&path, text.as_bytes())
     };
     write("findings.json", report::json::check(&outcome)?)?;
-    write("summary.md", report::markdown::report(&outcome, &stats))?;
+    write(
+        "summary.md",
+        inert::for_terminal(&report::markdown::report(&outcome, &stats)).into_owned(),
+    )?;
     write("traces.csv", report::csv::traces(&stats.traces)?)?;
     write_findings_parquet(&outcome.findings, &out.join("findings.parquet"))?;
     write_store(&mut store, &out.join("events.parquet"))?;
@@ -172,12 +177,11 @@ fn write_findings_parquet(findings: &[Finding], path: &Path) -> Result<()> {
             ),
         ],
     )?;
-    let file =
-        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    ParquetWriter::new(file)
+    let mut out = OutputFile::create(path)?;
+    ParquetWriter::new(out.file())
         .with_compression(ParquetCompression::Zstd(None))
         .finish(&mut frame)?;
-    Ok(())
+    out.commit()
 }
 
 /// The trace whose findings wasted the most tokens (else the most findings).
@@ -436,8 +440,7 @@ fn draw_charts(
     }
     for chart in &charts {
         let path = dir.join(format!("{}.svg", chart.name));
-        std::fs::write(&path, &chart.svg)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        output_file::write(&path, chart.svg.as_bytes())?;
     }
     Ok(charts)
 }

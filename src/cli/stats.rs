@@ -4,7 +4,8 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use super::exit;
-use super::inputs::InputArgs;
+use super::inputs::{no_traces, InputArgs};
+use crate::inert;
 use crate::report;
 use crate::summary;
 
@@ -37,11 +38,11 @@ pub struct StatsArgs {
 }
 
 pub fn run(args: StatsArgs) -> Result<u8> {
-    let store = args.input.load()?;
+    let (store, read) = args.input.load()?;
     let stats = summary::compute(&store)?;
     let out = match args.output_format {
         StatsFormat::Json => report::json::stats(&stats)?,
-        StatsFormat::Table => report::table::stats(&stats),
+        StatsFormat::Table => inert::for_terminal(&report::table::stats(&stats)).into_owned(),
         StatsFormat::Csv => match args.table {
             StatsTable::Traces => report::csv::traces(&stats.traces)?,
             StatsTable::Agents => report::csv::agents(&stats.agents)?,
@@ -50,6 +51,10 @@ pub fn run(args: StatsArgs) -> Result<u8> {
         },
     };
     super::print_out(&out)?;
+    if store.events.height() == 0 {
+        eprintln!("tracelint: error: {}", no_traces(&read));
+        return Ok(exit::ERROR);
+    }
     Ok(if args.input.strict_failure(&store.ingest) {
         exit::ERROR
     } else {

@@ -43,10 +43,6 @@ pub fn assemble<'a>(
             .dropped
             .into_iter()
             .for_each(|d| report.demote_to_skipped(d));
-        trace
-            .merged
-            .into_iter()
-            .for_each(|d| report.merge_duplicate(d));
         trace.repaired.into_iter().for_each(|d| report.add(d));
     }
     traces
@@ -107,9 +103,8 @@ struct TraceAssembly<'a> {
     events: Vec<&'a Event>,
     /// Conflicting duplicates, no longer counted as ingested.
     dropped: Vec<Diagnostic>,
-    /// Identical duplicates, merged into the first copy.
-    merged: Vec<Diagnostic>,
-    /// Repairs of kept events.
+    /// Repairs of kept events, and identical duplicates merged into their
+    /// first copy (read and ingested, into that copy: a repair).
     repaired: Vec<Diagnostic>,
 }
 
@@ -119,7 +114,6 @@ fn assemble_trace(mut pending: Vec<&mut PendingEvent>, finish: FinishTrace) -> T
     // thread parsed them.
     pending.sort_by_key(|p| p.order);
     let mut dropped = Vec::new();
-    let mut merged = Vec::new();
     let mut repaired = Vec::new();
 
     // Duplicate span ids: the first in input order is kept. A copy that
@@ -145,7 +139,12 @@ fn assemble_trace(mut pending: Vec<&mut PendingEvent>, finish: FinishTrace) -> T
             let detail = format!(
                     "span {span} of trace {trace} appears twice with the same content; one copy is kept"
                 );
-            (&mut merged, Severity::Repaired, "duplicate_record", detail)
+            (
+                &mut repaired,
+                Severity::Repaired,
+                "duplicate_record",
+                detail,
+            )
         } else {
             let detail = format!(
                     "span {span} appears again in trace {trace} with other content; the first one is kept"
@@ -232,7 +231,6 @@ fn assemble_trace(mut pending: Vec<&mut PendingEvent>, finish: FinishTrace) -> T
     TraceAssembly {
         events: events.into_iter().map(|e| &*e).collect(),
         dropped,
-        merged,
         repaired,
     }
 }
@@ -417,8 +415,8 @@ mod tests {
             .map(|e| (e.span_id.as_str(), e.source_line))
             .collect();
         assert_eq!(kept, [("s", 1), ("u", 1)]);
-        assert_eq!(trace.merged.len(), 1);
-        assert_eq!(trace.merged[0].reason, "duplicate_record");
+        assert_eq!(trace.repaired.len(), 1);
+        assert_eq!(trace.repaired[0].reason, "duplicate_record");
         assert_eq!(trace.dropped.len(), 1);
         assert_eq!(trace.dropped[0].reason, "duplicate_span_id");
     }

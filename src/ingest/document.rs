@@ -91,6 +91,7 @@ pub fn read_document(
                         }
                     },
                 };
+                result.format = Some(format.name());
                 let ctx = record_ctx(format, file, file_index, line, options);
                 result.absorb(file, line, parse_record(format, record, &ctx));
             }

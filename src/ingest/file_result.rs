@@ -6,12 +6,14 @@ use anyhow::Result;
 
 use super::record::{RecordError, RecordOutput};
 use super::sink::EventSink;
-use crate::accounting::{Diagnostic, Location, Severity};
+use crate::accounting::{Diagnostic, InputTally, Location, Severity};
 use crate::event::PendingEvent;
 use crate::labels::Label;
 
 #[derive(Default)]
 pub struct FileResult {
+    /// The format the input was read as, once recognised.
+    pub format: Option<&'static str>,
     /// The events of records read and not yet pushed, record by record.
     pub records: Vec<Vec<PendingEvent>>,
     /// Events read, pushed or not.
@@ -85,6 +87,7 @@ impl FileResult {
 
     /// Takes in what a second reading of the same input gave.
     pub fn take(&mut self, other: FileResult) {
+        self.format = other.format.or(self.format);
         self.events_read += other.events_read;
         self.records.extend(other.records);
         self.labels.extend(other.labels);
@@ -98,6 +101,23 @@ impl FileResult {
         }
         if let Err(error) = sink.push(std::mem::take(&mut self.records)) {
             self.sink_error = Some(error);
+        }
+    }
+
+    /// What the input gave, for the run's list of inputs.
+    pub fn tally(&self, file: String) -> InputTally {
+        let skipped: Vec<&Diagnostic> = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Skipped)
+            .collect();
+        InputTally {
+            file,
+            format: self.format,
+            events: self.events_read,
+            skipped: skipped.len() as u64,
+            labels: self.labels.len() as u64,
+            first_skip: skipped.first().map(|d| (d.reason, d.detail.clone())),
         }
     }
 }

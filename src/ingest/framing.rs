@@ -2,6 +2,7 @@
 //! lines (parsed in parallel), or a whole document read up to the record
 //! size limit.
 
+use std::borrow::Cow;
 use std::io::{self, BufRead, Read};
 
 /// Bytes read per block of JSON Lines; blocks are parsed in parallel and
@@ -220,6 +221,48 @@ pub fn read_first_line(reader: &mut dyn BufRead, limit: usize) -> io::Result<Vec
     Ok(line)
 }
 
+/// Whether `bytes` end a line with a lone CR (classic Mac files, some
+/// Windows tools): then LF alone cannot cut them into lines.
+pub fn has_lone_cr(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
+}
+
+/// Text with every line ended by LF, whatever the file used (CRLF, CR), and
+/// no spaces or tabs at the end of a line: how text logs are read, so that
+/// a file saved on Windows or with stray trailing blanks gives the same
+/// records and texts as a clean one. Lines keep their numbers.
+pub fn normalized_lines(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let trailing_blank = |at: usize| at > 0 && matches!(bytes[at - 1], b' ' | b'\t');
+    let clean = memchr::memchr(b'\r', bytes).is_none()
+        && !memchr::memchr_iter(b'\n', bytes).any(trailing_blank)
+        && !trailing_blank(bytes.len());
+    if clean {
+        return Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let end_line = |out: &mut Vec<u8>| {
+        while matches!(out.last(), Some(b' ' | b'\t')) {
+            out.pop();
+        }
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\r' | b'\n' => {
+                end_line(&mut out);
+                out.push(b'\n');
+                if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    end_line(&mut out);
+    Cow::Owned(out)
+}
+
 /// 1-based line number of a byte offset.
 pub fn line_of_offset(bytes: &[u8], offset: usize) -> u32 {
     1 + memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count() as u32
@@ -283,5 +326,22 @@ mod tests {
     fn offsets_map_to_lines() {
         assert_eq!(line_of_offset(b"a\nb\nc", 0), 1);
         assert_eq!(line_of_offset(b"a\nb\nc", 4), 3);
+    }
+
+    #[test]
+    fn text_lines_end_with_lf_and_no_trailing_blanks() {
+        let clean = b"a\nb c\n";
+        assert!(matches!(normalized_lines(clean), Cow::Borrowed(_)));
+        for written in [
+            &b"a\r\nb c\r\n"[..],
+            b"a\rb c\r",
+            b"a  \nb c\t\n",
+            b"a\r\nb c \r\n",
+        ] {
+            assert_eq!(normalized_lines(written).as_ref(), clean, "{written:?}");
+        }
+        assert_eq!(normalized_lines(b"a\n  ").as_ref(), b"a\n");
+        assert!(has_lone_cr(b"a\rb"));
+        assert!(!has_lone_cr(b"a\r\nb"));
     }
 }

@@ -66,6 +66,16 @@ pub fn json_error(error: &serde_json::Error, record: &[u8], first_line: u32) -> 
     }
 }
 
+/// A serde_json message without its " at line L column C": for a part of
+/// a record parsed on its own, whose positions count from the part, the
+/// location is given separately.
+pub fn without_position(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(at) if message[at..].contains(" column ") => &message[..at],
+        _ => message,
+    }
+}
+
 /// Byte offset of a serde_json (line, column) position, both 1-based.
 fn byte_offset_of(record: &[u8], line: usize, column: usize) -> usize {
     let line_start = if line <= 1 {

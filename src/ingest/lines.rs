@@ -66,6 +66,7 @@ pub fn read_lines(
                 }
             }
         };
+        result.format = Some(format.name());
         // The next block is read while this one is parsed: reading is
         // sequential, and would otherwise leave the other cores idle.
         let (parsed, following) = rayon::join(

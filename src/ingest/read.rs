@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::dispatch::{parse_record, record_ctx};
 use super::document::{read_document, Repairs};
 use super::file_result::FileResult;
-use super::framing::{read_bounded, read_first_line};
+use super::framing::{has_lone_cr, normalized_lines, read_bounded, read_first_line};
 use super::lines::read_lines;
 use super::options::IngestOptions;
 use super::registry;
@@ -50,10 +50,11 @@ pub fn read_inputs(
     let mut report = IngestReport::default();
     report.summary.files = inputs.len() as u64;
     let mut labels = Vec::new();
-    for file in per_file {
+    for (input, file) in inputs.iter().zip(per_file) {
         if let Some(error) = file.sink_error {
             return Err(error);
         }
+        report.inputs.push(file.tally(input.display_name()));
         report.record_ingested(file.events_read);
         labels.extend(file.labels);
         for diagnostic in file.diagnostics {
@@ -89,6 +90,10 @@ fn read_file(
 ) -> FileResult {
     let name = input.display_name();
     let mut result = FileResult::default();
+    if let Input::Unreadable { reason, detail, .. } = input {
+        result.skip(&name, Location::File, reason, detail.clone());
+        return result;
+    }
     let outcome = source::open(input).and_then(|mut reader| {
         read_records(&mut *reader, &name, file_index, options, sink, &mut result)
     });
@@ -105,9 +110,9 @@ fn read_file(
     result
 }
 
-/// Decides between JSON Lines and a document by the first non-blank line:
-/// a complete JSON value means lines; a value cut by the end of the line
-/// (`{` of a pretty-printed document) means a document.
+/// Decides between a text log, a JSON document and JSON Lines by the first
+/// non-blank line: a complete JSON value means lines; a value cut by the end
+/// of the line (`{` of a pretty-printed document) means a document.
 fn read_records(
     reader: &mut (dyn BufRead + Send),
     name: &str,
@@ -134,10 +139,25 @@ fn read_records(
             break line;
         }
     };
+    if has_lone_cr(&first_line) {
+        // Lines end with a lone CR: read again with LF line ends.
+        let Some(bytes) = read_bounded(reader, prefix, options.max_record_bytes)? else {
+            result.skip(
+                name,
+                Location::File,
+                "record_too_large",
+                too_large_document(options),
+            );
+            return Ok(());
+        };
+        let mut lf = std::io::Cursor::new(normalized_lines(&bytes).into_owned());
+        return read_records(&mut lf, name, file_index, options, sink, result);
+    }
     let file: Arc<str> = Arc::from(name);
+    let head = first_line.trim_ascii_end();
     let text_format = match options.format {
-        Some(forced) => forced.sniff_text(&first_line).then_some(forced),
-        None if !starts_json(&first_line) => registry::sniff_text(&first_line),
+        Some(forced) => forced.sniff_text(head).then_some(forced),
+        None if !starts_json(head) => registry::sniff_text(head),
         None => None,
     };
     if let Some(format) = text_format {
@@ -150,8 +170,10 @@ fn read_records(
             );
             return Ok(());
         };
+        result.format = Some(format.name());
         let ctx = record_ctx(format, &file, file_index, 1, options);
-        result.absorb(name, 1, parse_record(format, &bytes, &ctx));
+        let text = normalized_lines(&bytes);
+        result.absorb(name, 1, parse_record(format, &text, &ctx));
         return Ok(());
     }
     let is_document = matches!(

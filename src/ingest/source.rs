@@ -1,6 +1,13 @@
 //! Where records come from: paths expanded into input files (directories
 //! recursively, globs, `-` for stdin), opened through gzip or zstd when their
-//! first bytes say so. `framing` cuts what they hold into records.
+//! first bytes say so, and decoded to UTF-8 when they start with a byte-order
+//! mark. `framing` cuts what they hold into records.
+//!
+//! A path the user named that does not exist is an error. Anything else that
+//! cannot be read (permission denied, a symbolic link loop, a folder that
+//! cannot be listed, a FIFO or device met while walking a folder) is an
+//! input of its own that reads as one skipped record with the real reason,
+//! and the run goes on.
 
 use anyhow::{bail, Context, Result};
 use std::fs::File;
@@ -16,13 +23,40 @@ const COMPRESSED_EXTENSIONS: [&str; 2] = ["gz", "zst"];
 pub enum Input {
     Stdin,
     Path(PathBuf),
+    /// A path that cannot be read: it is reported as a skipped record with
+    /// `reason` (`unreadable_file`, `special_file`) and `detail` (the
+    /// system's own error).
+    Unreadable {
+        path: PathBuf,
+        reason: &'static str,
+        detail: String,
+    },
 }
 
 impl Input {
     pub fn display_name(&self) -> String {
         match self {
             Input::Stdin => "<stdin>".to_string(),
-            Input::Path(p) => p.display().to_string(),
+            Input::Path(p) | Input::Unreadable { path: p, .. } => p.display().to_string(),
+        }
+    }
+
+    fn unreadable(path: &Path, error: &io::Error) -> Input {
+        Input::Unreadable {
+            path: path.to_path_buf(),
+            reason: "unreadable_file",
+            detail: error.to_string(),
+        }
+    }
+
+    /// Whether reading this input may consume it (stdin, a pipe, a FIFO, a
+    /// device): such an input is opened once, by the reader, and nothing
+    /// looks at it before.
+    fn is_stream(&self) -> bool {
+        match self {
+            Input::Stdin => true,
+            Input::Path(path) => !std::fs::metadata(path).is_ok_and(|m| m.is_file()),
+            Input::Unreadable { .. } => false,
         }
     }
 }
@@ -38,27 +72,44 @@ pub fn expand_inputs(paths: &[String]) -> Result<Vec<Input>> {
             continue;
         }
         let path = Path::new(raw);
-        if path.is_dir() {
-            let mut found = Vec::new();
-            walk_dir(path, &mut found)
-                .with_context(|| format!("cannot read directory {}", path.display()))?;
-            found.sort();
-            inputs.extend(found.into_iter().map(Input::Path));
-        } else if path.exists() {
-            inputs.push(Input::Path(path.to_path_buf()));
-        } else if raw.contains(['*', '?', '[']) {
-            let matches: Vec<PathBuf> = glob::glob(raw)
-                .with_context(|| format!("bad glob pattern {raw}"))?
-                .filter_map(|entry| entry.ok())
-                .filter(|p| p.is_file())
-                .collect();
-            if matches.is_empty() {
-                bail!("no file matches {raw}");
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                let mut found = Vec::new();
+                walk_dir(path, &mut found);
+                found.sort_by_key(Input::display_name);
+                inputs.extend(found);
             }
-            inputs.extend(matches.into_iter().map(Input::Path));
-        } else {
-            bail!("{raw}: no such file or directory");
+            // Given by name, a FIFO or device is read once, like stdin.
+            Ok(_) => inputs.push(Input::Path(path.to_path_buf())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound && raw.contains(['*', '?', '[']) => {
+                inputs.extend(expand_glob(raw)?);
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                bail!("{raw}: no such file or directory")
+            }
+            // Permission denied, a symbolic link loop, ...: the real reason.
+            Err(e) => inputs.push(Input::unreadable(path, &e)),
         }
+    }
+    Ok(inputs)
+}
+
+/// The files a glob matches, and the folders on its way it could not read.
+fn expand_glob(pattern: &str) -> Result<Vec<Input>> {
+    let mut inputs = Vec::new();
+    for entry in glob::glob(pattern).with_context(|| format!("bad glob pattern {pattern}"))? {
+        match entry {
+            Ok(path) => match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(meta) if meta.is_file() => inputs.push(Input::Path(path)),
+                Ok(meta) => inputs.push(special_file(&path, &meta)),
+                Err(e) => inputs.push(Input::unreadable(&path, &e)),
+            },
+            Err(e) => inputs.push(Input::unreadable(e.path(), e.error())),
+        }
+    }
+    if inputs.is_empty() {
+        bail!("no file matches {pattern}");
     }
     Ok(inputs)
 }
@@ -66,14 +117,18 @@ pub fn expand_inputs(paths: &[String]) -> Result<Vec<Input>> {
 /// How many bytes of text the inputs hold, as far as can be told before
 /// reading them: file sizes, compressed files counted at `COMPRESSION_RATIO`
 /// times theirs (JSON traces typically compress 5 to 10 times). `None` when
-/// an input is stdin, whose size is unknown.
+/// an input is a stream (stdin, a pipe), whose size is unknown and which
+/// must not be opened before it is read.
 pub fn estimated_text_bytes(inputs: &[Input]) -> Option<u64> {
     /// What a compressed input is assumed to expand to.
     const COMPRESSION_RATIO: u64 = 6;
     let mut total = 0u64;
     for input in inputs {
-        let Input::Path(path) = input else {
+        if input.is_stream() {
             return None;
+        }
+        let Input::Path(path) = input else {
+            continue;
         };
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let mut magic = [0u8; 4];
@@ -90,21 +145,71 @@ pub fn estimated_text_bytes(inputs: &[Input]) -> Option<u64> {
     Some(total)
 }
 
-fn walk_dir(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
+/// The trace-like files under `dir`. What cannot be listed or is not a
+/// regular file is kept as an `Input::Unreadable`, so it is reported.
+fn walk_dir(dir: &Path, found: &mut Vec<Input>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return found.push(Input::unreadable(dir, &e)),
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                found.push(Input::unreadable(dir, &e));
+                continue;
+            }
+        };
         let path = entry.path();
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if hidden {
+        if entry.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
-        if entry.file_type()?.is_dir() {
-            walk_dir(&path, found)?;
-        } else if looks_like_trace_file(&path) {
-            found.push(path);
+        // Symbolic links are followed, as when the file is opened.
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => {
+                if !entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                    walk_dir(&path, found);
+                }
+            }
+            _ if !looks_like_trace_file(&path) => {}
+            Ok(meta) if meta.is_file() => found.push(Input::Path(path)),
+            Ok(meta) => found.push(special_file(&path, &meta)),
+            Err(e) => found.push(Input::unreadable(&path, &e)),
         }
     }
-    Ok(())
+}
+
+/// A FIFO, socket or device met while walking a folder or matching a glob:
+/// not read (a FIFO would block the run; ripgrep skips them too), reported.
+fn special_file(path: &Path, meta: &std::fs::Metadata) -> Input {
+    Input::Unreadable {
+        path: path.to_path_buf(),
+        reason: "special_file",
+        detail: format!(
+            "a {} is not read when found in a folder or by a glob; name it to read it once",
+            file_kind(meta)
+        ),
+    }
+}
+
+#[cfg(unix)]
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = meta.file_type();
+    if kind.is_fifo() {
+        "FIFO"
+    } else if kind.is_socket() {
+        "socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "device"
+    } else {
+        "special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn file_kind(_meta: &std::fs::Metadata) -> &'static str {
+    "special file"
 }
 
 fn looks_like_trace_file(path: &Path) -> bool {
@@ -122,13 +227,16 @@ fn looks_like_trace_file(path: &Path) -> bool {
 }
 
 /// Opens an input, decompressing gzip or zstd recognized by magic bytes
-/// (extensions lie; stdin has none).
+/// (extensions lie; stdin has none), and decoding UTF-16 or dropping a
+/// UTF-8 byte-order mark (what PowerShell and Notepad write), so that every
+/// reader after this sees UTF-8 without a BOM.
 pub fn open(input: &Input) -> Result<Box<dyn BufRead + Send>> {
     let raw: Box<dyn Read + Send> = match input {
         Input::Stdin => Box::new(io::stdin()),
         Input::Path(p) => {
             Box::new(File::open(p).with_context(|| format!("cannot open {}", p.display()))?)
         }
+        Input::Unreadable { detail, .. } => bail!("{detail}"),
     };
     let mut reader = BufReader::with_capacity(1 << 16, raw);
     let magic = reader.fill_buf()?;
@@ -145,5 +253,53 @@ pub fn open(input: &Input) -> Result<Box<dyn BufRead + Send>> {
     } else {
         Box::new(reader)
     };
-    Ok(decoded)
+    without_byte_order_mark(decoded)
+}
+
+/// The text as UTF-8 without a byte-order mark: a UTF-8 BOM is dropped, a
+/// UTF-16 one (either order) decodes the rest.
+fn without_byte_order_mark(mut reader: Box<dyn BufRead + Send>) -> Result<Box<dyn BufRead + Send>> {
+    let head = reader.fill_buf()?;
+    if head.starts_with(&[0xef, 0xbb, 0xbf]) {
+        reader.consume(3);
+        return Ok(reader);
+    }
+    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        let decoder = encoding_rs_io::DecodeReaderBytesBuilder::new()
+            .bom_sniffing(true)
+            .strip_bom(true)
+            .build(reader);
+        return Ok(Box::new(BufReader::with_capacity(1 << 16, decoder)));
+    }
+    Ok(reader)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(bytes: Vec<u8>) -> String {
+        let mut out = String::new();
+        without_byte_order_mark(Box::new(io::Cursor::new(bytes)))
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn byte_order_marks_are_dropped_and_utf16_decoded() {
+        assert_eq!(read_all(b"\xef\xbb\xbf{\"a\": 1}".to_vec()), "{\"a\": 1}");
+        let utf16le: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain("{\"é\": 1}".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(read_all(utf16le), "{\"é\": 1}");
+        let utf16be: Vec<u8> = [0xfe, 0xff]
+            .into_iter()
+            .chain("[1]".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(read_all(utf16be), "[1]");
+        assert_eq!(read_all(b"plain".to_vec()), "plain");
+    }
 }

@@ -20,8 +20,34 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::partition::partition_of;
+use crate::cleanup;
 use crate::event::PendingEvent;
 use crate::ingest::EventSink;
+
+const SPILL_PREFIX: &str = "tracelint-spill-";
+const LOCK_FILE: &str = "lock";
+
+/// Removes the spill folders under `parent` that a killed run left: those
+/// whose lock no live run holds.
+fn remove_abandoned(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(SPILL_PREFIX)
+        {
+            continue;
+        }
+        let dir = entry.path();
+        let abandoned = File::open(dir.join(LOCK_FILE)).is_ok_and(|lock| lock.try_lock().is_ok());
+        if abandoned {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+}
 
 /// Uncompressed bytes buffered per partition before a chunk is written.
 /// Small enough that a buffer per partition stays small beside the
@@ -31,6 +57,11 @@ const CHUNK_BYTES: usize = 256 << 10;
 const ZSTD_LEVEL: i32 = 1;
 
 pub struct Spill {
+    /// Held locked while the spill exists: a folder whose lock is free was
+    /// left by a run that was killed.
+    _lock: File,
+    /// Removed on interruption (`cleanup`); dropped after `dir`.
+    _registered: cleanup::Registered,
     dir: tempfile::TempDir,
     partitions: Vec<Mutex<Partition>>,
     /// The format names a row's first byte indexes (the ingest registry's
@@ -53,10 +84,15 @@ impl Spill {
     /// in `formats` (at most 256).
     pub fn create(parent: &Path, partitions: usize, formats: Vec<&'static str>) -> Result<Spill> {
         anyhow::ensure!(partitions > 0, "a spill needs at least one partition");
+        remove_abandoned(parent);
         let dir = tempfile::Builder::new()
-            .prefix("tracelint-spill-")
+            .prefix(SPILL_PREFIX)
             .tempdir_in(parent)
             .with_context(|| format!("cannot create a spill directory in {}", parent.display()))?;
+        let registered = cleanup::register(dir.path());
+        let lock = File::create(dir.path().join(LOCK_FILE))
+            .with_context(|| format!("cannot create a spill directory in {}", parent.display()))?;
+        let _ = lock.try_lock();
         let partitions = (0..partitions)
             .map(|k| {
                 let path = dir.path().join(format!("partition-{k:04}.bin"));
@@ -71,6 +107,8 @@ impl Spill {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Spill {
+            _lock: lock,
+            _registered: registered,
             dir,
             partitions,
             formats,

@@ -8,6 +8,9 @@ use plotters::prelude::*;
 use std::path::Path;
 use std::sync::Once;
 
+use crate::inert;
+use crate::output_file::OutputFile;
+
 const FONT: &[u8] = include_bytes!("assets/DejaVuSans.ttf");
 const SIZE: (u32, u32) = (900, 420);
 const BAR: RGBColor = RGBColor(0x3b, 0x6e, 0xa8);
@@ -30,9 +33,11 @@ pub struct Chart {
     pub svg: String,
 }
 
-/// A label cut to `max` characters.
+/// A label cut to `max` characters, without the characters SVG (XML)
+/// forbids: labels are trace text.
 fn short(label: &str, max: usize) -> String {
-    let label = label.trim();
+    let label = inert::for_xml(label.trim());
+    let label = label.as_ref();
     if label.chars().count() > max {
         format!("{}…", label.chars().take(max - 1).collect::<String>())
     } else {
@@ -128,6 +133,7 @@ pub fn bars(
     bars: &[(String, f64)],
     png: &Path,
 ) -> Result<Chart> {
+    let title = &*inert::for_xml(title);
     register_font();
     let mut svg = String::new();
     draw_bars(
@@ -136,12 +142,14 @@ pub fn bars(
         y_label,
         bars,
     )?;
+    let out = OutputFile::create(png)?;
     draw_bars(
-        BitMapBackend::new(png, SIZE).into_drawing_area(),
+        BitMapBackend::new(out.temp_path(), SIZE).into_drawing_area(),
         title,
         y_label,
         bars,
     )?;
+    out.commit()?;
     Ok(Chart {
         name,
         title: title.to_string(),
@@ -280,6 +288,7 @@ pub fn timeline(
     spans: &[Span],
     png: Option<&Path>,
 ) -> Result<Chart> {
+    let title = &*inert::for_xml(title);
     register_font();
     let mut svg = String::new();
     draw_timeline(
@@ -291,13 +300,16 @@ pub fn timeline(
         spans,
     )?;
     if let Some(png) = png {
+        let out = OutputFile::create(png)?;
         draw_timeline(
-            BitMapBackend::new(png, (SIZE.0, 120 + 34 * lanes.len() as u32)).into_drawing_area(),
+            BitMapBackend::new(out.temp_path(), (SIZE.0, 120 + 34 * lanes.len() as u32))
+                .into_drawing_area(),
             title,
             x_label,
             lanes,
             spans,
         )?;
+        out.commit()?;
     }
     Ok(Chart {
         name,

@@ -1,12 +1,26 @@
 //! CSV output of the stats tables, one table per file, for spreadsheets
-//! and dashboards. Lists (a trace's agents) are joined with `;`.
+//! and dashboards. Lists (a trace's agents) are joined with `;`. Text cells
+//! that a spreadsheet would evaluate as a formula are neutralised
+//! (`inert::for_csv`); numbers are written as they are.
 
 use anyhow::Result;
+
+use crate::inert;
 
 use crate::summary::{AgentStats, HandoffEdge, ToolCallCount, TraceStats};
 
 fn opt<T: ToString>(value: &Option<T>) -> String {
     value.as_ref().map(T::to_string).unwrap_or_default()
+}
+
+/// A text cell, neutralised.
+fn text(value: &str) -> String {
+    inert::for_csv(value).into_owned()
+}
+
+/// An optional text cell, neutralised; empty when absent.
+fn opt_text(value: &Option<String>) -> String {
+    value.as_deref().map(text).unwrap_or_default()
 }
 
 fn write(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<String> {
@@ -36,9 +50,9 @@ pub fn traces(traces: &[TraceStats]) -> Result<String> {
         ],
         traces.iter().map(|t| {
             vec![
-                t.trace_id.clone(),
+                text(&t.trace_id),
                 t.events.to_string(),
-                t.agents.join(";"),
+                text(&t.agents.join(";")),
                 t.llm_calls.to_string(),
                 t.tool_calls.to_string(),
                 t.handoffs.to_string(),
@@ -46,8 +60,8 @@ pub fn traces(traces: &[TraceStats]) -> Result<String> {
                 opt(&t.output_tokens),
                 opt(&t.cost_usd),
                 opt(&t.duration_ms),
-                t.status.clone(),
-                opt(&t.termination_reason),
+                text(&t.status),
+                opt_text(&t.termination_reason),
             ]
         }),
     )
@@ -67,7 +81,7 @@ pub fn agents(agents: &[AgentStats]) -> Result<String> {
         ],
         agents.iter().map(|a| {
             vec![
-                opt(&a.agent),
+                opt_text(&a.agent),
                 a.traces.to_string(),
                 a.events.to_string(),
                 a.llm_calls.to_string(),
@@ -85,9 +99,9 @@ pub fn handoff_edges(edges: &[HandoffEdge]) -> Result<String> {
         &["trace_id", "from", "to", "count"],
         edges.iter().map(|e| {
             vec![
-                e.trace_id.clone(),
-                opt(&e.from),
-                opt(&e.to),
+                text(&e.trace_id),
+                opt_text(&e.from),
+                opt_text(&e.to),
                 e.count.to_string(),
             ]
         }),
@@ -99,10 +113,10 @@ pub fn tool_calls(calls: &[ToolCallCount]) -> Result<String> {
         &["trace_id", "agent", "tool_name", "tool_args", "count"],
         calls.iter().map(|t| {
             vec![
-                t.trace_id.clone(),
-                opt(&t.agent),
-                opt(&t.tool_name),
-                opt(&t.tool_args),
+                text(&t.trace_id),
+                opt_text(&t.agent),
+                opt_text(&t.tool_name),
+                opt_text(&t.tool_args),
                 t.count.to_string(),
             ]
         }),

@@ -1,5 +1,7 @@
 //! GitLab code quality report (the `codequality` artifact): a JSON array of
-//! issues with a check name, a severity, a fingerprint and a location.
+//! issues with a check name, a severity, a fingerprint and a location. The
+//! texts are shown in merge requests: control and bidi characters from the
+//! trace are escaped (`inert::for_terminal`).
 
 use anyhow::Result;
 use serde_json::{json, Value};
@@ -7,6 +9,7 @@ use serde_json::{json, Value};
 use super::CheckOutcome;
 use crate::detect::gate::fingerprint;
 use crate::detect::Severity;
+use crate::inert;
 
 pub fn check(outcome: &CheckOutcome) -> Result<String> {
     let issues: Vec<Value> = outcome
@@ -18,13 +21,14 @@ pub fn check(outcome: &CheckOutcome) -> Result<String> {
                 Severity::Warning => "major",
                 Severity::Info => "info",
             };
+            let description = format!("{} (trace {})", f.message, f.trace_id);
             json!({
-                "description": format!("{} (trace {})", f.message, f.trace_id),
+                "description": inert::for_terminal(&description),
                 "check_name": f.detector,
                 "fingerprint": fingerprint(f),
                 "severity": severity,
                 "location": {
-                    "path": f.source_file,
+                    "path": inert::for_terminal(&f.source_file),
                     "lines": {"begin": f.source_line.max(1)}
                 }
             })

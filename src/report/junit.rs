@@ -1,11 +1,22 @@
 //! JUnit XML for CI test reports: one test case per trace (named by trace
 //! id, classed by its file), one `<failure>` per finding of that trace —
 //! Jenkins, GitLab and the GitHub test-report actions show each. Traces
-//! without findings pass.
+//! without findings pass. Trace text is escaped as XML and stripped of the
+//! characters XML 1.0 forbids, so the file parses whatever the trace held.
 
-use quick_xml::escape::escape;
+use std::borrow::Cow;
 
 use super::CheckOutcome;
+use crate::inert;
+
+/// Text for an XML attribute or element: forbidden characters replaced,
+/// markup escaped.
+fn escape(text: &str) -> Cow<'_, str> {
+    match inert::for_xml(text) {
+        Cow::Borrowed(text) => quick_xml::escape::escape(text),
+        Cow::Owned(text) => Cow::Owned(quick_xml::escape::escape(text.as_str()).into_owned()),
+    }
+}
 
 pub fn check(outcome: &CheckOutcome) -> String {
     let failing: std::collections::BTreeSet<&str> = outcome

@@ -65,7 +65,12 @@ impl Format for Ag2RuntimeLog {
             detail: e.to_string(),
             line: None,
         })?;
-        let mut lines = text.lines().enumerate();
+        // Blank lines before the session line are no records (`enumerate`
+        // first: line numbers count them).
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .skip_while(|(_, l)| l.trim().is_empty());
         let session = lines
             .next()
             .and_then(|(_, l)| l.strip_prefix(SESSION_LINE))

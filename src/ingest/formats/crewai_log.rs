@@ -109,7 +109,7 @@ fn text_entries(text: &str) -> Vec<Map<String, Value>> {
             let end = heads
                 .get(i + 1)
                 .map_or(text.len(), |h| h.get(0).unwrap().start());
-            let body = text[start..end].trim_end_matches(['\n', '\r']);
+            let body = text[start..end].trim_end();
             let mut entry = Map::new();
             entry.insert("timestamp".into(), Value::String(head[1].to_string()));
             let fields: Vec<regex::Captures> = FIELD.captures_iter(body).collect();

@@ -7,6 +7,7 @@
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
@@ -14,7 +15,8 @@ use std::fmt;
 use crate::event::Status;
 use crate::ingest::attrs::{AttrValue, Attrs};
 use crate::ingest::format::Format;
-use crate::ingest::json::parse_json;
+use crate::ingest::framing::line_of_offset;
+use crate::ingest::json::{json_error, parse_json, without_position};
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
 use crate::ingest::span::RawSpan;
 use crate::ingest::values::normalize_hex_id;
@@ -40,11 +42,13 @@ impl Format for OtlpJson {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let data: TracesData = parse_json(record, ctx.line)?;
+        let data: TracesData = match parse_json(record, ctx.line) {
+            Ok(data) => data,
+            // One span of the wrong shape loses that span, not the record.
+            Err(error) => return read_span_by_span(record, ctx, out, error),
+        };
         let Some(resource_spans) = data.resource_spans else {
-            return Err(RecordError::unrecognized(
-                "an object without resourceSpans in an OTLP/JSON input",
-            ));
+            return Err(no_resource_spans());
         };
         // Events are large: room for all of the record's at once, rather
         // than a vector grown (and copied) by doubling.
@@ -56,13 +60,7 @@ impl Format for OtlpJson {
                 .sum(),
         );
         for rs in resource_spans {
-            let service = rs.resource.as_ref().and_then(|r| {
-                r.attributes
-                    .iter()
-                    .find(|kv| kv.key == "service.name")
-                    .and_then(|kv| kv.value.as_ref())
-                    .and_then(|v| v.string_value.clone())
-            });
+            let service = rs.resource.as_ref().and_then(service_of);
             for ss in rs.scope_spans {
                 for span in ss.spans {
                     let order = out.next_order();
@@ -75,6 +73,115 @@ impl Format for OtlpJson {
         }
         Ok(())
     }
+}
+
+fn no_resource_spans() -> RecordError {
+    RecordError::unrecognized("an object without resourceSpans in an OTLP/JSON input")
+}
+
+/// A record that did not parse as a whole, read again span by span: each
+/// span that still does not parse is skipped with its JSON path and line,
+/// the others are kept. A record whose structure itself is broken (not
+/// JSON, no `resourceSpans` list) gives the first error, for the whole.
+fn read_span_by_span(
+    record: &[u8],
+    ctx: &RecordCtx,
+    out: &mut RecordOutput,
+    whole: RecordError,
+) -> Result<(), RecordError> {
+    let Ok(loose) = parse_json::<LooseTracesData>(record, ctx.line) else {
+        return Err(whole);
+    };
+    let Some(resource_spans) = loose.resource_spans else {
+        return Err(no_resource_spans());
+    };
+    let line_of = |raw: &RawValue| {
+        let at = raw.get().as_ptr() as usize - record.as_ptr() as usize;
+        ctx.line + line_of_offset(record, at) - 1
+    };
+    for (r, rs) in resource_spans.into_iter().enumerate() {
+        let service = match rs
+            .resource
+            .map(|raw| serde_json::from_str::<Resource>(raw.get()))
+        {
+            Some(Ok(resource)) => service_of(&resource),
+            Some(Err(error)) => {
+                let line = line_of(rs.resource.expect("parsed above"));
+                let detail = format!("resourceSpans[{r}].resource: {error}; its spans are read without a service name");
+                out.repair(line, "invalid_resource", detail);
+                None
+            }
+            None => None,
+        };
+        for (s, ss) in rs.scope_spans.into_iter().enumerate() {
+            for (k, raw) in ss.spans.into_iter().enumerate() {
+                let line = line_of(raw);
+                let order = out.next_order();
+                match serde_json::from_str::<Span>(raw.get()) {
+                    Ok(span) => match span.into_raw(service.clone(), line) {
+                        Ok(raw) => out.events.push(raw.into_pending(ctx, order)),
+                        Err((reason, detail)) => out.skip(line, reason, detail),
+                    },
+                    Err(error) => {
+                        let path = format!("resourceSpans[{r}].scopeSpans[{s}].spans[{k}]");
+                        let why = json_error(&error, raw.get().as_bytes(), line);
+                        // A value of the wrong type is a span of the wrong
+                        // shape; depth and syntax keep their own reasons.
+                        let reason = match error.classify() {
+                            serde_json::error::Category::Data => "invalid_span",
+                            _ => why.reason,
+                        };
+                        let at = why.line.unwrap_or(line);
+                        out.skip(
+                            at,
+                            reason,
+                            format!("{path}: {}", without_position(&why.detail)),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `service.name` of a resource.
+fn service_of<'a>(resource: &Resource<'a>) -> Option<Cow<'a, str>> {
+    resource
+        .attributes
+        .iter()
+        .find(|kv| kv.key == "service.name")
+        .and_then(|kv| kv.value.as_ref())
+        .and_then(|v| v.string_value.clone())
+}
+
+/// The frame of a record, its resources and spans kept as raw JSON to be
+/// parsed one by one.
+#[derive(Deserialize)]
+struct LooseTracesData<'a> {
+    #[serde(borrow, alias = "resource_spans", rename = "resourceSpans")]
+    resource_spans: Option<Vec<LooseResourceSpans<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct LooseResourceSpans<'a> {
+    #[serde(borrow)]
+    resource: Option<&'a RawValue>,
+    #[serde(
+        borrow,
+        default,
+        rename = "scopeSpans",
+        alias = "scope_spans",
+        alias = "instrumentationLibrarySpans",
+        alias = "instrumentation_library_spans"
+    )]
+    scope_spans: Vec<LooseScopeSpans<'a>>,
+}
+
+#[derive(Deserialize)]
+struct LooseScopeSpans<'a> {
+    #[serde(borrow, default)]
+    spans: Vec<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
