@@ -47,6 +47,6 @@ pub mod values;
 
 pub use memory::{ingest, Ingested};
 pub use options::IngestOptions;
-pub use read::{read_inputs, Read};
-pub use sink::EventSink;
+pub use read::{read_inputs, read_stream, Read};
+pub use sink::{EventSink, MemorySink};
 pub use traces::with_traces;

@@ -47,14 +47,37 @@ pub fn read_inputs(
         })
         .collect();
     progress.finish_and_clear();
+    let names = inputs.iter().map(Input::display_name);
+    accounted(names.zip(per_file))
+}
+
+/// Reads one stream that is not a file (a request body, a fuzzer's bytes)
+/// as the input `name`, its events to `sink`.
+pub fn read_stream(
+    reader: &mut (dyn BufRead + Send),
+    name: &str,
+    options: &IngestOptions,
+    sink: &dyn EventSink,
+) -> Result<Read> {
+    let mut result = FileResult::default();
+    if let Err(error) = read_records(reader, name, 0, options, sink, &mut result) {
+        let detail = format!("{error:#}");
+        result.skip(name, Location::File, "unreadable_file", detail);
+    }
+    result.flush(sink);
+    accounted(std::iter::once((name.to_string(), result)))
+}
+
+/// The report and the labels of inputs read, in input order.
+fn accounted(files: impl Iterator<Item = (String, FileResult)>) -> Result<Read> {
     let mut report = IngestReport::default();
-    report.summary.files = inputs.len() as u64;
     let mut labels = Vec::new();
-    for (input, file) in inputs.iter().zip(per_file) {
+    for (name, file) in files {
         if let Some(error) = file.sink_error {
             return Err(error);
         }
-        report.inputs.push(file.tally(input.display_name()));
+        report.summary.files += 1;
+        report.inputs.push(file.tally(name));
         report.record_ingested(file.events_read);
         labels.extend(file.labels);
         for diagnostic in file.diagnostics {

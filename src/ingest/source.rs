@@ -116,12 +116,18 @@ fn expand_glob(pattern: &str) -> Result<Vec<Input>> {
 
 /// How many bytes of text the inputs hold, as far as can be told before
 /// reading them: file sizes, compressed files counted at `COMPRESSION_RATIO`
-/// times theirs (JSON traces typically compress 5 to 10 times). `None` when
-/// an input is a stream (stdin, a pipe), whose size is unknown and which
-/// must not be opened before it is read.
+/// times theirs (JSON traces typically compress 5 to 10 times), and every
+/// input at least `MIN_INPUT_BYTES`, so that a folder of many small files
+/// counts for what it costs in memory, not only its bytes. `None` when an
+/// input is a stream (stdin, a pipe), whose size is unknown and which must
+/// not be opened before it is read.
 pub fn estimated_text_bytes(inputs: &[Input]) -> Option<u64> {
     /// What a compressed input is assumed to expand to.
     const COMPRESSION_RATIO: u64 = 6;
+    /// An input's least weight: its name, its tally and at least one event
+    /// (about 2 KB in memory, benches/README.md "Many small files"), which
+    /// a one-span file of 350 bytes does not account for.
+    const MIN_INPUT_BYTES: u64 = 1 << 10;
     let mut total = 0u64;
     for input in inputs {
         if input.is_stream() {
@@ -136,11 +142,12 @@ pub fn estimated_text_bytes(inputs: &[Input]) -> Option<u64> {
             .and_then(|mut f| f.read_exact(&mut magic))
             .is_ok()
             && (magic.starts_with(&[0x1f, 0x8b]) || magic == [0x28, 0xb5, 0x2f, 0xfd]);
-        total += if compressed {
+        let text = if compressed {
             size * COMPRESSION_RATIO
         } else {
             size
         };
+        total += text.max(MIN_INPUT_BYTES);
     }
     Some(total)
 }
