@@ -164,13 +164,7 @@ fn read_records(
     };
     if has_lone_cr(&first_line) {
         // Lines end with a lone CR: read again with LF line ends.
-        let Some(bytes) = read_bounded(reader, prefix, options.max_record_bytes)? else {
-            result.skip(
-                name,
-                Location::File,
-                "record_too_large",
-                too_large_document(options),
-            );
+        let Some(bytes) = read_whole(reader, prefix, name, options, result)? else {
             return Ok(());
         };
         let mut lf = std::io::Cursor::new(normalized_lines(&bytes).into_owned());
@@ -184,13 +178,7 @@ fn read_records(
         None => None,
     };
     if let Some(format) = text_format {
-        let Some(bytes) = read_bounded(reader, prefix, options.max_record_bytes)? else {
-            result.skip(
-                name,
-                Location::File,
-                "record_too_large",
-                too_large_document(options),
-            );
+        let Some(bytes) = read_whole(reader, prefix, name, options, result)? else {
             return Ok(());
         };
         result.format = Some(format.name());
@@ -204,13 +192,7 @@ fn read_records(
         Err(e) if e.is_eof()
     );
     if is_document {
-        let Some(bytes) = read_bounded(reader, prefix, options.max_record_bytes)? else {
-            result.skip(
-                name,
-                Location::File,
-                "record_too_large",
-                too_large_document(options),
-            );
+        let Some(bytes) = read_whole(reader, prefix, name, options, result)? else {
             return Ok(());
         };
         read_document(&bytes, &file, file_index, options, result, Repairs::AsIs);
@@ -220,11 +202,24 @@ fn read_records(
     Ok(())
 }
 
-fn too_large_document(options: &IngestOptions) -> String {
-    format!(
-        "the document is larger than the record limit of {} bytes (--max-record-bytes)",
-        options.max_record_bytes
-    )
+/// The rest of an input after `prefix`, whole; `None`, with the input
+/// skipped, when it is larger than the record limit.
+fn read_whole(
+    reader: &mut (dyn BufRead + Send),
+    prefix: Vec<u8>,
+    name: &str,
+    options: &IngestOptions,
+    result: &mut FileResult,
+) -> Result<Option<Vec<u8>>> {
+    let bytes = read_bounded(reader, prefix, options.max_record_bytes)?;
+    if bytes.is_none() {
+        let detail = format!(
+            "the document is larger than the record limit of {} bytes (--max-record-bytes)",
+            options.max_record_bytes
+        );
+        result.skip(name, Location::File, "record_too_large", detail);
+    }
+    Ok(bytes)
 }
 
 /// Whether a line starts like JSON (an object or array), as opposed to a

@@ -382,3 +382,49 @@ fn in_store_order(events: DataFrame) -> Result<DataFrame> {
         SortMultipleOptions::default().with_maintain_order(true),
     )?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store_of(events: DataFrame) -> Store {
+        Store {
+            events,
+            labels: labels_to_frame(&[]).unwrap(),
+            ingest: IngestSummary::default(),
+        }
+    }
+
+    #[test]
+    fn a_sealed_file_of_other_columns_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.parquet");
+        // Intact, checksummed, versioned, but the events are the labels'.
+        write_store(&mut store_of(labels_to_frame(&[]).unwrap()), &path).unwrap();
+        let error = read_store(&path).err().unwrap().to_string();
+        assert!(
+            error.starts_with(&format!("not a valid tracelint store: {}", path.display()))
+                && error.contains("its columns are not the store's"),
+            "{error}"
+        );
+        write_store(&mut store_of(events_to_frame(&[]).unwrap()), &path).unwrap();
+        assert_eq!(read_store(&path).unwrap().events.height(), 0);
+    }
+
+    #[test]
+    fn the_checksum_covers_every_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.parquet");
+        write_store(&mut store_of(events_to_frame(&[]).unwrap()), &path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        for at in 0..bytes.len() {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 0x01;
+            std::fs::write(&path, &flipped).unwrap();
+            assert!(
+                read_store(&path).is_err(),
+                "a flip at byte {at} was accepted"
+            );
+        }
+    }
+}

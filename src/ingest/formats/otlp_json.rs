@@ -155,66 +155,41 @@ fn service_of<'a>(resource: &Resource<'a>) -> Option<Cow<'a, str>> {
         .and_then(|v| v.string_value.clone())
 }
 
-/// The frame of a record, its resources and spans kept as raw JSON to be
-/// parsed one by one.
+/// `TracesData` / `ExportTraceServiceRequest`, generic over how a resource
+/// and a span are read: typed (`TracesData`), or kept as raw JSON to be
+/// parsed one by one (`LooseTracesData`).
 #[derive(Deserialize)]
-struct LooseTracesData<'a> {
-    #[serde(borrow, alias = "resource_spans", rename = "resourceSpans")]
-    resource_spans: Option<Vec<LooseResourceSpans<'a>>>,
+struct TracesDataOf<R> {
+    #[serde(alias = "resource_spans", rename = "resourceSpans")]
+    resource_spans: Option<Vec<R>>,
 }
 
 #[derive(Deserialize)]
-struct LooseResourceSpans<'a> {
-    #[serde(borrow)]
-    resource: Option<&'a RawValue>,
+struct ResourceSpansOf<R, S> {
+    resource: Option<R>,
     #[serde(
-        borrow,
-        default,
+        default = "Vec::new",
         rename = "scopeSpans",
         alias = "scope_spans",
         alias = "instrumentationLibrarySpans",
         alias = "instrumentation_library_spans"
     )]
-    scope_spans: Vec<LooseScopeSpans<'a>>,
+    scope_spans: Vec<ScopeSpansOf<S>>,
 }
 
 #[derive(Deserialize)]
-struct LooseScopeSpans<'a> {
-    #[serde(borrow, default)]
-    spans: Vec<&'a RawValue>,
+struct ScopeSpansOf<S> {
+    #[serde(default = "Vec::new")]
+    spans: Vec<S>,
 }
 
-#[derive(Deserialize)]
-struct TracesData<'a> {
-    #[serde(borrow, alias = "resource_spans", rename = "resourceSpans")]
-    resource_spans: Option<Vec<ResourceSpans<'a>>>,
-}
-
-#[derive(Deserialize)]
-struct ResourceSpans<'a> {
-    #[serde(borrow)]
-    resource: Option<Resource<'a>>,
-    #[serde(
-        borrow,
-        default,
-        rename = "scopeSpans",
-        alias = "scope_spans",
-        alias = "instrumentationLibrarySpans",
-        alias = "instrumentation_library_spans"
-    )]
-    scope_spans: Vec<ScopeSpans<'a>>,
-}
+type TracesData<'a> = TracesDataOf<ResourceSpansOf<Resource<'a>, Span<'a>>>;
+type LooseTracesData<'a> = TracesDataOf<ResourceSpansOf<&'a RawValue, &'a RawValue>>;
 
 #[derive(Deserialize)]
 struct Resource<'a> {
     #[serde(borrow, default)]
     attributes: Vec<KeyValue<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ScopeSpans<'a> {
-    #[serde(borrow, default)]
-    spans: Vec<Span<'a>>,
 }
 
 #[derive(Deserialize)]
