@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{ingest_to, repo, shared_data, stats_json, trace};
+use common::{ingest_to, repo, shared_data, stats_json, trace, tracelint};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
@@ -368,6 +368,129 @@ fn dialect_and_shape_fixtures() {
             rows("tool_calls", &["agent", "tool_name", "tool_args", "count"]),
             tools,
             "{fixture}"
+        );
+    }
+}
+
+/// `value` with every OTLP id (`traceId`, `spanId`, `parentSpanId`) written
+/// in base64, as the generic protobuf JSON mapping writes bytes.
+fn ids_in_base64(value: &mut Value) {
+    use base64::Engine;
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                let is_id = matches!(key.as_str(), "traceId" | "spanId" | "parentSpanId");
+                match v {
+                    Value::String(hex) if is_id && !hex.is_empty() => {
+                        let bytes: Vec<u8> = (0..hex.len())
+                            .step_by(2)
+                            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                            .collect();
+                        *v = Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
+                    }
+                    other => ids_in_base64(other),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(ids_in_base64),
+        _ => {}
+    }
+}
+
+/// The protobuf JSON mapping's base64 ids, and Grafana Tempo's trace-by-id
+/// response (`batches` for `resourceSpans`): the same trace as the hex file,
+/// ids in hex (hunt cases 01 and 12).
+#[test]
+fn base64_ids_and_tempo_batches_read_as_the_hex_file() {
+    let original = repo("sample-traces/handoff-loop/trace.json");
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&original).unwrap()).unwrap();
+    ids_in_base64(&mut doc);
+    let dir = tempfile::tempdir().unwrap();
+    let protojson = dir.path().join("protojson.json");
+    std::fs::write(&protojson, doc.to_string()).unwrap();
+    let batches = dir.path().join("tempo.json");
+    let spans = doc
+        .as_object_mut()
+        .unwrap()
+        .remove("resourceSpans")
+        .unwrap();
+    std::fs::write(
+        &batches,
+        serde_json::json!({ "batches": spans }).to_string(),
+    )
+    .unwrap();
+    let expected = stats_json(&[original.to_str().unwrap()]);
+    for path in [&protojson, &batches] {
+        let got = stats_json(&[path.to_str().unwrap()]);
+        assert_eq!(got["traces"], expected["traces"], "{}", path.display());
+        assert_eq!(got["handoff_edges"], expected["handoff_edges"]);
+        assert_eq!(got["summary"]["events"], expected["summary"]["events"]);
+    }
+}
+
+#[test]
+fn hunt_01_tempo_and_12_protojson_give_their_facts() {
+    let Some(round1) = shared_data("../hunt/round1") else {
+        return;
+    };
+    for (case, trace_id) in [
+        (
+            "01-tempo-batches-base64.json",
+            "7f3c2a9e51d84b06a2e4c9d1f0b87a35",
+        ),
+        (
+            "12-otlp-protojson-base64.json",
+            "0c9d8e7f6a5b4c3d2e1f00112233aabb",
+        ),
+    ] {
+        let path = round1.join(case);
+        let stats = stats_json(&[path.to_str().unwrap()]);
+        assert_eq!(stats["summary"]["events"], 18, "{case}");
+        assert_eq!(stats["summary"]["skipped"], 0, "{case}");
+        let t = trace(&stats, trace_id);
+        assert_eq!(t["llm_calls"], 6, "{case}");
+        assert_eq!(
+            (&t["input_tokens"], &t["output_tokens"]),
+            (&json!(4340), &json!(245))
+        );
+        assert_eq!(t["termination_reason"], "max_turns");
+        let edges: Vec<(String, String, u64)> = stats["handoff_edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let name = |k: &str| e[k].as_str().unwrap().to_string();
+                (name("from"), name("to"), e["count"].as_u64().unwrap())
+            })
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                ("desk".into(), "refunds".into(), 3),
+                ("refunds".into(), "desk".into(), 2)
+            ],
+            "{case}"
+        );
+        let out = tracelint()
+            .args(["check", "--quiet", "--exit-zero", "--output-format", "json"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let findings: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let detectors: std::collections::BTreeSet<&str> = findings["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["detector"].as_str().unwrap())
+            .collect();
+        assert!(detectors.contains("handoff-cycle"), "{case}: {detectors:?}");
+        assert!(
+            detectors.contains("turn-limit-hit"),
+            "{case}: {detectors:?}"
+        );
+        assert!(
+            !detectors.contains("repeated-tool-call"),
+            "{case}: {detectors:?}"
         );
     }
 }

@@ -139,6 +139,26 @@ pub fn normalize_hex_id(id: &str) -> Option<String> {
     (!id.is_empty()).then(|| id.to_ascii_lowercase())
 }
 
+/// An OTLP/JSON trace or span id as lower-case hex, the one spelling every
+/// OTLP file and trace store shows. The OTLP JSON encoding writes ids in
+/// hex; writers that follow the generic protobuf JSON mapping (protojson,
+/// Python's `MessageToJson`, Tempo's trace-by-id response) write the bytes
+/// in base64: 16 bytes (24 characters) for a trace, 8 (12) for a span. The
+/// lengths cannot be confused: hex ids are 32 and 16 characters.
+pub fn otlp_id(id: &str) -> Option<String> {
+    use base64::Engine;
+    let trimmed = id.trim();
+    if !trimmed.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let bytes = base64::engine::general_purpose::STANDARD.decode(trimmed);
+        if let Ok(bytes) = bytes {
+            if bytes.len() == 8 || bytes.len() == 16 {
+                return Some(bytes.iter().map(|b| format!("{b:02x}")).collect());
+            }
+        }
+    }
+    normalize_hex_id(trimmed)
+}
+
 /// Canonical JSON of tool arguments: keys sorted at every level, compact.
 /// Arguments that arrive JSON-encoded twice (a JSON string holding JSON) are
 /// decoded once more. Text that is not JSON is kept, trimmed.
@@ -210,6 +230,24 @@ mod tests {
         );
         assert_eq!(canonical_args("  not json "), "not json");
         assert_eq!(canonical_args(r#""plain""#), r#""plain""#);
+    }
+
+    #[test]
+    fn base64_ids_become_hex() {
+        assert_eq!(
+            otlp_id("fzwqnlHYSwai5MnR8Lh6NQ==").as_deref(),
+            Some("7f3c2a9e51d84b06a2e4c9d1f0b87a35")
+        );
+        assert_eq!(otlp_id("obLD1AAAAAE=").as_deref(), Some("a1b2c3d400000001"));
+        assert_eq!(
+            otlp_id("7F3C2A9E51D84B06A2E4C9D1F0B87A35").as_deref(),
+            Some("7f3c2a9e51d84b06a2e4c9d1f0b87a35")
+        );
+        assert_eq!(
+            otlp_id("a1b2c3d400000001").as_deref(),
+            Some("a1b2c3d400000001")
+        );
+        assert_eq!(otlp_id("  "), None);
     }
 
     #[test]

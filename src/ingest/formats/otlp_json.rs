@@ -1,5 +1,7 @@
 //! OTLP/JSON (FORMATS.md §3.1): `TracesData` / `ExportTraceServiceRequest`
-//! objects, one per file or one per line (the file exporter's JSON Lines).
+//! objects, one per file or one per line (the file exporter's JSON Lines),
+//! and Grafana Tempo's trace-by-id response (`batches`). Ids in hex, or in
+//! base64 as the generic protobuf JSON mapping writes them.
 //! Typed and borrowing, because this is the format of large exports.
 //! Accepts what receivers must: hex ids in any case, 64-bit integers as
 //! strings or numbers, enums as integers or names, unknown fields, the
@@ -19,7 +21,7 @@ use crate::ingest::framing::line_of_offset;
 use crate::ingest::json::{json_error, parse_json, without_position};
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
 use crate::ingest::span::RawSpan;
-use crate::ingest::values::normalize_hex_id;
+use crate::ingest::values::otlp_id;
 
 pub struct OtlpJson;
 
@@ -32,8 +34,12 @@ impl Format for OtlpJson {
         "OTLP/JSON TracesData or ExportTraceServiceRequest (one per file, or JSON Lines)"
     }
 
+    /// `batches` is Grafana Tempo's name for `resourceSpans` in its
+    /// trace-by-id response (`/api/traces/<id>`).
     fn sniff(&self, record: &Value) -> bool {
-        record.get("resourceSpans").is_some() || record.get("resource_spans").is_some()
+        ["resourceSpans", "resource_spans", "batches"]
+            .iter()
+            .any(|key| record.get(key).is_some_and(Value::is_array))
     }
 
     fn parse(
@@ -160,7 +166,7 @@ fn service_of<'a>(resource: &Resource<'a>) -> Option<Cow<'a, str>> {
 /// parsed one by one (`LooseTracesData`).
 #[derive(Deserialize)]
 struct TracesDataOf<R> {
-    #[serde(alias = "resource_spans", rename = "resourceSpans")]
+    #[serde(alias = "resource_spans", alias = "batches", rename = "resourceSpans")]
     resource_spans: Option<Vec<R>>,
 }
 
@@ -422,11 +428,11 @@ impl<'a> Span<'a> {
         service_name: Option<Cow<'a, str>>,
         line: u32,
     ) -> Result<RawSpan<'a>, (&'static str, String)> {
-        let trace_id = self.trace_id.as_deref().and_then(normalize_hex_id).ok_or((
+        let trace_id = self.trace_id.as_deref().and_then(otlp_id).ok_or((
             "missing_trace_id",
             format!("span {:?} has no traceId", self.name),
         ))?;
-        let span_id = self.span_id.as_deref().and_then(normalize_hex_id).ok_or((
+        let span_id = self.span_id.as_deref().and_then(otlp_id).ok_or((
             "missing_span_id",
             format!("span {:?} in trace {trace_id} has no spanId", self.name),
         ))?;
@@ -446,7 +452,7 @@ impl<'a> Span<'a> {
         Ok(RawSpan {
             trace_id,
             span_id,
-            parent_id: self.parent_span_id.as_deref().and_then(normalize_hex_id),
+            parent_id: self.parent_span_id.as_deref().and_then(otlp_id),
             name: self.name,
             // Zero means "not recorded" in OTLP.
             start_ns: self.start_time_unix_nano.map(|t| t.0).filter(|&t| t > 0),
