@@ -9,21 +9,18 @@
 //! A leaf: imports nothing of the crate.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, Once, PoisonError};
 
 static LIVE: Mutex<Vec<(u64, PathBuf)>> = Mutex::new(Vec::new());
-static NEXT_ID: Mutex<u64> = Mutex::new(0);
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 /// A path removed on interruption until this is dropped.
 pub struct Registered(u64);
 
 /// Registers `path` (a file or a folder) for removal on interruption.
 pub fn register(path: &Path) -> Registered {
-    let id = {
-        let mut next = NEXT_ID.lock().unwrap_or_else(PoisonError::into_inner);
-        *next += 1;
-        *next
-    };
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     LIVE.lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push((id, path.to_path_buf()));
