@@ -49,24 +49,28 @@ pub fn for_line(text: &str) -> Cow<'_, str> {
 }
 
 /// For XML 1.0 (JUnit, SVG): the characters it forbids (C0 but tab,
-/// newline and CR; U+FFFE, U+FFFF) as `\u{..}` text, so the document stays
-/// well-formed whatever the trace held. Markup characters are the XML
-/// writer's to escape.
+/// newline and CR; U+FFFE, U+FFFF) and, as for a terminal (these files are
+/// read on one too), C1, DEL and bidi controls, as `\u{..}` text, so the
+/// document stays well-formed and shows what the trace held. Markup
+/// characters are the XML writer's to escape.
 pub fn for_xml(text: &str) -> Cow<'_, str> {
     replace_where(text, |c| {
-        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            || matches!(c, '\u{fffe}' | '\u{ffff}')
+            || is_bidi_control(c)
     })
 }
 
 /// For a CSV cell: a text starting with `=`, `+`, `-`, `@`, tab or CR is
 /// prefixed with `'` so that a spreadsheet shows it instead of evaluating it
-/// (OWASP, CSV Injection). Only for text columns: numbers are written as
-/// numbers.
+/// (OWASP, CSV Injection), and control and bidi characters are escaped as
+/// for a terminal (CSV is printed on one too). Only for text columns:
+/// numbers are written as numbers.
 pub fn for_csv(text: &str) -> Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{text}"))
-    } else {
-        Cow::Borrowed(text)
+    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    match for_terminal(text) {
+        shown if formula => Cow::Owned(format!("'{shown}")),
+        shown => shown,
     }
 }
 
@@ -92,21 +96,16 @@ mod tests {
             for_xml("a\u{1b}b\u{0}c\td\ne\u{ffff}"),
             "a\\u{1b}b\\u{0}c\td\ne\\u{ffff}"
         );
-        assert_eq!(for_xml("é \u{9b}"), "é \u{9b}");
+        assert_eq!(for_xml("é \u{9b}\u{202e}"), "é \\u{9b}\\u{202e}");
     }
 
     #[test]
     fn formula_cells_are_neutralised() {
-        for formula in [
-            "=HYPERLINK(\"x\")",
-            "+1",
-            "-2+3",
-            "@SUM(A1)",
-            "\tcmd",
-            "\rx",
-        ] {
+        for formula in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tcmd"] {
             assert_eq!(for_csv(formula), format!("'{formula}"));
         }
         assert_eq!(for_csv("planner"), "planner");
+        assert_eq!(for_csv("\rx"), "'\\u{d}x");
+        assert_eq!(for_csv("=\u{1b}[31m"), "'=\\u{1b}[31m");
     }
 }

@@ -23,8 +23,24 @@ pub struct OutputFile {
 
 impl OutputFile {
     /// A temporary file for `target`, with its extension (some writers,
-    /// like the PNG encoder, choose the format by it).
+    /// like the PNG encoder, choose the format by it). A target that is a
+    /// symbolic link is written where it points, the link kept; one that is
+    /// not a regular file (a device, `/dev/stdout`, a pipe) is refused: a
+    /// rename would replace it.
     pub fn create(target: &Path) -> Result<OutputFile> {
+        let resolved;
+        let target = match std::fs::metadata(target) {
+            Ok(meta) if !meta.is_file() => {
+                anyhow::bail!("cannot write {}: not a regular file", target.display())
+            }
+            Ok(_) => {
+                resolved = target
+                    .canonicalize()
+                    .with_context(|| format!("cannot write {}", target.display()))?;
+                resolved.as_path()
+            }
+            Err(_) => target,
+        };
         let dir = match target.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),

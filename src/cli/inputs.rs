@@ -185,6 +185,11 @@ fn print_diagnostics(report: &IngestReport) {
 pub fn no_traces(report: &IngestReport) -> String {
     const SHOWN: usize = 20;
     let mut text = "no traces were read from the input".to_string();
+    if report.summary.files == 0 {
+        text.push_str(
+            "\n  no input file: folders are searched for *.json, *.jsonl, *.ndjson, *.log, *.txt and their .gz, .zst",
+        );
+    }
     for input in report.inputs.iter().take(SHOWN) {
         text.push_str(&format!("\n  {}", inert::for_line(&input.to_string())));
     }

@@ -77,6 +77,9 @@ pub struct LineBlocks<R> {
     max_record_bytes: usize,
     skipping: Option<OversizedLine>,
     done: bool,
+    /// A read that failed (a cut gzip stream): the complete lines before it
+    /// are still handed out, then the error.
+    failed: Option<io::Error>,
 }
 
 pub enum BlockItem {
@@ -95,6 +98,7 @@ impl<R: BufRead> LineBlocks<R> {
             max_record_bytes,
             skipping: None,
             done: false,
+            failed: None,
         };
         blocks.scan();
         blocks
@@ -107,7 +111,13 @@ impl<R: BufRead> LineBlocks<R> {
             }
             if self.done {
                 if self.pending.is_empty() {
-                    return Ok(self.skipping.take().map(BlockItem::Oversized));
+                    if let Some(skip) = self.skipping.take() {
+                        return Ok(Some(BlockItem::Oversized(skip)));
+                    }
+                    return match self.failed.take() {
+                        Some(error) => Err(error),
+                        None => Ok(None),
+                    };
                 }
                 let bytes = std::mem::take(&mut self.pending);
                 self.complete_end = 0;
@@ -186,7 +196,16 @@ impl<R: BufRead> LineBlocks<R> {
     }
 
     fn fill(&mut self) -> io::Result<()> {
-        let available = self.reader.fill_buf()?;
+        let available = match self.reader.fill_buf() {
+            Ok(available) => available,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => return Ok(()),
+            Err(error) => {
+                // What came before the failure is read; the error follows.
+                self.failed = Some(error);
+                self.done = true;
+                return Ok(());
+            }
+        };
         if available.is_empty() {
             self.done = true;
             return Ok(());

@@ -95,23 +95,76 @@ pub fn expand_inputs(paths: &[String]) -> Result<Vec<Input>> {
 }
 
 /// The files a glob matches, and the folders on its way it could not read.
+/// The folder before the first glob character is walked, as deep as the
+/// pattern reaches (without end for `**`), never through a symbolic link to
+/// a folder: a link loop under `**` would otherwise never end.
 fn expand_glob(pattern: &str) -> Result<Vec<Input>> {
-    let mut inputs = Vec::new();
-    for entry in glob::glob(pattern).with_context(|| format!("bad glob pattern {pattern}"))? {
-        match entry {
-            Ok(path) => match std::fs::metadata(&path) {
-                Ok(meta) if meta.is_dir() => {}
-                Ok(meta) if meta.is_file() => inputs.push(Input::Path(path)),
-                Ok(meta) => inputs.push(special_file(&path, &meta)),
-                Err(e) => inputs.push(Input::unreadable(&path, &e)),
-            },
-            Err(e) => inputs.push(Input::unreadable(e.path(), e.error())),
+    let matcher = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .with_context(|| format!("bad glob pattern {pattern}"))?
+        .compile_matcher();
+    let is_glob = |part: &str| part.contains(['*', '?', '[', '{']);
+    let mut base = PathBuf::new();
+    let mut rest = Vec::new();
+    for part in Path::new(pattern).components() {
+        let text = part.as_os_str().to_string_lossy();
+        if rest.is_empty() && !is_glob(&text) {
+            base.push(part);
+        } else {
+            rest.push(text.into_owned());
         }
     }
+    let depth = if rest.iter().any(|p| p.contains("**")) {
+        usize::MAX
+    } else {
+        rest.len()
+    };
+    let mut inputs = Vec::new();
+    walk_matching(&base, depth, &matcher, &mut inputs);
     if inputs.is_empty() {
         bail!("no file matches {pattern}");
     }
+    inputs.sort_by_key(Input::display_name);
     Ok(inputs)
+}
+
+/// Files under `dir` (at most `depth` levels down) that `matcher` matches,
+/// as `walk_dir` finds them: links to folders not followed, what cannot be
+/// read or is not a regular file reported.
+fn walk_matching(dir: &Path, depth: usize, matcher: &globset::GlobMatcher, found: &mut Vec<Input>) {
+    if depth == 0 {
+        return;
+    }
+    let listed = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let entries = match std::fs::read_dir(listed) {
+        Ok(entries) => entries,
+        // A folder the pattern names that is not there holds no match.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return,
+        Err(e) => return found.push(Input::unreadable(listed, &e)),
+    };
+    for entry in entries {
+        let Ok(entry) = entry else {
+            continue;
+        };
+        let path = dir.join(entry.file_name());
+        let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => {
+                if !is_link {
+                    walk_matching(&path, depth - 1, matcher, found);
+                }
+            }
+            _ if !matcher.is_match(&path) => {}
+            Ok(meta) if meta.is_file() => found.push(Input::Path(path)),
+            Ok(meta) => found.push(special_file(&path, &meta)),
+            Err(e) => found.push(Input::unreadable(&path, &e)),
+        }
+    }
 }
 
 /// How many bytes of text the inputs hold, as far as can be told before

@@ -13,10 +13,11 @@ use super::{findings_per_agent, mode_label, Breakdown};
 use crate::detect::Finding;
 use crate::summary::Stats;
 
-/// Escapes text for HTML content and quoted attribute values.
+/// Escapes text for HTML content and quoted attribute values; control
+/// and bidi characters of trace text shown as `\u{..}` (`inert`).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in crate::inert::for_terminal(text).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),

@@ -353,6 +353,15 @@ pub fn read_store(path: &Path) -> Result<Store> {
             read_parquet(&labels_path).map_err(|reason| invalid(&labels_path, reason))?;
         same_schema(&labels, &empty_labels).map_err(|reason| invalid(&labels_path, reason))?;
         labels
+    } else if ingest.labels > 0 {
+        return Err(invalid(
+            path,
+            format!(
+                "its {} labels are missing: {} is not beside it",
+                ingest.labels,
+                labels_path.display()
+            ),
+        ));
     } else {
         empty_labels
     };
