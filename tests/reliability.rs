@@ -796,3 +796,111 @@ fn hostile_bytes_are_inert_in_every_output() {
     }
     assert!(charts >= 3);
 }
+
+// --- Found by a new user's trial (regressions) -----------------------------
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_output_is_written_where_it_points_and_a_device_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.parquet");
+    std::fs::write(&real, b"old").unwrap();
+    let link = dir.path().join("link.parquet");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    common::ingest_to(&repo("sample-traces/healthy/trace.json"), &link);
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(stats_store(&real).0, Some(0));
+    tracelint()
+        .args(["ingest", "-o", "/dev/null"])
+        .arg(repo("sample-traces/healthy/trace.json"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "cannot write /dev/null: not a regular file",
+        ));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_recursive_glob_does_not_follow_folder_link_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sl/sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(sub.join("a.json"), span_line(1, 1, "a")).unwrap();
+    std::fs::write(dir.path().join("sl/b.json"), span_line(2, 2, "b")).unwrap();
+    std::os::unix::fs::symlink("..", sub.join("up")).unwrap();
+    std::os::unix::fs::symlink("../sub", sub.join("loop")).unwrap();
+    let out = tracelint()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "sl/**/*.json",
+            "--exit-zero",
+            "--output-format",
+            "json",
+        ])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let summary = summary_of(&out.stdout);
+    assert_eq!(
+        (&summary["files"], &summary["traces"]),
+        (&json!(2), &json!(2))
+    );
+}
+
+#[test]
+fn a_store_without_its_labels_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = labelled_store(dir.path());
+    std::fs::remove_file(dir.path().join("s.labels.parquet")).unwrap();
+    tracelint()
+        .args(["stats", "--store"])
+        .arg(&store)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("its 1 labels are missing"));
+}
+
+#[test]
+fn a_cut_gzip_stream_keeps_the_lines_before_the_cut() {
+    use flate2::write::GzEncoder;
+    let dir = tempfile::tempdir().unwrap();
+    // Lines of random hex so that the compressed stream is long.
+    let mut rng = Rng(7);
+    let lines: Vec<String> = (1..=40u32)
+        .map(|i| {
+            let noise: String = (0..400).map(|_| format!("{:x}", rng.below(16))).collect();
+            span_line(i, i, &noise)
+        })
+        .collect();
+    let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(lines.join("\n").as_bytes()).unwrap();
+    let gz = encoder.finish().unwrap();
+    let cut = dir.path().join("cut.jsonl.gz");
+    std::fs::write(&cut, &gz[..gz.len() / 2]).unwrap();
+    let out = bin()
+        .args(["stats", "--output-format", "json"])
+        .arg(&cut)
+        .output()
+        .unwrap();
+    let summary = summary_of(&out.stdout);
+    let ingested = summary["ingested"].as_u64().unwrap();
+    assert!(
+        ingested >= 10,
+        "only {ingested} of the lines before the cut: {summary}"
+    );
+    assert_eq!(
+        summary["skipped_reasons"]["unreadable_file"], 1,
+        "{summary}"
+    );
+}
