@@ -361,25 +361,15 @@ fn many_one_span_files_take_about_the_memory_of_one_file() {
 /// `check --output-format json` of FILE, run in its folder so that outputs
 /// name it the same way whatever folder it is in.
 fn check_json_in(dir: &Path, file: &str) -> Value {
-    let out = bin()
-        .current_dir(dir)
-        .args([
-            "check",
-            "--quiet",
-            "--exit-zero",
-            "--output-format",
-            "json",
-            file,
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let stdout = common::stdout_of(tracelint().current_dir(dir).args([
+        "check",
+        "--quiet",
+        "--exit-zero",
+        "--output-format",
+        "json",
+        file,
+    ]));
+    serde_json::from_slice(&stdout).unwrap()
 }
 
 fn utf16le_with_bom(text: &str) -> Vec<u8> {
@@ -608,38 +598,24 @@ fn fifos_links_and_pipes_are_read_once_or_reported() {
         let (fifo, trace) = (fifo.clone(), trace.clone());
         std::thread::spawn(move || std::fs::write(&fifo, trace).unwrap())
     };
-    let out = tracelint()
-        .args(["check", "--exit-zero", "--output-format", "json"])
-        .arg(&fifo)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    writer.join().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = common::stdout_of(
+        tracelint()
+            .args(["check", "--exit-zero", "--output-format", "json"])
+            .arg(&fifo)
+            .timeout(Duration::from_secs(60)),
     );
-    assert_eq!(summary_of(&out.stdout)["events"], 15);
+    writer.join().unwrap();
+    assert_eq!(summary_of(&stdout)["events"], 15);
 
     // A process substitution (a pipe under /dev/fd) likewise.
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(format!(
-            "{} check <(cat {}) --exit-zero --output-format json",
-            env!("CARGO_BIN_EXE_tracelint"),
-            repo("sample-traces/healthy/trace.json").display()
-        ))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(summary_of(&out.stdout)["events"], 15);
+    let mut bash = Command::new("bash");
+    bash.arg("-c").arg(format!(
+        "{} check <(cat {}) --exit-zero --output-format json",
+        env!("CARGO_BIN_EXE_tracelint"),
+        repo("sample-traces/healthy/trace.json").display()
+    ));
+    let stdout = common::stdout_of(&mut assert_cmd::Command::from_std(bash));
+    assert_eq!(summary_of(&stdout)["events"], 15);
 }
 
 // --- 7. Hostile bytes are inert in every output ----------------------------

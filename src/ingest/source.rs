@@ -48,17 +48,6 @@ impl Input {
             detail: error.to_string(),
         }
     }
-
-    /// Whether reading this input may consume it (stdin, a pipe, a FIFO, a
-    /// device): such an input is opened once, by the reader, and nothing
-    /// looks at it before.
-    fn is_stream(&self) -> bool {
-        match self {
-            Input::Stdin => true,
-            Input::Path(path) => !std::fs::metadata(path).is_ok_and(|m| m.is_file()),
-            Input::Unreadable { .. } => false,
-        }
-    }
 }
 
 /// Expands the command-line paths. A path that names nothing is an error
@@ -183,13 +172,18 @@ pub fn estimated_text_bytes(inputs: &[Input]) -> Option<u64> {
     const MIN_INPUT_BYTES: u64 = 1 << 10;
     let mut total = 0u64;
     for input in inputs {
-        if input.is_stream() {
-            return None;
-        }
-        let Input::Path(path) = input else {
-            continue;
+        let path = match input {
+            // A stream may be consumed by looking at it: it is opened
+            // once, by the reader, and its size is unknown.
+            Input::Stdin => return None,
+            Input::Path(path) => path,
+            Input::Unreadable { .. } => continue,
         };
-        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let size = match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() => meta.len(),
+            // A pipe or FIFO named on the command line.
+            _ => return None,
+        };
         let mut magic = [0u8; 4];
         let compressed = File::open(path)
             .and_then(|mut f| f.read_exact(&mut magic))
