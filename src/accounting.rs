@@ -56,6 +56,9 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// `IngestSummary::other_signals` key of log records joined to spans.
+pub const JOINED_LOG_RECORDS: &str = "log records joined to their spans";
+
 /// The ingest part of the run summary. Serialized as the `summary` object of
 /// `stats --output-format json` and stored with a Parquet store, so that a
 /// store reports the same numbers as the files it was made from.
@@ -71,6 +74,13 @@ pub struct IngestSummary {
     /// Corpus labels read (kept apart from events).
     #[serde(default)]
     pub labels: u64,
+    /// Records of other OpenTelemetry signals, per what became of them:
+    /// log records joined to their spans (their content read into the
+    /// span), log records and metrics ignored. Counted as read, neither
+    /// ingested nor skipped: they are not broken, and `--strict` does not
+    /// fail on them.
+    #[serde(default)]
+    pub other_signals: BTreeMap<String, u64>,
 }
 
 /// What one input gave: enough to tell a user, when nothing could be read,
@@ -83,6 +93,8 @@ pub struct InputTally {
     pub events: u64,
     pub skipped: u64,
     pub labels: u64,
+    /// Records of other signals (OTel logs, metrics) set aside.
+    pub other_signals: u64,
     /// Why its first skipped record was skipped: (reason, detail).
     pub first_skip: Option<(&'static str, String)>,
 }
@@ -97,6 +109,13 @@ impl fmt::Display for InputTally {
                 write!(f, "read as {format}, {} event(s)", self.events)?;
                 if self.events == 0 {
                     write!(f, ": no span, run or message in it")?;
+                }
+                if self.other_signals > 0 {
+                    write!(
+                        f,
+                        ", {} record(s) of other signals (logs, metrics) set aside",
+                        self.other_signals
+                    )?;
                 }
             }
         }
@@ -143,6 +162,33 @@ impl IngestReport {
     pub fn record_ingested(&mut self, count: u64) {
         self.summary.records_read += count;
         self.summary.ingested += count;
+    }
+
+    /// Records of another signal read and set aside (`IngestSummary::other_signals`).
+    pub fn other_signal(&mut self, what: &str, count: u64) {
+        if count == 0 {
+            return;
+        }
+        self.summary.records_read += count;
+        *self
+            .summary
+            .other_signals
+            .entry(what.to_string())
+            .or_default() += count;
+    }
+
+    /// Log records read as events of their own and then folded into their
+    /// spans: read, no longer ingested as events.
+    pub fn joined_to_spans(&mut self, count: u64) {
+        if count == 0 {
+            return;
+        }
+        self.summary.ingested -= count;
+        *self
+            .summary
+            .other_signals
+            .entry(JOINED_LOG_RECORDS.to_string())
+            .or_default() += count;
     }
 
     /// Counts a diagnostic. A skip also counts as a record read; a repair

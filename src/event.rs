@@ -259,4 +259,11 @@ pub struct PendingEvent {
     /// Position in the input: (file index, record index within the file).
     /// Ties in start time are broken by tree depth and then by this.
     pub order: (u32, u64),
+    /// Set on the content of a log record that belongs to a span (an OTel
+    /// GenAI event such as `gen_ai.choice`, correlated by trace and span
+    /// id): the id of that span. Assembly folds the content into the span
+    /// when the trace has it, and keeps it as a message event of its own
+    /// under that id otherwise.
+    #[serde(default)]
+    pub attach_to: Option<String>,
 }

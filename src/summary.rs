@@ -29,9 +29,21 @@ pub struct RunSummary {
     pub traces: u64,
     pub events: u64,
     pub labels: u64,
+    /// Records of other OTel signals, per what became of them
+    /// (`IngestSummary::other_signals`).
+    pub other_signals: BTreeMap<String, u64>,
 }
 
 impl RunSummary {
+    /// The records of other signals, for a summary line: ", 8 log records
+    /// joined to their spans" (empty when there are none).
+    pub fn other_signals_text(&self) -> String {
+        self.other_signals
+            .iter()
+            .map(|(what, n)| format!(", {n} {what}"))
+            .collect()
+    }
+
     pub fn new(ingest: &IngestSummary, traces: usize, events: usize) -> RunSummary {
         RunSummary {
             files: ingest.files,
@@ -44,6 +56,7 @@ impl RunSummary {
             traces: traces as u64,
             events: events as u64,
             labels: ingest.labels,
+            other_signals: ingest.other_signals.clone(),
         }
     }
 }

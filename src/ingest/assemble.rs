@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::accounting::{Diagnostic, IngestReport, Location, Severity};
-use crate::event::{Event, Kind, PendingEvent};
+use crate::event::{Event, Kind, PendingEvent, Role};
 
 /// Completes an assembled trace (agents resolved, events in `seq` order)
 /// with facts no single record gives: the formats' `finish_trace` hook,
@@ -44,6 +44,7 @@ pub fn assemble<'a>(
             .into_iter()
             .for_each(|d| report.demote_to_skipped(d));
         trace.repaired.into_iter().for_each(|d| report.add(d));
+        report.joined_to_spans(trace.joined);
     }
     traces
 }
@@ -106,6 +107,8 @@ struct TraceAssembly<'a> {
     /// Repairs of kept events, and identical duplicates merged into their
     /// first copy (read and ingested, into that copy: a repair).
     repaired: Vec<Diagnostic>,
+    /// Log records folded into their spans.
+    joined: u64,
 }
 
 fn assemble_trace(mut pending: Vec<&mut PendingEvent>, finish: FinishTrace) -> TraceAssembly<'_> {
@@ -113,6 +116,7 @@ fn assemble_trace(mut pending: Vec<&mut PendingEvent>, finish: FinishTrace) -> T
     // order), but not from a spill, whose chunks are written by whichever
     // thread parsed them.
     pending.sort_by_key(|p| p.order);
+    let joined = fold_attachments(&mut pending);
     let mut dropped = Vec::new();
     let mut repaired = Vec::new();
 
@@ -232,7 +236,65 @@ fn assemble_trace(mut pending: Vec<&mut PendingEvent>, finish: FinishTrace) -> T
         events: events.into_iter().map(|e| &*e).collect(),
         dropped,
         repaired,
+        joined,
     }
+}
+
+/// Folds the content of log records (`attach_to`) into the spans they
+/// belong to: an output where the span has none (the first choice), an
+/// input where it has none (the last user message, else the last message).
+/// Content whose span is not in the trace stays, a message event under
+/// that span's id. Returns how many were folded.
+fn fold_attachments(pending: &mut Vec<&mut PendingEvent>) -> u64 {
+    if pending.iter().all(|p| p.attach_to.is_none()) {
+        return 0;
+    }
+    let spans: HashMap<String, usize> = pending
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.attach_to.is_none())
+        .map(|(i, p)| (p.event.span_id.clone(), i))
+        .collect();
+    let mut folded = vec![false; pending.len()];
+    // Spans whose input came from a folded record, and whether a user's.
+    let mut input_from_log: HashMap<usize, bool> = HashMap::default();
+    for i in 0..pending.len() {
+        let target = pending[i]
+            .attach_to
+            .as_deref()
+            .and_then(|id| spans.get(id))
+            .copied();
+        let Some(target) = target else {
+            continue;
+        };
+        folded[i] = true;
+        let content = pending[i].event.clone();
+        let span = &mut pending[target].event;
+        if content.output.is_some() {
+            if span.output.is_none() {
+                span.output = content.output;
+                span.output_sig = content.output_sig;
+                span.output_signals = content.output_signals;
+            }
+            continue;
+        }
+        let from_user = content.role == Some(Role::User);
+        let replace = match input_from_log.get(&target) {
+            None => span.input.is_none(),
+            Some(&user_before) => from_user || !user_before,
+        };
+        if replace && content.input.is_some() {
+            span.input = content.input;
+            input_from_log.insert(target, from_user);
+        }
+    }
+    let joined = folded.iter().filter(|&&f| f).count() as u64;
+    let mut index = 0;
+    pending.retain(|_| {
+        index += 1;
+        !folded[index - 1]
+    });
+    joined
 }
 
 /// Reorders `items` so that `items[k]` becomes what `items[order[k]]` was,
@@ -310,9 +372,15 @@ fn topological_order(parent: &[Option<usize>]) -> (Vec<usize>, Vec<u32>) {
 }
 
 /// Agent of each event (FORMATS.md §5): its own agent attribute, else the
-/// agent of its nearest `agent_invoke` ancestor, else its hint (graph node),
-/// else its fallback (service name). A handoff without a source agent is
-/// made by the agent it runs under.
+/// agent of its nearest ancestor that names one (an `agent_invoke`, or any
+/// span that carries an agent name: a swarm's node, a graph's worker),
+/// else its hint (graph node), else its fallback (service name). A
+/// handoff without a source agent is made by the agent it runs under.
+///
+/// A fallback names the process, not an agent: it is kept only where it
+/// owns a model or tool call of the trace (a single-agent app known by its
+/// service), never on a wrapper span alone ('support-bot' above named
+/// agents).
 fn resolve_agents(
     pending: &mut [&mut PendingEvent],
     parent: &[Option<usize>],
@@ -320,17 +388,20 @@ fn resolve_agents(
 ) {
     // What each event passes down to its children.
     let mut inherited: Vec<Option<String>> = vec![None; pending.len()];
+    let mut from_fallback = vec![false; pending.len()];
     for &i in topological {
         let from_ancestor = parent[i].and_then(|p| inherited[p].clone());
         let p = &mut pending[i];
-        let agent = p
-            .clues
-            .own
+        let own = p.clues.own.clone();
+        let agent = own
             .clone()
             .or_else(|| from_ancestor.clone())
-            .or_else(|| p.clues.hint.clone())
-            .or_else(|| p.clues.fallback.clone());
-        inherited[i] = if p.event.kind == Kind::AgentInvoke && agent.is_some() {
+            .or_else(|| p.clues.hint.clone());
+        from_fallback[i] = agent.is_none() && p.clues.fallback.is_some();
+        let agent = agent.or_else(|| p.clues.fallback.clone());
+        inherited[i] = if own.is_some() {
+            own
+        } else if p.event.kind == Kind::AgentInvoke && agent.is_some() {
             agent.clone()
         } else {
             from_ancestor
@@ -339,6 +410,25 @@ fn resolve_agents(
             p.event.handoff_from = inherited[i].clone().or_else(|| agent.clone());
         }
         p.event.agent = agent;
+    }
+    let working: Vec<&str> = pending
+        .iter()
+        .zip(&from_fallback)
+        .filter(|(p, &fallback)| fallback && matches!(p.event.kind, Kind::LlmCall | Kind::ToolCall))
+        .filter_map(|(p, _)| p.event.agent.as_deref())
+        .collect();
+    let idle: Vec<usize> = (0..pending.len())
+        .filter(|&i| from_fallback[i])
+        .filter(|&i| {
+            pending[i]
+                .event
+                .agent
+                .as_deref()
+                .is_some_and(|a| !working.contains(&a))
+        })
+        .collect();
+    for i in idle {
+        pending[i].event.agent = None;
     }
 }
 
@@ -396,6 +486,7 @@ mod tests {
             event,
             clues: Default::default(),
             order: (0, order),
+            attach_to: None,
         }
     }
 

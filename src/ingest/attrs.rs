@@ -145,6 +145,30 @@ impl<'a> Attrs<'a> {
         self
     }
 
+    /// The attributes with every key and text owned, to outlive what they
+    /// were read from.
+    pub fn into_owned(self) -> Attrs<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        Attrs {
+            sorted: self
+                .sorted
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        AttrValue::Str(s) => AttrValue::Str(own(s)),
+                        AttrValue::Int(i) => AttrValue::Int(i),
+                        AttrValue::Float(f) => AttrValue::Float(f),
+                        AttrValue::Bool(b) => AttrValue::Bool(b),
+                        AttrValue::Json(j) => AttrValue::Json(j),
+                    };
+                    (own(k), v)
+                })
+                .collect(),
+            heads: self.heads,
+            keys: self.keys,
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.sorted.is_empty()
     }
@@ -184,6 +208,18 @@ impl<'a> Attrs<'a> {
     pub fn float(&self, keys: &[&str]) -> Option<f64> {
         keys.iter()
             .find_map(|k| self.get(k).and_then(AttrValue::as_f64))
+    }
+
+    /// Whether some key starts with `prefix` (a dialect's marker).
+    #[inline]
+    pub fn has_prefix(&self, prefix: &str) -> bool {
+        if prefix.len() >= 2 && self.heads & head_bit(prefix) == 0 {
+            return false;
+        }
+        let start = self.sorted.partition_point(|(k, _)| k.as_ref() < prefix);
+        self.sorted
+            .get(start)
+            .is_some_and(|(k, _)| k.starts_with(prefix))
     }
 
     /// The values of an indexed family `{prefix}{i}{suffix}` in index order,

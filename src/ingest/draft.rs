@@ -2,6 +2,7 @@
 //! its facts through these methods, so texts are digested, tool arguments
 //! canonicalized and loop guards recognized in one way whatever the format.
 
+use super::dialect::handoff_target_of_tool;
 use super::record::{RecordCtx, RecordOutput};
 use super::time::parse_timestamp_ns;
 use super::values::canonical_args;
@@ -16,6 +17,8 @@ pub const ERROR_MESSAGE_CHARS: usize = 2048;
 pub struct Draft {
     pub event: Event,
     pub clues: AgentClues,
+    /// The span this event's content belongs to (`PendingEvent::attach_to`).
+    pub attach_to: Option<String>,
 }
 
 impl Draft {
@@ -24,6 +27,7 @@ impl Draft {
         Draft {
             event: Event::new(trace_id, span_id, ctx.source_format, ctx.file.clone(), line),
             clues: AgentClues::default(),
+            attach_to: None,
         }
     }
 
@@ -36,7 +40,9 @@ impl Draft {
     /// compared for near-repeats (`convergence-starvation`), and tool
     /// outputs (pages, files) are often the longest texts of a trace.
     pub fn output_text(&mut self, text: &str, ctx: &RecordCtx) {
-        let from_tool = self.event.kind == Kind::ToolCall || self.event.role == Some(Role::Tool);
+        let from_tool = self.event.kind == Kind::ToolCall
+            || self.event.tool_name.is_some()
+            || self.event.role == Some(Role::Tool);
         if !from_tool {
             self.event.output_sig = text::minhash_signature(text);
         }
@@ -46,12 +52,25 @@ impl Draft {
 
     /// Tool name and arguments, canonicalized (keys sorted, compact) and
     /// hashed for the repeated-call detectors.
+    ///
+    /// A call of a handoff tool (`transfer_to_agent {"agent_name": X}`,
+    /// `transfer_to_X`, ...) is a handoff to X, whatever its span says: the
+    /// event becomes a handoff, made by the agent it runs under.
     pub fn tool(&mut self, name: Option<String>, raw_args: Option<&str>) {
         self.event.tool_name = name.filter(|n| !n.trim().is_empty());
         if let Some(args) = raw_args {
             let canonical = canonical_args(args);
             self.event.tool_args_hash = Some(text::exact_hash(&canonical));
             self.event.tool_args = Some(canonical);
+        }
+        let target = self
+            .event
+            .tool_name
+            .as_deref()
+            .and_then(|tool| handoff_target_of_tool(tool, self.event.tool_args.as_deref()));
+        if let Some(target) = target {
+            self.event.kind = Kind::Handoff;
+            self.event.handoff_to.get_or_insert(target);
         }
     }
 
@@ -87,6 +106,7 @@ impl Draft {
             event: self.event,
             clues: self.clues,
             order: (ctx.file_index, order),
+            attach_to: self.attach_to,
         }
     }
 

@@ -3,6 +3,7 @@
 //! handed to the sink (a document's, until the whole document is read).
 
 use anyhow::Result;
+use std::collections::BTreeMap;
 
 use super::record::{RecordError, RecordOutput};
 use super::sink::EventSink;
@@ -21,6 +22,8 @@ pub struct FileResult {
     /// The sink refused events: the run cannot go on.
     pub sink_error: Option<anyhow::Error>,
     pub labels: Vec<Label>,
+    /// Records of other signals set aside, per what they are.
+    pub other_signals: BTreeMap<&'static str, u64>,
     pub diagnostics: Vec<Diagnostic>,
     /// Set when a document read after a repair turned out to be of a
     /// format that does not expect that defect.
@@ -62,6 +65,9 @@ impl FileResult {
                     self.records.push(output.events);
                 }
                 self.labels.extend(output.labels);
+                for (what, count) in output.other_signals {
+                    *self.other_signals.entry(what).or_default() += count;
+                }
                 for (location, reason, detail) in output.skipped {
                     self.skip(file, location, reason, detail);
                 }
@@ -91,6 +97,9 @@ impl FileResult {
         self.events_read += other.events_read;
         self.records.extend(other.records);
         self.labels.extend(other.labels);
+        for (what, count) in other.other_signals {
+            *self.other_signals.entry(what).or_default() += count;
+        }
         self.diagnostics.extend(other.diagnostics);
     }
 
@@ -117,6 +126,7 @@ impl FileResult {
             events: self.events_read,
             skipped: skipped.len() as u64,
             labels: self.labels.len() as u64,
+            other_signals: self.other_signals.values().sum(),
             first_skip: skipped.first().map(|d| (d.reason, d.detail.clone())),
         }
     }

@@ -14,7 +14,7 @@ use super::format::Format;
 use super::framing::{BlockItem, LineBlocks};
 use super::json::parse_json;
 use super::options::IngestOptions;
-use super::record::{RecordError, RecordOutput};
+use super::record::{RecordError, RecordOutput, UNRECOGNIZED_RECORD};
 use super::sink::EventSink;
 use crate::accounting::Location;
 
@@ -45,11 +45,12 @@ pub fn read_lines(
         let format = match format {
             Some(f) => f,
             None => {
-                let first_json = lines
+                let json: Vec<Value> = lines
                     .iter()
                     .filter(|(_, l)| l.len() <= options.max_record_bytes)
-                    .find_map(|(_, l)| serde_json::from_slice::<Value>(l).ok());
-                let Some(first_json) = first_json else {
+                    .filter_map(|(_, l)| serde_json::from_slice::<Value>(l).ok())
+                    .collect();
+                let Some(first_json) = json.first() else {
                     // No line here is JSON: each is skipped with its own reason.
                     for &(line, bytes) in &lines {
                         result.absorb(file, line, Err(unreadable_line(bytes, line, options)));
@@ -57,9 +58,12 @@ pub fn read_lines(
                     next = blocks.next_item()?;
                     continue;
                 };
-                match sniff_format(&first_json) {
-                    Ok(f) => *format.insert(f),
-                    Err(detail) => {
+                // The first line of a known format decides; lines of no
+                // known format before it are skipped one by one.
+                match json.iter().find_map(|v| sniff_format(v).ok()) {
+                    Some(f) => *format.insert(f),
+                    None => {
+                        let detail = sniff_format(first_json).err().unwrap_or_default();
                         result.skip(file, Location::File, "unknown_format", detail);
                         return Ok(());
                     }
@@ -107,7 +111,13 @@ fn parse_block(
                 return (line, Err(unreadable_line(bytes, line, options)));
             }
             let ctx = record_ctx(format, file, file_index, line, options);
-            (line, parse_record(format, bytes, &ctx))
+            let outcome = match parse_record(format, bytes, &ctx) {
+                Err(error) if error.reason == UNRECOGNIZED_RECORD => {
+                    resniffed(bytes, format, file, file_index, line, options).unwrap_or(Err(error))
+                }
+                outcome => outcome,
+            };
+            (line, outcome)
         })
         .collect();
     let records: Vec<_> = outcomes
@@ -119,6 +129,27 @@ fn parse_block(
     let count = records.iter().map(Vec::len).sum::<usize>() as u64;
     let pushed = sink.push(records).map(|()| count);
     (outcomes, pushed)
+}
+
+/// A line its file's format does not recognize, read as the format it is
+/// of, if it is of another known one: JSON Lines files mix records (a
+/// Collector file exporter in several pipelines, logs appended to
+/// exports), so each line is recognized on its own.
+fn resniffed(
+    bytes: &[u8],
+    format: &'static dyn Format,
+    file: &Arc<str>,
+    file_index: u32,
+    line: u32,
+    options: &IngestOptions,
+) -> Option<Result<RecordOutput, RecordError>> {
+    let value: Value = serde_json::from_slice(bytes).ok()?;
+    let other = sniff_format(&value).ok()?;
+    if other.name() == format.name() {
+        return None;
+    }
+    let ctx = record_ctx(other, file, file_index, line, options);
+    Some(parse_record(other, bytes, &ctx))
 }
 
 /// Why a line that no format could start from is skipped.

@@ -79,6 +79,9 @@ fn accounted(files: impl Iterator<Item = (String, FileResult)>) -> Result<Read> 
         report.summary.files += 1;
         report.inputs.push(file.tally(name));
         report.record_ingested(file.events_read);
+        for (what, count) in &file.other_signals {
+            report.other_signal(what, *count);
+        }
         labels.extend(file.labels);
         for diagnostic in file.diagnostics {
             report.add(diagnostic);
@@ -133,10 +136,47 @@ fn read_file(
     result
 }
 
+/// Reads a binary input (OTLP protobuf) by its format's messages, and
+/// anything else as text (`read_text_records`).
+fn read_records(
+    reader: &mut (dyn BufRead + Send),
+    name: &str,
+    file_index: u32,
+    options: &IngestOptions,
+    sink: &dyn EventSink,
+    result: &mut FileResult,
+) -> Result<()> {
+    let head = reader.fill_buf()?;
+    let binary = match options.format {
+        Some(forced) => forced.sniff_binary(head).then_some(forced),
+        None => registry::sniff_binary(head),
+    };
+    let Some(format) = binary else {
+        return read_text_records(reader, name, file_index, options, sink, result);
+    };
+    let Some(bytes) = read_whole(reader, Vec::new(), name, options, result)? else {
+        return Ok(());
+    };
+    let Some(messages) = format.binary_messages(&bytes, options.max_record_bytes) else {
+        // It only started like one.
+        let mut text = std::io::Cursor::new(bytes);
+        return read_text_records(&mut text, name, file_index, options, sink, result);
+    };
+    result.format = Some(format.name());
+    let file: Arc<str> = Arc::from(name);
+    for (index, message) in messages.into_iter().enumerate() {
+        let number = index as u32 + 1;
+        let ctx = record_ctx(format, &file, file_index, number, options);
+        let outcome = message.and_then(|m| parse_record(format, &m, &ctx));
+        result.absorb(name, number, outcome);
+    }
+    Ok(())
+}
+
 /// Decides between a text log, a JSON document and JSON Lines by the first
 /// non-blank line: a complete JSON value means lines; a value cut by the end
 /// of the line (`{` of a pretty-printed document) means a document.
-fn read_records(
+fn read_text_records(
     reader: &mut (dyn BufRead + Send),
     name: &str,
     file_index: u32,
@@ -168,7 +208,7 @@ fn read_records(
             return Ok(());
         };
         let mut lf = std::io::Cursor::new(normalized_lines(&bytes).into_owned());
-        return read_records(&mut lf, name, file_index, options, sink, result);
+        return read_text_records(&mut lf, name, file_index, options, sink, result);
     }
     let file: Arc<str> = Arc::from(name);
     let head = first_line.trim_ascii_end();

@@ -30,10 +30,14 @@ pub struct RecordError {
     pub line: Option<u32>,
 }
 
+/// The reason of a record its format does not recognize: a JSON Lines
+/// reader tries the line as the other formats.
+pub const UNRECOGNIZED_RECORD: &str = "unrecognized_record";
+
 impl RecordError {
     pub fn unrecognized(what: &str) -> RecordError {
         RecordError {
-            reason: "unrecognized_record",
+            reason: UNRECOGNIZED_RECORD,
             detail: what.to_string(),
             line: None,
         }
@@ -49,6 +53,9 @@ pub struct RecordOutput {
     pub repaired: Vec<(Location, &'static str, String)>,
     /// Labels the record carries (corpus annotations), kept apart from events.
     pub labels: Vec<Label>,
+    /// Records of other signals set aside, per what they are
+    /// (`IngestSummary::other_signals`).
+    pub other_signals: Vec<(&'static str, u64)>,
     /// Position of the next event among the file's records.
     next_order: u64,
 }
@@ -71,6 +78,10 @@ impl RecordOutput {
 
     pub fn skip(&mut self, line: u32, reason: &'static str, detail: String) {
         self.skipped.push((Location::Line(line), reason, detail));
+    }
+
+    pub fn other_signal(&mut self, what: &'static str, count: u64) {
+        self.other_signals.push((what, count));
     }
 
     pub fn repair(&mut self, line: u32, reason: &'static str, detail: String) {

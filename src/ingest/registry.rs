@@ -5,15 +5,18 @@ use serde_json::Value;
 
 use super::format::Format;
 use super::formats::{
-    ag2_runtime_log, agentchat, chat_history, crewai_log, js_span_dump, langfuse, langgraph_debug,
-    langsmith, mast_record, openai_agents, otlp_json, phoenix, python_span_dump, span_tree,
-    trail_annotations,
+    ag2_runtime_log, agentchat, chat_history, crewai_log, jaeger_json, js_span_dump, langfuse,
+    langgraph_debug, langsmith, mast_record, openai_agents, otlp_json, otlp_proto, phoenix,
+    python_span_dump, span_tree, trail_annotations, zipkin_json,
 };
 use crate::event::Event;
 
 /// Most specific first: sniffing takes the first that matches.
 pub static FORMATS: &[&dyn Format] = &[
     &otlp_json::OtlpJson,
+    &otlp_proto::OtlpProto,
+    &jaeger_json::JaegerJson,
+    &zipkin_json::ZipkinJson,
     &span_tree::SpanTree,
     &phoenix::Phoenix,
     &python_span_dump::PythonSpanDump,
@@ -41,6 +44,11 @@ pub fn sniff(record: &Value) -> Option<&'static dyn Format> {
 /// The text format whose files start with `first_line`, if any.
 pub fn sniff_text(first_line: &[u8]) -> Option<&'static dyn Format> {
     FORMATS.iter().copied().find(|f| f.sniff_text(first_line))
+}
+
+/// The binary format of a file that starts with `head`, if any.
+pub fn sniff_binary(head: &[u8]) -> Option<&'static dyn Format> {
+    FORMATS.iter().copied().find(|f| f.sniff_binary(head))
 }
 
 /// Every format's name, in registry order.

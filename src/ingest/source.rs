@@ -15,8 +15,8 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// Extensions picked up when a directory is walked; files named explicitly
-/// are read whatever their name.
-const TRACE_EXTENSIONS: [&str; 5] = ["json", "jsonl", "ndjson", "log", "txt"];
+/// are read whatever their name. `pb` / `binpb` are OTLP protobuf.
+const TRACE_EXTENSIONS: [&str; 7] = ["json", "jsonl", "ndjson", "log", "txt", "pb", "binpb"];
 const COMPRESSED_EXTENSIONS: [&str; 2] = ["gz", "zst"];
 
 #[derive(Clone, Debug, PartialEq, Eq)]

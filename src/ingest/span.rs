@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::attrs::Attrs;
-use super::dialect::{self, is_placeholder_agent};
+use super::dialect::{self, is_placeholder_agent, SpanEvent};
 use super::draft::{Draft, ERROR_MESSAGE_CHARS};
 use super::record::RecordCtx;
 use crate::event::{AgentClues, Kind, PendingEvent, Status};
@@ -23,6 +23,9 @@ pub struct RawSpan<'a> {
     /// From an `exception` span event: (exception.type, exception.message).
     pub exception: Option<(Option<String>, Option<String>)>,
     pub attrs: Attrs<'a>,
+    /// Span events other than `exception` (and log records joined to the
+    /// span): where some emitters put the content.
+    pub events: Vec<SpanEvent<'a>>,
     pub service_name: Option<Cow<'a, str>>,
     /// Line of the record in its file (1-based).
     pub line: u32,
@@ -32,7 +35,7 @@ impl RawSpan<'_> {
     /// Maps the span through the dialects into a pending event. `order` is
     /// the span's position among the records of its file.
     pub fn into_pending(self, ctx: &RecordCtx, order: u64) -> PendingEvent {
-        let (kind, facts) = dialect::read_span(&self.attrs, &self.name);
+        let (kind, facts) = dialect::read_span(&self.attrs, &self.events, &self.name);
         let mut draft = Draft::new(ctx, self.trace_id, self.span_id, self.line);
         let event = &mut draft.event;
         event.parent_id = self.parent_id;

@@ -314,6 +314,7 @@ mod tests {
                 ..AgentClues::default()
             },
             order: (file_index, 3),
+            attach_to: None,
         }
     }
 

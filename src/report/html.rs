@@ -118,7 +118,7 @@ pub fn render(page: &Page) -> String {
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{script_hash}'\">\
 <title>{title}</title><style>{STYLE}</style></head><body>\
 <header><h1>{title}</h1><div>{traces} traces, {events} events from {files} files \
-({read} records read: {ingested} ingested, {skipped} skipped) — <b>{findings} findings, {gating} gating</b></div></header><main>",
+({read} records read: {ingested} ingested, {skipped} skipped{other}) — <b>{findings} findings, {gating} gating</b></div></header><main>",
         script_hash = script_hash(),
         title = escape(page.title),
         traces = s.traces,
@@ -127,6 +127,7 @@ pub fn render(page: &Page) -> String {
         read = s.records_read,
         ingested = s.ingested,
         skipped = s.skipped,
+        other = escape(&s.other_signals_text()),
         findings = page.findings.len(),
         gating = page.gating,
     );

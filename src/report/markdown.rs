@@ -30,8 +30,8 @@ pub fn check(outcome: &CheckOutcome) -> String {
     let s = &outcome.summary;
     let mut out = String::from("## tracelint\n\n");
     out.push_str(&format!(
-        "{} traces, {} events from {} files ({} records read: {} ingested, {} skipped). **{} findings, {} gating.**\n\n",
-        s.traces, s.events, s.files, s.records_read, s.ingested, s.skipped,
+        "{} traces, {} events from {} files ({} records read: {} ingested, {} skipped{}). **{} findings, {} gating.**\n\n",
+        s.traces, s.events, s.files, s.records_read, s.ingested, s.skipped, s.other_signals_text(),
         outcome.findings.len(), outcome.gating
     ));
     if outcome.findings.is_empty() {

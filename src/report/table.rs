@@ -50,8 +50,14 @@ fn money(cost: &Option<f64>) -> String {
 
 pub fn run_summary(s: &RunSummary) -> String {
     let mut out = format!(
-        "{} traces, {} events from {} files ({} records read: {} ingested, {} skipped",
-        s.traces, s.events, s.files, s.records_read, s.ingested, s.skipped
+        "{} traces, {} events from {} files ({} records read: {} ingested, {} skipped{}",
+        s.traces,
+        s.events,
+        s.files,
+        s.records_read,
+        s.ingested,
+        s.skipped,
+        s.other_signals_text()
     );
     if !s.skipped_reasons.is_empty() {
         let reasons: Vec<String> = s

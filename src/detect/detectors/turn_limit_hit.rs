@@ -76,8 +76,23 @@ impl Detector for TurnLimitHit {
             "the framework's {guard} guard stopped the run{said}: the agents did not finish; find the loop that used the turns up"
         );
         let last = trace.rows.last().map_or(0, |r| r.seq);
+        // A guard on a span of no agent (the run's root) names the agent
+        // whose turn it cut: the one that made the last model call.
+        let cut = rows
+            .iter()
+            .all(|r| r.agent.is_none())
+            .then(|| {
+                trace
+                    .rows
+                    .iter()
+                    .rev()
+                    .find(|r| r.kind == crate::event::Kind::LlmCall && r.agent.is_some())
+                    .and_then(|r| r.agent)
+            })
+            .flatten();
         vec![FindingBuilder::new(self, trace)
             .evidence(rows)
+            .agents(cut)
             .metric(
                 "llm_calls",
                 trace

@@ -49,59 +49,121 @@ pub fn output_value_text(raw: &str) -> String {
     }
 }
 
-/// Text of a chat message list in JSON (OTel GenAI `parts`, OpenAI
-/// `content` strings or part lists). `last_user` picks the last user
-/// message (an input's point); otherwise all messages are joined (an
-/// output). Text that is not such a list is returned as it is.
+/// Text of a chat message list in JSON: OTel GenAI `parts`, OpenAI
+/// `content` strings or part lists, Gemini `contents` / `content.parts`
+/// (ADK's `llm_request` / `llm_response`), Bedrock content blocks
+/// (`[{"text"}, {"toolUse"}]`, Strands' events). A function call reads as
+/// `name(arguments)`, so that repeated calls read as repeated outputs.
+/// `last_user` picks the last user message (an input's point); otherwise
+/// all messages are joined (an output). Text that is not such a list is
+/// returned as it is.
 pub fn messages_text(raw: &str, last_user: bool) -> String {
-    let parsed: Option<serde_json::Value> = serde_json::from_str(raw).ok();
-    let messages = match &parsed {
-        Some(serde_json::Value::Array(items)) => items.as_slice(),
-        Some(obj @ serde_json::Value::Object(_)) => std::slice::from_ref(obj),
-        _ => return raw.to_string(),
-    };
-    let text_of = |m: &serde_json::Value| -> Option<String> {
-        let mut out = String::new();
-        let mut push = |t: &str| {
-            if !out.is_empty() {
-                out.push('\n');
+    let parsed: Option<Value> = serde_json::from_str(raw).ok();
+    let messages: Vec<&Value> = match &parsed {
+        Some(Value::Array(items)) if !items.is_empty() && items.iter().all(is_block) => {
+            // One message's content blocks.
+            return join(blocks_text(items)).unwrap_or_else(|| raw.to_string());
+        }
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(obj @ Value::Object(map)) => {
+            if let Some(Value::Array(contents)) =
+                map.get("contents").or_else(|| map.get("messages"))
+            {
+                contents.iter().collect()
+            } else if let Some(content @ Value::Object(_)) = map.get("content") {
+                vec![content]
+            } else {
+                vec![obj]
             }
-            out.push_str(t);
-        };
-        match m.get("content") {
-            Some(serde_json::Value::String(s)) => push(s),
-            Some(serde_json::Value::Array(parts)) => parts
-                .iter()
-                .filter_map(|p| p.get("text").or_else(|| p.get("content")))
-                .filter_map(|t| t.as_str())
-                .for_each(&mut push),
-            _ => {}
         }
-        if let Some(parts) = m.get("parts").and_then(|p| p.as_array()) {
-            parts
-                .iter()
-                .filter_map(|p| p.get("content").or_else(|| p.get("text")))
-                .filter_map(|t| t.as_str())
-                .for_each(&mut push);
-        }
-        (!out.is_empty()).then_some(out)
+        _ => return raw.to_string(),
     };
     let picked: Vec<String> = if last_user {
         messages
             .iter()
             .rev()
-            .find(|m| m.get("role").and_then(|r| r.as_str()) == Some("user"))
-            .and_then(text_of)
+            .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
+            .and_then(|m| message_text(m))
             .into_iter()
             .collect()
     } else {
-        messages.iter().filter_map(text_of).collect()
+        messages.iter().filter_map(|m| message_text(m)).collect()
     };
-    if picked.is_empty() {
-        raw.to_string()
-    } else {
-        picked.join("\n")
+    join(picked).unwrap_or_else(|| raw.to_string())
+}
+
+fn join(parts: Vec<String>) -> Option<String> {
+    (!parts.is_empty()).then(|| parts.join("\n"))
+}
+
+/// The text of one message: its `content` (a string or parts) and `parts`.
+fn message_text(message: &Value) -> Option<String> {
+    let mut out = Vec::new();
+    match message.get("content") {
+        Some(Value::String(s)) => out.push(s.clone()),
+        Some(Value::Array(parts)) => out.extend(blocks_text(parts)),
+        _ => {}
     }
+    if let Some(parts) = message.get("parts").and_then(Value::as_array) {
+        out.extend(blocks_text(parts));
+    }
+    join(out)
+}
+
+/// A content block or part of any of the shapes above (an object without
+/// a role).
+fn is_block(item: &Value) -> bool {
+    item.as_object().is_some_and(|o| {
+        !o.contains_key("role")
+            && [
+                "text",
+                "toolUse",
+                "toolResult",
+                "function_call",
+                "functionCall",
+                "type",
+            ]
+            .iter()
+            .any(|k| o.contains_key(*k))
+    })
+}
+
+/// Texts of content blocks / parts, each call as `name(arguments)`.
+fn blocks_text(parts: &[Value]) -> Vec<String> {
+    parts.iter().filter_map(block_text).collect()
+}
+
+fn block_text(part: &Value) -> Option<String> {
+    let call = ["function_call", "functionCall", "toolUse"]
+        .iter()
+        .find_map(|k| part.get(*k))
+        .or_else(|| {
+            (part.get("type").and_then(Value::as_str) == Some("tool_call")).then_some(part)
+        });
+    if let Some(call) = call {
+        let name = call.get("name").and_then(Value::as_str).unwrap_or_default();
+        let args = ["args", "input", "arguments"]
+            .iter()
+            .find_map(|k| call.get(*k))
+            .map(|a| match a {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .unwrap_or_default();
+        return Some(format!("{name}({args})"));
+    }
+    if let Some(result) = part.get("toolResult") {
+        return match result.get("content") {
+            Some(Value::Array(blocks)) => join(blocks_text(blocks)),
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+    }
+    part.get("text")
+        .or_else(|| part.get("content"))
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
 }
 
 #[cfg(test)]
@@ -115,5 +177,23 @@ mod tests {
         let inp = r#"[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"capital?"}]}]"#;
         assert_eq!(messages_text(inp, true), "capital?");
         assert_eq!(messages_text("plain words", false), "plain words");
+    }
+
+    #[test]
+    fn gemini_and_bedrock_shapes_give_their_text_and_calls() {
+        let request = r#"{"model":"m","contents":[{"role":"user","parts":[{"text":"first"}]},{"role":"model","parts":[{"text":"ok"}]},{"role":"user","parts":[{"text":"charged twice"}]}]}"#;
+        assert_eq!(messages_text(request, true), "charged twice");
+        let response = r#"{"content":{"role":"model","parts":[{"function_call":{"name":"lookup","args":{"id":"A"}}}]}}"#;
+        assert_eq!(messages_text(response, false), r#"lookup({"id":"A"})"#);
+        let blocks = r#"[{"text":"No results found."}]"#;
+        assert_eq!(messages_text(blocks, false), "No results found.");
+        let tool_use =
+            r#"[{"toolUse":{"toolUseId":"t0","name":"http_search","input":{"query":"q"}}}]"#;
+        assert_eq!(
+            messages_text(tool_use, false),
+            r#"http_search({"query":"q"})"#
+        );
+        let choice = r#"{"role":"assistant","content":"Checking again."}"#;
+        assert_eq!(messages_text(choice, false), "Checking again.");
     }
 }

@@ -1,18 +1,25 @@
 //! Attribute dialects: the vocabularies that OTLP-family containers carry.
-//! Each dialect is one file that reads its own keys into `SpanFacts`; the
-//! first dialect to give a fact wins, in the order of `DIALECTS`. The event
-//! kind follows the precedence of FORMATS.md §4 (Langfuse's mapper).
+//! Each dialect is one file holding one `Dialect` table (`table.rs`): which
+//! keys give which fact; the first dialect to give a fact wins, in the
+//! order of `read.rs`. The event kind follows the precedence of FORMATS.md
+//! §4 (Langfuse's mapper). Content written as span events or log records is
+//! read by `events.rs`.
 
+mod adk;
+mod events;
 mod facts;
 mod gen_ai;
 mod messages;
 mod names;
 mod openinference;
 mod read;
+mod strands;
+mod table;
 mod traceloop;
 mod vercel_ai;
 
+pub use events::{content_events_of, content_of, is_content_event, EventContent, SpanEvent};
 pub use facts::{is_placeholder_agent, SpanFacts};
 pub use messages::{messages_text, output_items_text, output_value_text};
-pub use names::handoff_target_from_name;
+pub use names::{handoff_target_from_name, handoff_target_of_tool};
 pub use read::read_span;

@@ -1,22 +1,52 @@
-//! OpenInference (Arize) attributes (FORMATS.md §3.3): `openinference.span.kind`,
-//! `input.value` / `output.value`, `llm.*` messages, token counts and cost,
-//! `tool.*`, `agent.name`, `graph.node.*`, `session.id`. The OpenAI Agents
-//! instrumentation writes handoffs as TOOL spans named `handoff to X` with the
-//! source agent in `input.value` and the target in `output.value`.
+//! OpenInference (Arize) attributes (FORMATS.md §3.3; Arize-ai/openinference
+//! spec/semantic_conventions.md): `openinference.span.kind`, `input.value` /
+//! `output.value`, `llm.*` messages, token counts and cost, `tool.*`,
+//! `agent.name`, `graph.node.*`, `session.id`. The OpenAI Agents
+//! instrumentation writes handoffs as TOOL spans named `handoff to X` with
+//! the source agent in `input.value` and the target in `output.value`.
 
 use regex::Regex;
 use std::sync::LazyLock;
 
 use super::facts::{give, SpanFacts};
-use super::messages::output_value_text;
 use super::names::handoff_target_from_name;
+use super::table::{Dialect, Shape};
 use crate::event::Kind;
 use crate::ingest::attrs::Attrs;
+
+pub const OPENINFERENCE: Dialect = Dialect {
+    marker: &[
+        "openinference.",
+        "llm.",
+        "input.",
+        "output.",
+        "tool.",
+        "agent.",
+        "graph.",
+        "session.",
+    ],
+    kind: Some(kind),
+    agent: &["agent.name"],
+    agent_hint: &["graph.node.id", "graph.node.name"],
+    session: &["session.id"],
+    model: &["llm.model_name"],
+    input_tokens: &["llm.token_count.prompt"],
+    output_tokens: &["llm.token_count.completion"],
+    cost: &["llm.cost.total"],
+    tool_name: &["tool.name"],
+    tool_args: &["input.value", "tool.parameters"],
+    tool_result: &["output.value"],
+    input: &["input.value"],
+    output: &["output.value"],
+    output_shape: Shape::OutputItems,
+    extra: Some(extra),
+    ..Dialect::EMPTY
+};
 
 /// smolagents writes each agent step as a CHAIN span named `Step N`.
 static STEP_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^Step (\d+)$").unwrap());
 
-pub fn kind(attrs: &Attrs, span_name: &str) -> Option<Kind> {
+fn kind(attrs: &Attrs, span_name: &str) -> Option<Kind> {
     let span_kind = attrs.text(&["openinference.span.kind"])?;
     Some(match span_kind.trim().to_ascii_uppercase().as_str() {
         "LLM" => Kind::LlmCall,
@@ -32,41 +62,20 @@ pub fn kind(attrs: &Attrs, span_name: &str) -> Option<Kind> {
     })
 }
 
-pub fn fill(attrs: &Attrs, kind: Kind, facts: &mut SpanFacts) {
+/// A handoff's ends (in `input.value` / `output.value`, only on handoff
+/// spans), and the indexed output messages, which win over `output.value`.
+fn extra(attrs: &Attrs, kind: Kind, facts: &mut SpanFacts) {
     let owned = |keys: &[&str]| attrs.text(keys).map(|t| t.into_owned());
-    give(&mut facts.agent, owned(&["agent.name"]));
-    give(
-        &mut facts.agent_hint,
-        owned(&["graph.node.id", "graph.node.name"]),
-    );
-    give(&mut facts.session_id, owned(&["session.id"]));
-    give(&mut facts.model, owned(&["llm.model_name"]));
-    give(
-        &mut facts.input_tokens,
-        attrs.int(&["llm.token_count.prompt"]),
-    );
-    give(
-        &mut facts.output_tokens,
-        attrs.int(&["llm.token_count.completion"]),
-    );
-    give(&mut facts.cost_usd, attrs.float(&["llm.cost.total"]));
-    give(&mut facts.tool_name, owned(&["tool.name"]));
-    if kind == Kind::ToolCall {
-        give(
-            &mut facts.tool_args,
-            owned(&["input.value", "tool.parameters"]),
-        );
-    }
     if kind == Kind::Handoff && attrs.get("openinference.span.kind").is_some() {
         give(&mut facts.handoff_from, owned(&["input.value"]));
         give(&mut facts.handoff_to, owned(&["output.value"]));
     }
-    let output_messages = joined(attrs, "llm.output_messages.", ".message.content");
-    give(
-        &mut facts.output_text,
-        output_messages.or_else(|| owned(&["output.value"]).map(|v| output_value_text(&v))),
-    );
-    give(&mut facts.input_text, owned(&["input.value"]));
+    if kind != Kind::ToolCall {
+        give(
+            &mut facts.output_text,
+            joined(attrs, "llm.output_messages.", ".message.content"),
+        );
+    }
 }
 
 /// The indexed message contents joined by newlines, if there are any.

@@ -2,29 +2,46 @@
 //! FORMATS.md §4 (Langfuse's mapper), then its facts, the first dialect to
 //! give a fact winning, in the order of `DIALECTS`.
 
+use super::events::{self, SpanEvent};
 use super::facts::{give, is_placeholder_agent, SpanFacts};
 use super::names::{handoff_target_from_name, kind_from_name};
-use super::{gen_ai, openinference, traceloop, vercel_ai};
+use super::openinference::step_from_name;
+use super::table::Dialect;
+use super::{adk, gen_ai, openinference, strands, traceloop, vercel_ai};
 use crate::event::Kind;
 use crate::ingest::attrs::Attrs;
 
-type Filler = fn(&Attrs, Kind, &mut SpanFacts);
-
 /// Dialects in the order their facts are preferred.
-const DIALECTS: [Filler; 4] = [
-    gen_ai::fill,
-    openinference::fill,
-    traceloop::fill,
-    vercel_ai::fill,
+const DIALECTS: [&Dialect; 6] = [
+    &gen_ai::GEN_AI,
+    &openinference::OPENINFERENCE,
+    &traceloop::TRACELOOP,
+    &vercel_ai::VERCEL_AI,
+    &adk::ADK,
+    &strands::STRANDS,
 ];
 
-/// Kind and facts of one span.
-pub fn read_span(attrs: &Attrs, span_name: &str) -> (Kind, SpanFacts) {
+/// Dialects in the order their kinds are preferred (FORMATS.md §4:
+/// OpenInference's span kind is the most specific statement a span makes).
+const KIND_ORDER: [&Dialect; 6] = [
+    &openinference::OPENINFERENCE,
+    &gen_ai::GEN_AI,
+    &vercel_ai::VERCEL_AI,
+    &traceloop::TRACELOOP,
+    &adk::ADK,
+    &strands::STRANDS,
+];
+
+/// Kind and facts of one span, from its attributes, then its events
+/// (content that emitters write as span events or log records), then its
+/// name.
+pub fn read_span(attrs: &Attrs, span_events: &[SpanEvent], span_name: &str) -> (Kind, SpanFacts) {
     let kind = infer_kind(attrs, span_name);
     let mut facts = SpanFacts::default();
-    for fill in DIALECTS {
-        fill(attrs, kind, &mut facts);
+    for dialect in DIALECTS.into_iter().filter(|d| d.applies(attrs)) {
+        dialect.fill(attrs, kind, &mut facts);
     }
+    events::fill(span_events, kind, &mut facts);
     name_fallbacks(kind, span_name, &mut facts);
     if facts.agent.as_deref().is_some_and(is_placeholder_agent) {
         facts.agent = None;
@@ -32,22 +49,21 @@ pub fn read_span(attrs: &Attrs, span_name: &str) -> (Kind, SpanFacts) {
     (kind, facts)
 }
 
-/// The kind precedence of FORMATS.md §4; first match wins.
+/// The kind precedence of FORMATS.md §4; first match wins: a forced kind,
+/// each dialect's attributes, each dialect's span names, the GenAI span
+/// name patterns.
 fn infer_kind(attrs: &Attrs, span_name: &str) -> Kind {
     let overridden = attrs
         .text(&["tracelint.kind", "analyzer.kind"])
         .and_then(|k| Kind::ALL.into_iter().find(|kind| kind.as_str() == k.trim()));
     overridden
-        .or_else(|| openinference::kind(attrs, span_name))
-        .or_else(|| gen_ai::kind(attrs))
-        .or_else(|| vercel_ai::kind(attrs))
         .or_else(|| {
-            attrs
-                .get("gen_ai.tool.name")
-                .or_else(|| attrs.get("gen_ai.tool.call.id"))
-                .map(|_| Kind::ToolCall)
+            KIND_ORDER
+                .iter()
+                .filter(|d| d.applies(attrs))
+                .find_map(|d| d.kind_of(attrs, span_name))
         })
-        .or_else(|| traceloop::kind(attrs))
+        .or_else(|| KIND_ORDER.iter().find_map(|d| d.kind_of_name(span_name)))
         .or_else(|| kind_from_name(span_name))
         .unwrap_or(Kind::Other)
 }
@@ -78,7 +94,7 @@ fn name_fallbacks(kind: Kind, span_name: &str, facts: &mut SpanFacts) {
             }
         }
         Kind::Handoff => give(&mut facts.handoff_to, handoff_target_from_name(name)),
-        Kind::Step => give(&mut facts.step, openinference::step_from_name(name)),
+        Kind::Step => give(&mut facts.step, step_from_name(name)),
         _ => {}
     }
 }
@@ -148,7 +164,7 @@ mod tests {
             ("gen_ai.operation.name", "chat"),
             ("gen_ai.agent.name", "OpenAI Agent"),
         ]);
-        let (kind, facts) = read_span(&a, "chat gpt-4o");
+        let (kind, facts) = read_span(&a, &[], "chat gpt-4o");
         assert_eq!(kind, Kind::LlmCall);
         assert_eq!(facts.agent, None);
     }

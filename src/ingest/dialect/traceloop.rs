@@ -1,12 +1,31 @@
-//! OpenLLMetry / Traceloop attributes (FORMATS.md §3.4): `traceloop.span.kind`,
-//! `traceloop.entity.*`, `llm.request.type`, `llm.usage.total_tokens` and the
-//! indexed `gen_ai.prompt.{i}.*` / `gen_ai.completion.{i}.*` messages.
+//! OpenLLMetry / Traceloop attributes (FORMATS.md §3.4; traceloop/openllmetry
+//! packages/opentelemetry-semantic-conventions-ai): `traceloop.span.kind`,
+//! `traceloop.entity.*`, `llm.request.type`, and the indexed
+//! `gen_ai.prompt.{i}.*` / `gen_ai.completion.{i}.*` messages.
 
 use super::facts::{give, SpanFacts};
+use super::table::Dialect;
 use crate::event::Kind;
 use crate::ingest::attrs::Attrs;
 
-pub fn kind(attrs: &Attrs) -> Option<Kind> {
+pub const TRACELOOP: Dialect = Dialect {
+    marker: &[
+        "traceloop.",
+        "llm.request.type",
+        "gen_ai.prompt.",
+        "gen_ai.completion.",
+    ],
+    kind: Some(kind),
+    session: &["traceloop.association.properties.session_id"],
+    tool_args: &["traceloop.entity.input"],
+    tool_result: &["traceloop.entity.output"],
+    input: &["traceloop.entity.input"],
+    output: &["traceloop.entity.output"],
+    extra: Some(extra),
+    ..Dialect::EMPTY
+};
+
+fn kind(attrs: &Attrs, _span_name: &str) -> Option<Kind> {
     if let Some(kind) = attrs.text(&["traceloop.span.kind"]) {
         return Some(match kind.trim() {
             "tool" => Kind::ToolCall,
@@ -18,21 +37,19 @@ pub fn kind(attrs: &Attrs) -> Option<Kind> {
     attrs.get("llm.request.type").map(|_| Kind::LlmCall)
 }
 
-pub fn fill(attrs: &Attrs, kind: Kind, facts: &mut SpanFacts) {
-    let owned = |keys: &[&str]| attrs.text(keys).map(|t| t.into_owned());
-    let entity = owned(&["traceloop.entity.name"]);
+/// The entity name as the agent or the tool, and the indexed messages,
+/// which win over `traceloop.entity.*`.
+fn extra(attrs: &Attrs, kind: Kind, facts: &mut SpanFacts) {
+    let entity = || {
+        attrs
+            .text(&["traceloop.entity.name"])
+            .map(|t| t.into_owned())
+    };
     match kind {
-        Kind::AgentInvoke => give(&mut facts.agent, entity),
-        Kind::ToolCall => {
-            give(&mut facts.tool_name, entity);
-            give(&mut facts.tool_args, owned(&["traceloop.entity.input"]));
-        }
+        Kind::AgentInvoke => give(&mut facts.agent, entity()),
+        Kind::ToolCall => give(&mut facts.tool_name, entity()),
         _ => {}
     }
-    give(
-        &mut facts.session_id,
-        owned(&["traceloop.association.properties.session_id"]),
-    );
     let completions: Vec<String> = attrs
         .indexed("gen_ai.completion.", ".content")
         .into_iter()
@@ -46,6 +63,4 @@ pub fn fill(attrs: &Attrs, kind: Kind, facts: &mut SpanFacts) {
         .last()
         .map(|(_, v)| v.as_text().into_owned());
     give(&mut facts.input_text, last_prompt);
-    give(&mut facts.output_text, owned(&["traceloop.entity.output"]));
-    give(&mut facts.input_text, owned(&["traceloop.entity.input"]));
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 use crate::event::Status;
+use crate::ingest::dialect::content_events_of;
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
@@ -139,6 +140,7 @@ fn raw_span(span: &Value, line: u32) -> Result<RawSpan<'_>, (&'static str, Strin
             .and_then(Value::as_object)
             .map(flat_attrs)
             .unwrap_or_default(),
+        events: content_events_of(span.get("events")),
         service_name: service_name(span.get("resource").and_then(|r| r.get("attributes"))),
         line,
     })

@@ -14,8 +14,10 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::event::Status;
+use crate::event::{Kind, Status};
 use crate::ingest::attrs::{AttrValue, Attrs};
+use crate::ingest::dialect::{content_of, is_content_event, SpanEvent};
+use crate::ingest::draft::Draft;
 use crate::ingest::format::Format;
 use crate::ingest::framing::line_of_offset;
 use crate::ingest::json::{json_error, parse_json, without_position};
@@ -35,11 +37,21 @@ impl Format for OtlpJson {
     }
 
     /// `batches` is Grafana Tempo's name for `resourceSpans` in its
-    /// trace-by-id response (`/api/traces/<id>`).
+    /// trace-by-id response (`/api/traces/<id>`). Logs and metrics records
+    /// are OTLP/JSON too: a Collector file exporter in several pipelines
+    /// writes them into the same file, in any order.
     fn sniff(&self, record: &Value) -> bool {
-        ["resourceSpans", "resource_spans", "batches"]
-            .iter()
-            .any(|key| record.get(key).is_some_and(Value::is_array))
+        [
+            "resourceSpans",
+            "resource_spans",
+            "batches",
+            "resourceLogs",
+            "resource_logs",
+            "resourceMetrics",
+            "resource_metrics",
+        ]
+        .iter()
+        .any(|key| record.get(key).is_some_and(Value::is_array))
     }
 
     fn parse(
@@ -54,7 +66,7 @@ impl Format for OtlpJson {
             Err(error) => return read_span_by_span(record, ctx, out, error),
         };
         let Some(resource_spans) = data.resource_spans else {
-            return Err(no_resource_spans());
+            return read_other_signal(record, ctx, out);
         };
         // Events are large: room for all of the record's at once, rather
         // than a vector grown (and copied) by doubling.
@@ -83,6 +95,117 @@ impl Format for OtlpJson {
 
 fn no_resource_spans() -> RecordError {
     RecordError::unrecognized("an object without resourceSpans in an OTLP/JSON input")
+}
+
+/// What becomes of log records without GenAI content, and of metrics.
+pub const IGNORED_LOG_RECORDS: &str = "log records without GenAI content, ignored";
+pub const IGNORED_METRICS: &str = "metrics records, ignored";
+
+/// A record without spans: OTLP logs, whose GenAI events (`gen_ai.choice`,
+/// `gen_ai.user.message`, ... with their trace and span ids: what
+/// opentelemetry-instrumentation-openai-v2 and Semantic Kernel emit) are
+/// read as content for their spans, or metrics, set aside.
+fn read_other_signal(
+    record: &[u8],
+    ctx: &RecordCtx,
+    out: &mut RecordOutput,
+) -> Result<(), RecordError> {
+    let data: OtherSignals = parse_json(record, ctx.line)?;
+    if let Some(resource_logs) = data.resource_logs {
+        for rl in resource_logs {
+            let service = rl.resource.as_ref().and_then(service_of);
+            for sl in rl.scope_logs {
+                for log in sl.log_records {
+                    read_log_record(log, service.as_deref(), ctx, out);
+                }
+            }
+        }
+        return Ok(());
+    }
+    if data.resource_metrics.is_some() {
+        out.other_signal(IGNORED_METRICS, 1);
+        return Ok(());
+    }
+    Err(no_resource_spans())
+}
+
+/// One log record: a GenAI event with its span's ids becomes an event
+/// attached to that span (`PendingEvent::attach_to`); anything else is
+/// counted and set aside.
+fn read_log_record(
+    log: LogRecord<'_>,
+    service: Option<&str>,
+    ctx: &RecordCtx,
+    out: &mut RecordOutput,
+) {
+    let mut pairs = body_fields(log.body);
+    pairs.extend(log.attributes.0);
+    let attrs = Attrs::from_pairs(pairs);
+    let name = log
+        .event_name
+        .filter(|n| !n.is_empty())
+        .or_else(|| {
+            attrs
+                .text(&["event.name"])
+                .map(|n| Cow::Owned(n.into_owned()))
+        })
+        .unwrap_or_default();
+    let trace_id = log.trace_id.as_deref().and_then(otlp_id);
+    let span_id = log.span_id.as_deref().and_then(otlp_id);
+    let event = SpanEvent { name, attrs };
+    let (Some(trace_id), Some(span_id), Some(content)) = (trace_id, span_id, content_of(&event))
+    else {
+        out.other_signal(IGNORED_LOG_RECORDS, 1);
+        return;
+    };
+    let order = out.next_order();
+    let id = format!("{span_id}/log-{}-{}", ctx.line, order & 0xffff_ffff);
+    let mut draft = Draft::new(ctx, trace_id, id, ctx.line);
+    draft.event.kind = Kind::Message;
+    draft.event.op = event.name.to_string();
+    draft.event.name = event.name.to_string();
+    draft.event.role = Some(content.role);
+    draft.event.parent_id = Some(span_id.clone());
+    // Zero means "not recorded"; the SDK leaves the time out unless given.
+    draft.event.start_ns = [log.time_unix_nano, log.observed_time_unix_nano]
+        .into_iter()
+        .flatten()
+        .map(|t| t.0)
+        .find(|&t| t > 0);
+    if content.output {
+        draft.output_text(&content.text, ctx);
+    } else {
+        draft.input_text(&content.text, ctx);
+    }
+    draft.clues.fallback = service
+        .filter(|s| !s.starts_with("unknown_service"))
+        .map(str::to_string);
+    draft.attach_to = Some(span_id);
+    out.events.push(draft.pending(ctx, order));
+}
+
+/// A log record's body as attributes: the fields of a key-value list, or
+/// the whole body as `content`.
+fn body_fields(body: Option<AnyValue<'_>>) -> Vec<(Cow<'_, str>, AttrValue<'_>)> {
+    let Some(body) = body else {
+        return Vec::new();
+    };
+    if let Some(Value::Object(map)) = body.kvlist_value.as_ref().map(plain_json) {
+        return map
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let value = match v {
+                    Value::String(s) => AttrValue::Str(Cow::Owned(s)),
+                    Value::Null => return None,
+                    other => AttrValue::Json(other.to_string()),
+                };
+                Some((Cow::Owned(k), value))
+            })
+            .collect();
+    }
+    body.into_attr()
+        .map(|v| vec![(Cow::Borrowed("content"), v)])
+        .unwrap_or_default()
 }
 
 /// A record that did not parse as a whole, read again span by span: each
@@ -189,6 +312,48 @@ struct ScopeSpansOf<S> {
     spans: Vec<S>,
 }
 
+/// A record of the other signals: `LogsData` / `MetricsData`.
+#[derive(Deserialize)]
+struct OtherSignals<'a> {
+    #[serde(borrow, default, rename = "resourceLogs", alias = "resource_logs")]
+    resource_logs: Option<Vec<ResourceLogs<'a>>>,
+    #[serde(default, rename = "resourceMetrics", alias = "resource_metrics")]
+    resource_metrics: Option<de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct ResourceLogs<'a> {
+    #[serde(borrow)]
+    resource: Option<Resource<'a>>,
+    #[serde(borrow, default, rename = "scopeLogs", alias = "scope_logs")]
+    scope_logs: Vec<ScopeLogs<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ScopeLogs<'a> {
+    #[serde(borrow, default, rename = "logRecords", alias = "log_records")]
+    log_records: Vec<LogRecord<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LogRecord<'a> {
+    #[serde(default, alias = "time_unix_nano")]
+    time_unix_nano: Option<Int64>,
+    #[serde(default, alias = "observed_time_unix_nano")]
+    observed_time_unix_nano: Option<Int64>,
+    #[serde(borrow, default, alias = "event_name")]
+    event_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    body: Option<AnyValue<'a>>,
+    #[serde(borrow, default)]
+    attributes: AttrPairs<'a>,
+    #[serde(borrow, default, alias = "trace_id")]
+    trace_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, alias = "span_id")]
+    span_id: Option<Cow<'a, str>>,
+}
+
 type TracesData<'a> = TracesDataOf<ResourceSpansOf<Resource<'a>, Span<'a>>>;
 type LooseTracesData<'a> = TracesDataOf<ResourceSpansOf<&'a RawValue, &'a RawValue>>;
 
@@ -216,14 +381,14 @@ struct Span<'a> {
     #[serde(borrow, default)]
     attributes: AttrPairs<'a>,
     #[serde(borrow, default)]
-    events: Vec<SpanEvent<'a>>,
+    events: Vec<OtlpSpanEvent<'a>>,
     #[serde(borrow, default)]
     status: Option<SpanStatus<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SpanEvent<'a> {
+struct OtlpSpanEvent<'a> {
     #[serde(borrow, default)]
     name: Cow<'a, str>,
     #[serde(borrow, default)]
@@ -436,15 +601,20 @@ impl<'a> Span<'a> {
             "missing_span_id",
             format!("span {:?} in trace {trace_id} has no spanId", self.name),
         ))?;
-        let exception = self
-            .events
-            .into_iter()
-            .find(|e| e.name == "exception")
-            .map(|e| {
-                let attrs = attrs_of(e.attributes);
+        let mut exception = None;
+        let mut events = Vec::new();
+        for event in self.events {
+            let attrs = attrs_of(event.attributes);
+            if event.name == "exception" {
                 let get = |k: &str| attrs.text(&[k]).map(|t| t.into_owned());
-                (get("exception.type"), get("exception.message"))
-            });
+                exception.get_or_insert((get("exception.type"), get("exception.message")));
+            } else if is_content_event(&event.name) {
+                events.push(SpanEvent {
+                    name: event.name,
+                    attrs,
+                });
+            }
+        }
         let (status, status_message) = match self.status {
             Some(s) => (s.code.map_or(Status::Unset, |c| c.0), s.message),
             None => (Status::Unset, None),
@@ -461,6 +631,7 @@ impl<'a> Span<'a> {
             status_message,
             exception,
             attrs: attrs_of(self.attributes),
+            events,
             service_name,
             line,
         })

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 
 use crate::event::Status;
 use crate::ingest::attrs::AttrValue;
+use crate::ingest::dialect::content_events_of;
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
@@ -124,6 +125,7 @@ fn raw_span(span: &Value, line: u32) -> Result<RawSpan<'_>, (&'static str, Strin
         status_message: text(span.get("status_message")).map(Cow::Borrowed),
         exception: exception_of(span.get("events")),
         attrs,
+        events: content_events_of(span.get("events")),
         service_name: None,
         line,
     })

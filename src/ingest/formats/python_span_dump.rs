@@ -16,6 +16,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 use crate::event::Status;
+use crate::ingest::dialect::content_events_of;
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
@@ -203,6 +204,7 @@ impl PySpan<'_> {
                 .map(Cow::Borrowed),
             exception,
             attrs: self.attributes.as_ref().map(flat_attrs).unwrap_or_default(),
+            events: content_events_of(self.events.as_ref()),
             service_name: service_name(self.resource.as_ref().and_then(|r| r.get("attributes"))),
             line,
         })

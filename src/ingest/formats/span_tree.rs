@@ -8,6 +8,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 use crate::event::Status;
+use crate::ingest::dialect::content_events_of;
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
@@ -103,6 +104,7 @@ fn raw_span<'a>(
         status_message: text("status_message").map(Cow::Borrowed),
         exception,
         attrs,
+        events: content_events_of(span.get("events")),
         service_name: text("service_name").map(Cow::Borrowed),
         line,
     })

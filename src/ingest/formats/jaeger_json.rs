@@ -1,0 +1,201 @@
+//! Jaeger's trace JSON: what Jaeger UI's "Download JSON" saves, what its
+//! query API (`/api/traces/<id>`, `/api/traces?service=`) returns, and what
+//! Jaeger UI and Grafana upload (jaegertracing/jaeger-ui
+//! packages/jaeger-ui/src/types/trace.tsx; jaegertracing/jaeger
+//! model/json/model.go):
+//! `{"data": [{"traceID", "spans": [{traceID, spanID, operationName,
+//! references: [{refType: CHILD_OF|FOLLOWS_FROM, traceID, spanID}],
+//! startTime (µs), duration (µs), tags: [{key, type, value}], logs:
+//! [{timestamp, fields: [{key, type, value}]}], processID}], "processes":
+//! {id: {serviceName, tags}}}]}`, or one trace object alone. OTel span
+//! attributes are tags (`otel.status_code`, `error`, `span.kind` among them);
+//! span events are logs whose `event` field is the event's name.
+
+use serde_json::Value;
+use std::borrow::Cow;
+
+use crate::event::Status;
+use crate::ingest::attrs::{AttrValue, Attrs};
+use crate::ingest::dialect::{is_content_event, SpanEvent};
+use crate::ingest::format::Format;
+use crate::ingest::json::parse_json;
+use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
+use crate::ingest::span::RawSpan;
+use crate::ingest::values::normalize_hex_id;
+
+pub struct JaegerJson;
+
+impl Format for JaegerJson {
+    fn name(&self) -> &'static str {
+        "jaeger_json"
+    }
+
+    fn describe(&self) -> &'static str {
+        "Jaeger trace JSON {data: [{traceID, spans: [{spanID, operationName, references, tags}], processes}]}"
+    }
+
+    fn sniff(&self, record: &Value) -> bool {
+        traces_of(record)
+            .first()
+            .and_then(|t| t.get("spans"))
+            .and_then(|s| s.get(0))
+            .is_some_and(|s| s.get("spanID").is_some() && s.get("operationName").is_some())
+    }
+
+    fn parse(
+        &self,
+        record: &[u8],
+        ctx: &RecordCtx,
+        out: &mut RecordOutput,
+    ) -> Result<(), RecordError> {
+        let doc: Value = parse_json(record, ctx.line)?;
+        let traces = traces_of(&doc);
+        if traces.is_empty() {
+            return Err(RecordError::unrecognized(
+                "an object without a data list of traces in a Jaeger input",
+            ));
+        }
+        for trace in traces {
+            let processes = trace.get("processes");
+            let spans = trace.get("spans").and_then(Value::as_array);
+            for span in spans.into_iter().flatten() {
+                let order = out.next_order();
+                match raw_span(span, processes, ctx.line) {
+                    Ok(raw) => out.events.push(raw.into_pending(ctx, order)),
+                    Err((reason, detail)) => out.skip(ctx.line, reason, detail),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The traces of a record: `{"data": [...]}` or one trace.
+fn traces_of(record: &Value) -> Vec<&Value> {
+    match record.get("data") {
+        Some(Value::Array(traces)) => traces.iter().collect(),
+        _ if record.get("spans").is_some() && record.get("traceID").is_some() => vec![record],
+        _ => Vec::new(),
+    }
+}
+
+fn text(value: Option<&Value>) -> Option<&str> {
+    value.and_then(Value::as_str)
+}
+
+/// A tag or log field `{key, type, value}` as an attribute.
+fn key_value(kv: &Value) -> Option<(Cow<'_, str>, AttrValue<'_>)> {
+    let key = text(kv.get("key"))?;
+    let value = match kv.get("value")? {
+        Value::String(s) => AttrValue::Str(Cow::Borrowed(s)),
+        Value::Bool(b) => AttrValue::Bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => AttrValue::Int(i),
+            None => AttrValue::Float(n.as_f64()?),
+        },
+        Value::Null => return None,
+        other => AttrValue::Json(other.to_string()),
+    };
+    Some((Cow::Borrowed(key), value))
+}
+
+fn attrs_of(list: Option<&Value>) -> Attrs<'_> {
+    let pairs = list
+        .and_then(Value::as_array)
+        .map(|l| l.iter().filter_map(key_value).collect())
+        .unwrap_or_default();
+    Attrs::from_pairs(pairs)
+}
+
+fn raw_span<'a>(
+    span: &'a Value,
+    processes: Option<&'a Value>,
+    line: u32,
+) -> Result<RawSpan<'a>, (&'static str, String)> {
+    let name = text(span.get("operationName")).unwrap_or_default();
+    let trace_id = text(span.get("traceID"))
+        .and_then(normalize_hex_id)
+        .ok_or(("missing_trace_id", format!("span {name:?} has no traceID")))?;
+    let span_id = text(span.get("spanID")).and_then(normalize_hex_id).ok_or((
+        "missing_span_id",
+        format!("span {name:?} in trace {trace_id} has no spanID"),
+    ))?;
+    // The parent is the CHILD_OF reference (FOLLOWS_FROM when it is the
+    // only one); older exports also carry `parentSpanID`.
+    let references = span.get("references").and_then(Value::as_array);
+    let reference = |kind: &str| {
+        references
+            .into_iter()
+            .flatten()
+            .find(|r| text(r.get("refType")) == Some(kind))
+            .and_then(|r| text(r.get("spanID")))
+    };
+    let parent_id = reference("CHILD_OF")
+        .or_else(|| reference("FOLLOWS_FROM"))
+        .or_else(|| text(span.get("parentSpanID")))
+        .and_then(normalize_hex_id);
+    let attrs = attrs_of(span.get("tags"));
+    let status_code = attrs
+        .text(&["otel.status_code"])
+        .map(|s| s.to_ascii_uppercase());
+    let status = match status_code.as_deref() {
+        Some("ERROR") => Status::Error,
+        Some("OK") => Status::Ok,
+        _ if matches!(attrs.get("error"), Some(AttrValue::Bool(true)))
+            || attrs.text(&["error"]).is_some_and(|e| e == "true") =>
+        {
+            Status::Error
+        }
+        _ => Status::Unset,
+    };
+    let status_message = attrs
+        .text(&["otel.status_description"])
+        .map(|m| Cow::Owned(m.into_owned()));
+    let mut exception = None;
+    let mut events = Vec::new();
+    for log in span
+        .get("logs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let fields = attrs_of(log.get("fields"));
+        let name = fields
+            .text(&["event"])
+            .map(|n| n.into_owned())
+            .unwrap_or_default();
+        if name == "exception" || fields.get("exception.type").is_some() {
+            let get = |k: &str| fields.text(&[k]).map(|t| t.into_owned());
+            exception.get_or_insert((get("exception.type"), get("exception.message")));
+        } else if is_content_event(&name) {
+            events.push(SpanEvent {
+                name: Cow::Owned(name),
+                attrs: fields,
+            });
+        }
+    }
+    let start_us = span.get("startTime").and_then(Value::as_i64);
+    let duration_us = span.get("duration").and_then(Value::as_i64);
+    let service_name = text(span.get("processID"))
+        .and_then(|id| processes?.get(id))
+        .and_then(|p| text(p.get("serviceName")))
+        .or_else(|| text(span.get("process").and_then(|p| p.get("serviceName"))))
+        .map(Cow::Borrowed);
+    Ok(RawSpan {
+        trace_id,
+        span_id,
+        parent_id,
+        name: Cow::Borrowed(name),
+        start_ns: start_us.map(|us| us.saturating_mul(1000)),
+        end_ns: start_us
+            .zip(duration_us)
+            .map(|(s, d)| s.saturating_add(d).saturating_mul(1000)),
+        status,
+        status_message,
+        exception,
+        attrs,
+        events,
+        service_name,
+        line,
+    })
+}

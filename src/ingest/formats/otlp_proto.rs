@@ -1,0 +1,193 @@
+//! OTLP protobuf files: a raw `TracesData` / `ExportTraceServiceRequest`
+//! (or its logs and metrics counterparts) as the SDK encoders write it
+//! (`.pb`, `.binpb`; opentelemetry-proto's `collector/*/v1` messages), and
+//! the OpenTelemetry Collector file exporter's length-framed output
+//! (opentelemetry-collector-contrib exporter/fileexporter, file_writer.go
+//! `exportMessageAsBuffer`: each message preceded by its length as a 4-byte
+//! big-endian unsigned integer), used for `format: proto`, and for
+//! `format: json` or `proto` with `compression: zstd`, where each message
+//! is its own zstd frame and the length is the compressed one
+//! (marshaller.go, codec.go). A JSON message inside a frame is read as
+//! OTLP/JSON.
+//!
+//! The types are the `opentelemetry-proto` crate's, decoded with prost and
+//! written back as OTLP/JSON (hex ids) through the crate's serde mapping,
+//! so that one reader (`otlp_json`) gives every OTLP container the same
+//! facts. Messages are numbered from 1: a diagnostic's "line" in such a
+//! file is the message's number.
+
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use prost::Message;
+use serde_json::Value;
+use std::io::Read;
+
+use super::otlp_json::{OtlpJson, IGNORED_METRICS};
+use crate::ingest::format::Format;
+use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
+
+pub struct OtlpProto;
+
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+impl Format for OtlpProto {
+    fn name(&self) -> &'static str {
+        "otlp_proto"
+    }
+
+    fn describe(&self) -> &'static str {
+        "OTLP protobuf (a raw TracesData/Export*ServiceRequest, or the Collector file exporter's length-framed proto or zstd output; messages numbered as lines)"
+    }
+
+    /// Never a JSON record.
+    fn sniff(&self, _record: &Value) -> bool {
+        false
+    }
+
+    fn sniff_binary(&self, head: &[u8]) -> bool {
+        is_framed(head) || is_raw_message(head)
+    }
+
+    fn binary_messages(
+        &self,
+        bytes: &[u8],
+        max_bytes: usize,
+    ) -> Option<Vec<Result<Vec<u8>, RecordError>>> {
+        if is_framed(bytes) {
+            return Some(framed_messages(bytes, max_bytes));
+        }
+        let decodes = ExportTraceServiceRequest::decode(bytes).is_ok()
+            || ExportLogsServiceRequest::decode(bytes).is_ok()
+            || ExportMetricsServiceRequest::decode(bytes).is_ok();
+        decodes.then(|| vec![Ok(bytes.to_vec())])
+    }
+
+    fn parse(
+        &self,
+        record: &[u8],
+        ctx: &RecordCtx,
+        out: &mut RecordOutput,
+    ) -> Result<(), RecordError> {
+        if record.first() == Some(&b'{') {
+            return OtlpJson.parse(record, ctx, out);
+        }
+        if let Ok(traces) = ExportTraceServiceRequest::decode(record) {
+            if !traces.resource_spans.is_empty() {
+                return OtlpJson.parse(&as_json(&traces)?, ctx, out);
+            }
+        }
+        if let Ok(logs) = ExportLogsServiceRequest::decode(record) {
+            if !logs.resource_logs.is_empty() {
+                return OtlpJson.parse(&as_json(&logs)?, ctx, out);
+            }
+        }
+        if let Ok(metrics) = ExportMetricsServiceRequest::decode(record) {
+            if !metrics.resource_metrics.is_empty() {
+                out.other_signal(IGNORED_METRICS, 1);
+                return Ok(());
+            }
+        }
+        match ExportTraceServiceRequest::decode(record) {
+            // An empty message: nothing to read, nothing lost.
+            Ok(_) => Ok(()),
+            Err(error) => Err(RecordError {
+                reason: "invalid_protobuf",
+                detail: format!(
+                    "message {} ({} bytes) is not an OTLP traces, logs or metrics message: {error}",
+                    ctx.line,
+                    record.len()
+                ),
+                line: None,
+            }),
+        }
+    }
+}
+
+fn as_json<T: serde::Serialize>(message: &T) -> Result<Vec<u8>, RecordError> {
+    serde_json::to_vec(message).map_err(|error| RecordError {
+        reason: "invalid_protobuf",
+        detail: format!("the message cannot be written as OTLP/JSON: {error}"),
+        line: None,
+    })
+}
+
+/// The Collector's framing: a 4-byte big-endian length (whose first byte
+/// is a control byte no text starts with) and a message that starts as a
+/// protobuf message, a zstd frame or a JSON object does.
+fn is_framed(head: &[u8]) -> bool {
+    let Some(length) = head.get(..4) else {
+        return false;
+    };
+    let length = u32::from_be_bytes(length.try_into().expect("4 bytes"));
+    head[0] <= 0x08
+        && length > 0
+        && (head.get(4) == Some(&0x0a)
+            || head.get(4) == Some(&b'{')
+            || head.get(4..8) == Some(ZSTD_MAGIC.as_slice()))
+}
+
+/// A raw message: field 1 (`resource_spans` / `resource_logs` /
+/// `resource_metrics`, length-delimited), its length as a varint, then the
+/// first field of a resource-level message (resource, scope list or schema
+/// URL).
+fn is_raw_message(head: &[u8]) -> bool {
+    if head.first() != Some(&0x0a) {
+        return false;
+    }
+    let varint = head[1..].iter().take(5).position(|b| b & 0x80 == 0);
+    varint.is_some_and(|end| matches!(head.get(end + 2), Some(0x0a | 0x12 | 0x1a)))
+}
+
+/// The messages of a length-framed file, each zstd frame decompressed; a
+/// cut or oversized message ends the list with its error.
+fn framed_messages(bytes: &[u8], max_bytes: usize) -> Vec<Result<Vec<u8>, RecordError>> {
+    let mut messages = Vec::new();
+    let mut at = 0usize;
+    while at < bytes.len() {
+        let number = messages.len() + 1;
+        let error = |reason: &'static str, detail: String| RecordError {
+            reason,
+            detail,
+            line: Some(number as u32),
+        };
+        let Some(prefix) = bytes.get(at..at + 4) else {
+            messages.push(Err(error(
+                "truncated_message",
+                format!(
+                    "the file ends {} bytes into the length of message {number}",
+                    bytes.len() - at
+                ),
+            )));
+            break;
+        };
+        let length = u32::from_be_bytes(prefix.try_into().expect("4 bytes")) as usize;
+        let Some(payload) = bytes.get(at + 4..at + 4 + length) else {
+            messages.push(Err(error(
+                "truncated_message",
+                format!(
+                    "message {number} says it has {length} bytes; the file ends after {}",
+                    bytes.len() - at - 4
+                ),
+            )));
+            break;
+        };
+        at += 4 + length;
+        if !payload.starts_with(&ZSTD_MAGIC) {
+            messages.push(Ok(payload.to_vec()));
+            continue;
+        }
+        let mut plain = Vec::new();
+        let read = zstd::stream::read::Decoder::new(payload)
+            .and_then(|d| d.take(max_bytes as u64 + 1).read_to_end(&mut plain));
+        messages.push(match read {
+            Err(e) => Err(error("invalid_compression", format!("message {number}: its zstd frame cannot be read: {e}"))),
+            Ok(n) if n > max_bytes => Err(error(
+                "record_too_large",
+                format!("message {number} is over the limit of {max_bytes} bytes once decompressed (--max-record-bytes)"),
+            )),
+            Ok(_) => Ok(plain),
+        });
+    }
+    messages
+}

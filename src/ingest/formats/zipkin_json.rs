@@ -1,0 +1,168 @@
+//! Zipkin v2 JSON (openzipkin/zipkin-api zipkin2-api.yaml): what
+//! `/api/v2/trace/{id}` returns and the Zipkin exporters of the OpenTelemetry
+//! SDKs and the Collector send: a list of spans `[{traceId, id, parentId,
+//! name, kind, timestamp (µs), duration (µs), localEndpoint: {serviceName},
+//! tags: {string: string}, annotations: [{timestamp, value}]}]`, or a list
+//! of such lists (`/api/v2/traces`). OTel attributes are tags; the status is
+//! `otel.status_code` / `error`; span events are annotations whose value is
+//! `{"name": {attributes}}` as JSON (opentelemetry-collector-contrib
+//! pkg/translator/zipkin; the SDK exporters write the same).
+
+use serde_json::Value;
+use std::borrow::Cow;
+
+use crate::event::Status;
+use crate::ingest::dialect::{is_content_event, SpanEvent};
+use crate::ingest::format::Format;
+use crate::ingest::json::parse_json;
+use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
+use crate::ingest::span::RawSpan;
+use crate::ingest::values::{flat_attrs, normalize_hex_id};
+
+pub struct ZipkinJson;
+
+impl Format for ZipkinJson {
+    fn name(&self) -> &'static str {
+        "zipkin_json"
+    }
+
+    fn describe(&self) -> &'static str {
+        "Zipkin v2 JSON [{traceId, id, parentId, name, timestamp, duration, localEndpoint, tags}]"
+    }
+
+    fn sniff(&self, record: &Value) -> bool {
+        spans_of(record).first().is_some_and(|s| is_zipkin_span(s))
+    }
+
+    fn parse(
+        &self,
+        record: &[u8],
+        ctx: &RecordCtx,
+        out: &mut RecordOutput,
+    ) -> Result<(), RecordError> {
+        let doc: Value = parse_json(record, ctx.line)?;
+        let spans = spans_of(&doc);
+        if spans.is_empty() {
+            return Err(RecordError::unrecognized(
+                "a record that is not a list of Zipkin spans in a Zipkin input",
+            ));
+        }
+        for span in spans {
+            let order = out.next_order();
+            match raw_span(span, ctx.line) {
+                Ok(raw) => out.events.push(raw.into_pending(ctx, order)),
+                Err((reason, detail)) => out.skip(ctx.line, reason, detail),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_zipkin_span(span: &Value) -> bool {
+    span.get("traceId").is_some()
+        && span.get("id").is_some()
+        && ["localEndpoint", "timestamp", "tags", "kind"]
+            .iter()
+            .any(|k| span.get(*k).is_some())
+        // OTLP spans say spanId; Zipkin says id.
+        && span.get("spanId").is_none()
+}
+
+/// The spans of a record: a list of spans, a list of traces (lists of
+/// spans), or one span.
+fn spans_of(record: &Value) -> Vec<&Value> {
+    match record {
+        Value::Array(items) => items
+            .iter()
+            .flat_map(|item| match item {
+                Value::Array(spans) => spans.iter().collect::<Vec<_>>(),
+                span => vec![span],
+            })
+            .collect(),
+        Value::Object(_) if is_zipkin_span(record) => vec![record],
+        _ => Vec::new(),
+    }
+}
+
+fn text(value: Option<&Value>) -> Option<&str> {
+    value.and_then(Value::as_str)
+}
+
+fn raw_span(span: &Value, line: u32) -> Result<RawSpan<'_>, (&'static str, String)> {
+    let name = text(span.get("name")).unwrap_or_default();
+    let trace_id = text(span.get("traceId"))
+        .and_then(normalize_hex_id)
+        .ok_or(("missing_trace_id", format!("span {name:?} has no traceId")))?;
+    let span_id = text(span.get("id")).and_then(normalize_hex_id).ok_or((
+        "missing_span_id",
+        format!("span {name:?} in trace {trace_id} has no id"),
+    ))?;
+    let attrs = span
+        .get("tags")
+        .and_then(Value::as_object)
+        .map(flat_attrs)
+        .unwrap_or_default();
+    let status = match attrs
+        .text(&["otel.status_code"])
+        .map(|s| s.to_ascii_uppercase())
+        .as_deref()
+    {
+        Some("ERROR") => Status::Error,
+        Some("OK") => Status::Ok,
+        _ if attrs.get("error").is_some() => Status::Error,
+        _ => Status::Unset,
+    };
+    // Zipkin's `error` tag holds the message when there is one.
+    let status_message = attrs
+        .text(&["otel.status_description", "error"])
+        .filter(|m| m != "true" && m != "")
+        .map(|m| Cow::Owned(m.into_owned()));
+    let mut exception = None;
+    let mut events = Vec::new();
+    for annotation in span
+        .get("annotations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(value) = text(annotation.get("value")) else {
+            continue;
+        };
+        let Ok(Value::Object(map)) = serde_json::from_str::<Value>(value) else {
+            continue;
+        };
+        let Some((name, Value::Object(fields))) = map.into_iter().next() else {
+            continue;
+        };
+        let attrs = flat_attrs(&fields).into_owned();
+        if name == "exception" {
+            let get = |k: &str| attrs.text(&[k]).map(|t| t.into_owned());
+            exception.get_or_insert((get("exception.type"), get("exception.message")));
+        } else if is_content_event(&name) {
+            events.push(SpanEvent {
+                name: Cow::Owned(name),
+                attrs,
+            });
+        }
+    }
+    let start_us = span.get("timestamp").and_then(Value::as_i64);
+    let duration_us = span.get("duration").and_then(Value::as_i64);
+    Ok(RawSpan {
+        trace_id,
+        span_id,
+        parent_id: text(span.get("parentId")).and_then(normalize_hex_id),
+        name: Cow::Borrowed(name),
+        start_ns: start_us.map(|us| us.saturating_mul(1000)),
+        end_ns: start_us
+            .zip(duration_us)
+            .map(|(s, d)| s.saturating_add(d).saturating_mul(1000)),
+        status,
+        status_message,
+        exception,
+        attrs,
+        events,
+        service_name: text(span.get("localEndpoint").and_then(|e| e.get("serviceName")))
+            .map(Cow::Borrowed),
+        line,
+    })
+}
