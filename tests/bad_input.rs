@@ -1,7 +1,8 @@
 //! The bad-input matrix: each case gets a clear message naming the file and
 //! line (or byte offset), the record is counted as skipped (or repaired)
 //! with its reason, the run goes on, and `--strict` turns a skip into exit 2.
-//! Nothing panics; `records_read == ingested + skipped` always.
+//! Nothing panics; `records_read == ingested + skipped + other signals`
+//! always.
 
 mod common;
 
@@ -71,8 +72,15 @@ fn stats(path: &Path, extra: &[&str]) -> Run {
         .unwrap_or_else(|e| panic!("no JSON ({e}); stderr: {stderr}"));
     let summary = stats["summary"].clone();
     let read = summary["records_read"].as_u64().unwrap();
+    let other: u64 = summary["other_signals"]
+        .as_object()
+        .map_or(0, |o| o.values().filter_map(Value::as_u64).sum());
     let kept = summary["ingested"].as_u64().unwrap() + summary["skipped"].as_u64().unwrap();
-    assert_eq!(read, kept, "records_read != ingested + skipped: {summary}");
+    assert_eq!(
+        read,
+        kept + other,
+        "records_read != ingested + skipped + other signals: {summary}"
+    );
     Run {
         code: output.status.code().unwrap(),
         summary,

@@ -668,6 +668,36 @@ fn sniffing_sends_each_file_to_its_adapter() {
             "python_span_dump",
         ),
         (repo("sample-traces/healthy/trace.json"), "otlp_json"),
+        (repo("tests/fixtures/otlp/jaeger_trace.json"), "jaeger_json"),
+        (repo("tests/fixtures/otlp/zipkin_v2.json"), "zipkin_json"),
+        // The first line is logs, the second spans: one OTLP/JSON file.
+        (repo("tests/fixtures/otlp/mixed_signals.jsonl"), "otlp_json"),
+        (repo("tests/fixtures/otel_sdk/traces.binpb"), "otlp_proto"),
+        (repo("tests/fixtures/otel_sdk/logs.json"), "otlp_json"),
+        (
+            repo("tests/fixtures/collector/file_exporter.json"),
+            "otlp_json",
+        ),
+        (
+            repo("tests/fixtures/collector/file_exporter.binpb"),
+            "otlp_proto",
+        ),
+        (
+            repo("tests/fixtures/collector/file_exporter.json.zst"),
+            "otlp_proto",
+        ),
+        (
+            repo("tests/fixtures/collector/file_exporter.binpb.zst"),
+            "otlp_proto",
+        ),
+        (
+            repo("tests/fixtures/frameworks/adk/transfer_ping_pong/otlp.jsonl"),
+            "otlp_json",
+        ),
+        (
+            repo("tests/fixtures/otlp_proto/strands_search_then_handoff.binpb"),
+            "otlp_proto",
+        ),
     ];
     if let Some(formats) = shared_data("formats") {
         for (rel, format) in [

@@ -50,14 +50,8 @@ fn money(cost: &Option<f64>) -> String {
 
 pub fn run_summary(s: &RunSummary) -> String {
     let mut out = format!(
-        "{} traces, {} events from {} files ({} records read: {} ingested, {} skipped{}",
-        s.traces,
-        s.events,
-        s.files,
-        s.records_read,
-        s.ingested,
-        s.skipped,
-        s.other_signals_text()
+        "{} traces, {} events from {} files ({} records read: {} ingested, {} skipped",
+        s.traces, s.events, s.files, s.records_read, s.ingested, s.skipped
     );
     if !s.skipped_reasons.is_empty() {
         let reasons: Vec<String> = s
@@ -65,8 +59,9 @@ pub fn run_summary(s: &RunSummary) -> String {
             .iter()
             .map(|(r, n)| format!("{r} {n}"))
             .collect();
-        let _ = write!(out, ": {}", reasons.join(", "));
+        let _ = write!(out, " ({})", reasons.join(", "));
     }
+    out.push_str(&s.other_signals_text());
     out.push(')');
     if s.repaired > 0 {
         let _ = write!(out, ", {} repaired", s.repaired);

@@ -98,8 +98,8 @@ fn no_resource_spans() -> RecordError {
 }
 
 /// What becomes of log records without GenAI content, and of metrics.
-pub const IGNORED_LOG_RECORDS: &str = "log records without GenAI content, ignored";
-pub const IGNORED_METRICS: &str = "metrics records, ignored";
+pub const IGNORED_LOG_RECORDS: &str = "log records without GenAI content (ignored)";
+pub const IGNORED_METRICS: &str = "metrics records (ignored)";
 
 /// A record without spans: OTLP logs, whose GenAI events (`gen_ai.choice`,
 /// `gen_ai.user.message`, ... with their trace and span ids: what

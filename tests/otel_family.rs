@@ -1,0 +1,486 @@
+//! The OpenTelemetry family as real emitters and trace stores write it:
+//! the hunt cases from OTel emitters and stores (../shared/hunt/round1)
+//! against the facts of their `.expected.md`; our own fixture of each kind
+//! (real framework runs, the real Python SDK's protobuf, the Collector file
+//! exporter's framings, Jaeger and Zipkin JSON, a file of mixed signals);
+//! and the accounting of other signals.
+
+mod common;
+
+use common::{repo, stats_json, tracelint};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use tracelint::event::Kind;
+use tracelint::ingest::{self, source, IngestOptions};
+
+/// The facts a correct analyser derives from one input.
+struct Facts {
+    trace_id: &'static str,
+    events: u64,
+    agents: &'static [&'static str],
+    llm_calls: u64,
+    tokens: (i64, i64),
+    /// (from, to, count), sorted.
+    edges: &'static [(&'static str, &'static str, u64)],
+    /// (tool, canonical arguments, count), sorted.
+    tools: &'static [(&'static str, &'static str, u64)],
+    termination: Option<&'static str>,
+    /// Each group: at least one of its detectors fires.
+    fire: &'static [&'static [&'static str]],
+    /// None of these fires.
+    quiet: &'static [&'static str],
+}
+
+const HANDOFF_LOOP: Facts = Facts {
+    trace_id: "",
+    events: 18,
+    agents: &["desk", "refunds"],
+    llm_calls: 6,
+    tokens: (4340, 245),
+    edges: &[("desk", "refunds", 3), ("refunds", "desk", 2)],
+    tools: &[],
+    termination: Some("max_turns"),
+    fire: &[&["handoff-cycle"], &["turn-limit-hit"]],
+    quiet: &["repeated-tool-call"],
+};
+
+fn hunt_cases() -> Vec<(&'static str, Facts)> {
+    vec![
+        (
+            "01-tempo-batches-base64.json",
+            Facts {
+                trace_id: "7f3c2a9e51d84b06a2e4c9d1f0b87a35",
+                ..HANDOFF_LOOP
+            },
+        ),
+        (
+            "12-otlp-protojson-base64.json",
+            Facts {
+                trace_id: "0c9d8e7f6a5b4c3d2e1f00112233aabb",
+                ..HANDOFF_LOOP
+            },
+        ),
+        (
+            "02-otlp-logs-genai-content.jsonl",
+            Facts {
+                trace_id: "4e1d2c3b4a5968778695a4b3c2d1e0f9",
+                events: 5,
+                agents: &["report-writer"],
+                llm_calls: 4,
+                tokens: (1240, 124),
+                edges: &[],
+                tools: &[],
+                termination: None,
+                fire: &[&["repeated-identical-output", "convergence-starvation"]],
+                quiet: &[],
+            },
+        ),
+        (
+            "03-strands-swarm-span-events.json",
+            Facts {
+                trace_id: "a0b1c2d3e4f5061728394a5b6c7d8e9f",
+                events: 17,
+                // `swarm` names the orchestrator span and owns no call.
+                agents: &["researcher", "swarm", "writer"],
+                llm_calls: 5,
+                tokens: (5100, 320),
+                edges: &[("researcher", "writer", 1)],
+                tools: &[(
+                    "http_search",
+                    r#"{"query":"Linden Street library opening hours"}"#,
+                    3,
+                )],
+                termination: None,
+                fire: &[&["repeated-tool-call"]],
+                quiet: &["handoff-cycle", "premature-termination"],
+            },
+        ),
+        (
+            "04-adk-transfer-to-agent.json",
+            Facts {
+                trace_id: "be5f0a1c2d3e4f5061728394a5b6c7d8",
+                events: 24,
+                agents: &["billing", "triage"],
+                llm_calls: 9,
+                tokens: (12780, 203),
+                edges: &[("billing", "triage", 2), ("triage", "billing", 3)],
+                tools: &[("lookup_invoice", r#"{"invoice_id":"INV-2291"}"#, 3)],
+                termination: None,
+                fire: &[&["handoff-cycle"], &["repeated-tool-call"]],
+                quiet: &[],
+            },
+        ),
+        (
+            "08-jaeger-ui-genai.json",
+            Facts {
+                trace_id: "9d2e4f6a8b0c1d3e5f7a9b1c3d5e7f90",
+                events: 8,
+                agents: &["planner"],
+                llm_calls: 4,
+                tokens: (2700, 120),
+                edges: &[],
+                tools: &[("get_weather", r#"{"city":"Oslo"}"#, 3)],
+                termination: None,
+                fire: &[&["repeated-tool-call", "retry-without-replan"]],
+                quiet: &[],
+            },
+        ),
+    ]
+}
+
+/// The hunt cases, or None (with a message) when ../shared is absent.
+fn hunt_round1() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/hunt/round1");
+    if dir.exists() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipping: {} is not here (the shared cases sit beside the repository)",
+            dir.display()
+        );
+        None
+    }
+}
+
+fn detectors_on(paths: &[&Path]) -> BTreeSet<String> {
+    let out = tracelint()
+        .args(["check", "--quiet", "--exit-zero", "--output-format", "json"])
+        .args(paths)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["detector"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Asserts the facts of the one trace that `paths` hold.
+fn assert_facts(label: &str, paths: &[&Path], facts: &Facts) {
+    let args: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
+    let stats = stats_json(&args);
+    assert_eq!(
+        stats["summary"]["skipped"], 0,
+        "{label}: {}",
+        stats["summary"]
+    );
+    let traces = stats["traces"].as_array().unwrap();
+    assert_eq!(traces.len(), 1, "{label}");
+    let t = &traces[0];
+    if !facts.trace_id.is_empty() {
+        assert_eq!(t["trace_id"], facts.trace_id, "{label}");
+    }
+    let agents: Vec<&str> = t["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        (t["events"].as_u64().unwrap(), agents.as_slice()),
+        (facts.events, facts.agents),
+        "{label}"
+    );
+    assert_eq!(t["llm_calls"].as_u64().unwrap(), facts.llm_calls, "{label}");
+    assert_eq!(
+        (t["input_tokens"].as_i64(), t["output_tokens"].as_i64()),
+        (Some(facts.tokens.0), Some(facts.tokens.1)),
+        "{label}"
+    );
+    assert_eq!(
+        t["termination_reason"].as_str(),
+        facts.termination,
+        "{label}"
+    );
+    let edges: Vec<(&str, &str, u64)> = stats["handoff_edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["from"].as_str().unwrap(),
+                e["to"].as_str().unwrap(),
+                e["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(edges, facts.edges, "{label}");
+    let tools: Vec<(&str, &str, u64)> = stats["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["tool_name"].as_str().unwrap(),
+                c["tool_args"].as_str().unwrap_or(""),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(tools, facts.tools, "{label}");
+    let fired = detectors_on(paths);
+    for group in facts.fire {
+        assert!(
+            group.iter().any(|d| fired.contains(*d)),
+            "{label}: none of {group:?} fired: {fired:?}"
+        );
+    }
+    for quiet in facts.quiet {
+        assert!(!fired.contains(*quiet), "{label}: {quiet} fired: {fired:?}");
+    }
+}
+
+#[test]
+fn hunt_cases_from_otel_emitters_and_stores_give_their_facts() {
+    let Some(round1) = hunt_round1() else {
+        return;
+    };
+    for (case, facts) in hunt_cases() {
+        assert_facts(case, &[&round1.join(case)], &facts);
+    }
+    // The same logs after the spans instead of before: the same facts.
+    let (_, logs_first) = hunt_cases().remove(2);
+    assert_facts(
+        "min/02b",
+        &[&round1.join("min/02b-spans-then-logs.jsonl")],
+        &logs_first,
+    );
+}
+
+/// The logs records beside the spans are read, not skipped: exact
+/// accounting of the Collector file of hunt case 02.
+#[test]
+fn genai_log_records_are_joined_to_their_spans_not_skipped() {
+    let Some(round1) = hunt_round1() else {
+        return;
+    };
+    let file = round1.join("02-otlp-logs-genai-content.jsonl");
+    let stats = stats_json(&[file.to_str().unwrap()]);
+    let s = &stats["summary"];
+    assert_eq!(
+        (&s["records_read"], &s["ingested"], &s["skipped"]),
+        (&13.into(), &5.into(), &0.into())
+    );
+    assert_eq!(s["other_signals"]["log records joined to their spans"], 8);
+    let strict = tracelint()
+        .args(["stats", "--strict", "--quiet"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        strict.status.code(),
+        Some(0),
+        "logs are not skips under --strict"
+    );
+}
+
+const ADK: Facts = Facts {
+    trace_id: "",
+    events: 24,
+    agents: &["billing", "triage"],
+    llm_calls: 9,
+    tokens: (1260, 315),
+    edges: &[("billing", "triage", 2), ("triage", "billing", 3)],
+    tools: &[("lookup_invoice", r#"{"invoice_id":"INV-2291"}"#, 3)],
+    termination: None,
+    fire: &[&["handoff-cycle"], &["repeated-tool-call"]],
+    quiet: &[],
+};
+
+const STRANDS: Facts = Facts {
+    trace_id: "",
+    events: 19,
+    agents: &["researcher", "writer"],
+    llm_calls: 6,
+    tokens: (960, 240),
+    edges: &[("researcher", "writer", 1)],
+    tools: &[("http_search", r#"{"query":"tracelint release date"}"#, 3)],
+    termination: None,
+    fire: &[&["repeated-tool-call"]],
+    quiet: &["handoff-cycle"],
+};
+
+/// Real runs of Google ADK 2.13 and Strands 1.62 (scripted models), as
+/// OTLP/JSON and as the SDK's binary protobuf: the same facts from both.
+#[test]
+fn real_adk_and_strands_runs_give_their_facts_in_json_and_protobuf() {
+    for (label, json, proto, facts) in [
+        (
+            "adk",
+            "tests/fixtures/frameworks/adk/transfer_ping_pong/otlp.jsonl",
+            "tests/fixtures/otlp_proto/adk_transfer_ping_pong.binpb",
+            ADK,
+        ),
+        (
+            "strands",
+            "tests/fixtures/frameworks/strands/search_then_handoff/otlp.jsonl",
+            "tests/fixtures/otlp_proto/strands_search_then_handoff.binpb",
+            STRANDS,
+        ),
+    ] {
+        assert_facts(&format!("{label} json"), &[&repo(json)], &facts);
+        assert_facts(&format!("{label} protobuf"), &[&repo(proto)], &facts);
+    }
+    assert_facts(
+        "pydantic-ai",
+        &[&repo(
+            "tests/fixtures/frameworks/pydantic_ai/healthy/otlp.jsonl",
+        )],
+        &Facts {
+            trace_id: "",
+            events: 6,
+            agents: &["support"],
+            llm_calls: 3,
+            tokens: (270, 36),
+            edges: &[],
+            tools: &[("lookup_order", r#"{"order_id":"A-17"}"#, 2)],
+            termination: None,
+            fire: &[],
+            quiet: &["repeated-tool-call", "handoff-cycle"],
+        },
+    );
+}
+
+const SDK_TRACE: Facts = Facts {
+    trace_id: "",
+    events: 5,
+    agents: &["support"],
+    llm_calls: 2,
+    tokens: (360, 52),
+    edges: &[],
+    tools: &[("lookup_invoice", r#"{"invoice_id":"INV-1001"}"#, 2)],
+    termination: None,
+    fire: &[],
+    quiet: &[],
+};
+
+/// The real Python SDK's traces and GenAI log records, as protobuf and as
+/// OTLP/JSON, and in each of the Collector file exporter's framings: the
+/// same trace, the two `gen_ai.choice` records joined to their chat spans.
+#[test]
+fn sdk_protobuf_and_every_file_exporter_framing_read_the_same() {
+    let joined = |paths: &[PathBuf]| {
+        let args: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
+        let stats = stats_json(&args);
+        let s = &stats["summary"];
+        (
+            s["records_read"].as_u64().unwrap(),
+            s["ingested"].as_u64().unwrap(),
+            s["other_signals"]["log records joined to their spans"].as_u64(),
+        )
+    };
+    let sdk = |f: &str| repo("tests/fixtures/otel_sdk").join(f);
+    for pair in [
+        [sdk("traces.binpb"), sdk("logs.binpb")],
+        [sdk("traces.json"), sdk("logs.json")],
+    ] {
+        let paths: Vec<&Path> = pair.iter().map(PathBuf::as_path).collect();
+        assert_facts(&format!("{pair:?}"), &paths, &SDK_TRACE);
+        assert_eq!(joined(&pair), (7, 5, Some(2)), "{pair:?}");
+    }
+    for file in [
+        "file_exporter.json",
+        "file_exporter.binpb",
+        "file_exporter.json.zst",
+        "file_exporter.binpb.zst",
+    ] {
+        let path = repo("tests/fixtures/collector").join(file);
+        assert_facts(file, &[&path], &SDK_TRACE);
+        assert_eq!(joined(&[path]), (7, 5, Some(2)), "{file}");
+    }
+    // The chat spans' outputs are the log records' texts.
+    let inputs = source::expand_inputs(&[
+        sdk("traces.binpb").display().to_string(),
+        sdk("logs.binpb").display().to_string(),
+    ])
+    .unwrap();
+    let mut ingested = ingest::ingest(&inputs, &IngestOptions::default()).unwrap();
+    let outputs: Vec<(String, Option<String>)> = ingested.with_traces(|traces| {
+        traces
+            .concat()
+            .into_iter()
+            .filter(|e| e.kind == Kind::LlmCall)
+            .map(|e| (e.name.clone(), e.output.as_ref().map(|o| o.excerpt.clone())))
+            .collect()
+    });
+    assert_eq!(
+        outputs,
+        [
+            (
+                "chat gpt-4o-mini".to_string(),
+                Some("Checking the invoice.".to_string())
+            ),
+            (
+                "chat gpt-4o-mini".to_string(),
+                Some("Invoice INV-1001 is paid.".to_string())
+            )
+        ]
+    );
+}
+
+/// The same trace as Jaeger JSON, Zipkin v2 JSON and OTLP/JSON beside its
+/// logs and metrics (tools/fixtures/otel_containers.py).
+#[test]
+fn jaeger_zipkin_and_mixed_signals_give_the_same_trace() {
+    let facts = Facts {
+        trace_id: "5e0c4a1b9d2f8e7a6c3b5d4e2f1a0b9c",
+        events: 6,
+        agents: &["planner"],
+        llm_calls: 2,
+        tokens: (620, 45),
+        edges: &[],
+        tools: &[("search_flights", r#"{"from":"OSL","to":"BCN"}"#, 3)],
+        termination: None,
+        fire: &[&["retry-without-replan"]],
+        quiet: &[],
+    };
+    for file in ["jaeger_trace.json", "zipkin_v2.json"] {
+        assert_facts(file, &[&repo("tests/fixtures/otlp").join(file)], &facts);
+    }
+    let mixed = repo("tests/fixtures/otlp/mixed_signals.jsonl");
+    let stats = stats_json(&[mixed.to_str().unwrap()]);
+    let s = &stats["summary"];
+    // Line 1: 3 log records (2 GenAI events joined, 1 plain log ignored);
+    // line 2: 6 spans; line 3: a metrics record; line 4: not JSON.
+    assert_eq!(
+        (
+            &s["records_read"],
+            &s["ingested"],
+            &s["skipped"],
+            &s["skipped_reasons"]["malformed_json"]
+        ),
+        (&11.into(), &6.into(), &1.into(), &1.into())
+    );
+    assert_eq!(
+        s["other_signals"],
+        serde_json::json!({
+            "log records joined to their spans": 2,
+            "log records without GenAI content (ignored)": 1,
+            "metrics records (ignored)": 1
+        })
+    );
+    let t = &stats["traces"][0];
+    assert_eq!((&t["events"], &t["llm_calls"]), (&6.into(), &2.into()));
+    // Only the line that is not JSON fails --strict.
+    let strict = tracelint()
+        .args(["stats", "--strict", "--quiet"])
+        .arg(&mixed)
+        .output()
+        .unwrap();
+    assert_eq!(strict.status.code(), Some(2));
+    let text = tracelint()
+        .args(["check", "--exit-zero"])
+        .arg(&mixed)
+        .output()
+        .unwrap();
+    let summary = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        summary.contains(
+            "11 records read: 6 ingested, 1 skipped (malformed_json 1), 2 log records joined to their spans, 1 log records without GenAI content (ignored), 1 metrics records (ignored))"
+        ),
+        "{summary}"
+    );
+}
