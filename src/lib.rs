@@ -22,6 +22,7 @@ pub mod accounting;
 pub mod cleanup;
 pub mod cli;
 pub mod config;
+pub mod coverage;
 pub mod detect;
 pub mod eval;
 pub mod event;

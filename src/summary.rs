@@ -14,6 +14,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::accounting::IngestSummary;
+use crate::coverage::{Coverage, EventFacts};
+use crate::event::{AgentSource, Kind};
 use crate::store::{columns as c, Store, TraceIndex};
 use crate::termination::is_loop_guard;
 
@@ -29,6 +31,9 @@ pub struct RunSummary {
     pub traces: u64,
     pub events: u64,
     pub labels: u64,
+    /// Traces in which no detector family is blind (`crate::coverage`);
+    /// None when it was not measured (`check` without `unreadable-trace`).
+    pub traces_fully_visible: Option<u64>,
     /// Records of other OTel signals, per what became of them
     /// (`IngestSummary::other_signals`).
     pub other_signals: BTreeMap<String, u64>,
@@ -56,6 +61,7 @@ impl RunSummary {
             traces: traces as u64,
             events: events as u64,
             labels: ingest.labels,
+            traces_fully_visible: None,
             other_signals: ingest.other_signals.clone(),
         }
     }
@@ -79,6 +85,10 @@ pub struct TraceStats {
     /// The first guard reason in seq order (`max_turns`, ...), else `error`
     /// for a trace whose root failed.
     pub termination_reason: Option<String>,
+    /// What the detectors could not see here (`crate::coverage`).
+    pub coverage: Coverage,
+    /// No detector family is blind in this trace.
+    pub fully_visible: bool,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -156,9 +166,12 @@ fn usage_aggs() -> Vec<Expr> {
 pub fn compute(store: &Store) -> Result<Stats> {
     let index = store.trace_index()?;
     let frame = &store.events;
+    let traces = trace_stats(frame, &index)?;
+    let mut summary = RunSummary::new(&store.ingest, index.traces.len(), frame.height());
+    summary.traces_fully_visible = Some(traces.iter().filter(|t| t.fully_visible).count() as u64);
     Ok(Stats {
-        summary: RunSummary::new(&store.ingest, index.traces.len(), frame.height()),
-        traces: trace_stats(frame, &index)?,
+        summary,
+        traces,
         agents: agent_stats(frame)?,
         handoff_edges: handoff_edges(frame)?,
         tool_calls: tool_call_counts(frame)?,
@@ -277,6 +290,8 @@ fn trace_stats(frame: &DataFrame, index: &TraceIndex) -> Result<Vec<TraceStats>>
                 duration_ms: duration[i].map(|ns| ns / 1_000_000),
                 status: outcome.status,
                 termination_reason: outcome.termination_reason,
+                fully_visible: outcome.coverage.fully_visible(),
+                coverage: outcome.coverage,
             }
         })
         .collect())
@@ -287,6 +302,7 @@ struct TraceOutcome {
     agents: Vec<String>,
     status: String,
     termination_reason: Option<String>,
+    coverage: Coverage,
 }
 
 /// What needs the tree rather than a group-by: roots are events whose
@@ -298,6 +314,12 @@ fn trace_outcomes(frame: &DataFrame, index: &TraceIndex) -> Result<Vec<TraceOutc
     let agents = cols.strs(c::AGENT)?;
     let statuses = cols.strs(c::STATUS)?;
     let reasons = cols.strs(c::TERMINATION_REASON)?;
+    let kinds = cols.strs(c::KIND)?;
+    let tool_args = cols.strs(c::TOOL_ARGS)?;
+    let outputs = cols.strs(c::OUTPUT_EXCERPT)?;
+    let handoff_from = cols.strs(c::HANDOFF_FROM)?;
+    let handoff_to = cols.strs(c::HANDOFF_TO)?;
+    let agent_sources = cols.strs(c::AGENT_SOURCE)?;
     Ok(index
         .traces
         .iter()
@@ -331,6 +353,20 @@ fn trace_outcomes(frame: &DataFrame, index: &TraceIndex) -> Result<Vec<TraceOutc
             };
             let agent_set: BTreeSet<String> =
                 rows.clone().filter_map(|r| agents[r].clone()).collect();
+            let facts: Vec<EventFacts> = rows
+                .clone()
+                .filter_map(|r| {
+                    Some(EventFacts {
+                        kind: kinds[r].as_deref().and_then(Kind::parse)?,
+                        agent: agents[r].as_deref(),
+                        agent_source: agent_sources[r].as_deref().and_then(AgentSource::parse),
+                        has_arguments: tool_args[r].is_some(),
+                        has_output: outputs[r].is_some(),
+                        has_handoff_ends: handoff_from[r].is_some() && handoff_to[r].is_some(),
+                    })
+                })
+                .collect();
+            let coverage = Coverage::of(&facts);
             TraceOutcome {
                 trace_id: trace.trace_id.clone(),
                 agents: agent_set.into_iter().collect(),
@@ -338,6 +374,7 @@ fn trace_outcomes(frame: &DataFrame, index: &TraceIndex) -> Result<Vec<TraceOutc
                 termination_reason: guard
                     .or_else(|| root_failed.then(|| "error".to_string()))
                     .or(other),
+                coverage,
             }
         })
         .collect())

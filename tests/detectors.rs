@@ -568,7 +568,7 @@ fn rules_lists_and_documents_every_detector() {
             );
         }
     }
-    assert_eq!(registry().len(), 17);
+    assert_eq!(registry().len(), 18);
 }
 
 #[test]

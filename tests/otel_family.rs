@@ -411,7 +411,13 @@ fn sdk_protobuf_and_every_file_exporter_framing_read_the_same() {
         [
             (
                 "chat gpt-4o-mini".to_string(),
-                Some("Checking the invoice.".to_string())
+                // The calls the model asked for are part of what it said.
+                Some(
+                    "Checking the invoice.\n\
+                     lookup_invoice({\"invoice_id\": \"INV-1001\"})\n\
+                     lookup_invoice({\"invoice_id\": \"INV-1001\"})"
+                        .to_string()
+                )
             ),
             (
                 "chat gpt-4o-mini".to_string(),
@@ -482,5 +488,123 @@ fn jaeger_zipkin_and_mixed_signals_give_the_same_trace() {
             "11 records read: 6 ingested, 1 skipped (malformed_json 1), 2 log records joined to their spans, 1 log records without GenAI content (ignored), 1 metrics records (ignored))"
         ),
         "{summary}"
+    );
+}
+
+/// One trace per emitter dialect, in each emitter's keys and span names
+/// (tools/fixtures/dialects.py).
+#[test]
+fn each_emitter_dialect_gives_its_facts() {
+    let dir = repo("tests/fixtures/otlp/dialects");
+    let none = Facts {
+        trace_id: "",
+        events: 0,
+        agents: &[],
+        llm_calls: 0,
+        tokens: (0, 0),
+        edges: &[],
+        tools: &[],
+        termination: None,
+        fire: &[],
+        quiet: &[],
+    };
+    // Pydantic AI v1: `agent run` names the agent, `running tool` carries
+    // tool_arguments; the chat spans' messages are in `events`.
+    assert_facts(
+        "pydantic_ai_v1",
+        &[&dir.join("pydantic_ai_v1.json")],
+        &Facts {
+            events: 7,
+            agents: &["support"],
+            llm_calls: 3,
+            tokens: (300, 30),
+            tools: &[("order_status", r#"{"order_id":"A-17"}"#, 3)],
+            fire: &[&["repeated-tool-call"]],
+            ..none
+        },
+    );
+    // Semantic Kernel .NET: `Handoff-transfer_to_X` functions are handoffs.
+    assert_facts(
+        "semantic_kernel_dotnet",
+        &[&dir.join("semantic_kernel_dotnet.json")],
+        &Facts {
+            events: 9,
+            agents: &["billing", "triage"],
+            llm_calls: 3,
+            tokens: (600, 15),
+            edges: &[("billing", "triage", 1), ("triage", "billing", 2)],
+            ..none
+        },
+    );
+    // MCP: the client and server spans under the framework's tool span are
+    // that one call; an MCP call alone is a call.
+    let mcp = dir.join("mcp.json");
+    let stats = stats_json(&[mcp.to_str().unwrap()]);
+    let tools: Vec<(&str, u64)> = stats["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["tool_name"].as_str().unwrap(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(tools, [("get_alerts", 1), ("get_forecast", 2)]);
+    // OpenInference (CrewAI, smolagents): agents from `graph.node.id` and
+    // `X.run`, CrewAI's delegation tool as a handoff.
+    assert_facts(
+        "openinference_agents",
+        &[&dir.join("openinference_agents.json")],
+        &Facts {
+            events: 13,
+            agents: &["Lead", "Researcher"],
+            llm_calls: 3,
+            tokens: (150, 15),
+            edges: &[("Lead", "Researcher", 1)],
+            tools: &[(
+                "web_search",
+                r#"{"args":[],"kwargs":{"query":"report sources"}}"#,
+                3,
+            )],
+            fire: &[&["repeated-tool-call"]],
+            ..none
+        },
+    );
+    // The content in events: Semantic Kernel's chat outputs and the
+    // Pydantic AI v1 inputs.
+    let texts = |file: &str| -> Vec<(Option<String>, Option<String>)> {
+        let inputs = source::expand_inputs(&[dir.join(file).display().to_string()]).unwrap();
+        let mut ingested = ingest::ingest(&inputs, &IngestOptions::default()).unwrap();
+        ingested.with_traces(|traces| {
+            traces
+                .concat()
+                .into_iter()
+                .filter(|e| e.kind == Kind::LlmCall)
+                .map(|e| {
+                    (
+                        e.input.as_ref().map(|t| t.excerpt.clone()),
+                        e.output.as_ref().map(|t| t.excerpt.clone()),
+                    )
+                })
+                .collect()
+        })
+    };
+    let sk = texts("semantic_kernel_dotnet.json");
+    assert_eq!(sk.len(), 3);
+    assert!(
+        sk.iter()
+            .all(|(i, o)| i.as_deref() == Some("Refund my double charge.")
+                && o.as_deref() == Some("Passing this on.")),
+        "{sk:?}"
+    );
+    let pydantic = texts("pydantic_ai_v1.json");
+    assert_eq!(
+        pydantic[0],
+        (
+            Some("Where is order A-17?".to_string()),
+            Some(r#"order_status({"order_id": "A-17"})"#.to_string())
+        )
     );
 }

@@ -7,6 +7,7 @@ use super::detection::{Detection, DetectionArgs};
 use super::exit;
 use super::inputs::{no_traces, InputArgs, PartitionArgs};
 use crate::accounting::IngestReport;
+use crate::coverage;
 use crate::detect::{run_detectors, sort_findings, Baseline, DetectOptions, Detector, Finding};
 use crate::inert;
 use crate::output_file;
@@ -106,12 +107,23 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let checked = check_traces(&args, &detectors, &options)?;
     let gating = gate.gating(&checked.findings).len();
     let fails = gate.fails(&checked.findings);
+    let mut summary = RunSummary::new(
+        &checked.report.summary,
+        checked.traces.len(),
+        checked.events,
+    );
+    // Measured when the detector that sees blind spots ran.
+    if detectors.iter().any(|d| d.name() == coverage::DETECTOR) {
+        let blind: std::collections::HashSet<&str> = checked
+            .findings
+            .iter()
+            .filter(|f| f.detector == coverage::DETECTOR)
+            .map(|f| f.trace_id.as_str())
+            .collect();
+        summary.traces_fully_visible = Some((checked.traces.len() - blind.len()) as u64);
+    }
     let outcome = CheckOutcome {
-        summary: RunSummary::new(
-            &checked.report.summary,
-            checked.traces.len(),
-            checked.events,
-        ),
+        summary,
         traces: checked.traces,
         detectors: detectors.iter().map(|d| d.name()).collect(),
         gating,

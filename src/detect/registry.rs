@@ -24,5 +24,6 @@ pub fn registry() -> Vec<&'static dyn Detector> {
         &NoOwner,
         &UntypedWorkerResult,
         &UnescalatedLowConfidence,
+        &UnreadableTrace,
     ]
 }

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::accounting::{Diagnostic, IngestReport, Location, Severity};
-use crate::event::{Event, Kind, PendingEvent, Role};
+use crate::event::{AgentSource, Event, Kind, PendingEvent, Role};
 
 /// Completes an assembled trace (agents resolved, events in `seq` order)
 /// with facts no single record gives: the formats' `finish_trace` hook,
@@ -217,6 +217,7 @@ fn assemble_trace(mut pending: Vec<&mut PendingEvent>, finish: FinishTrace) -> T
     }
 
     let (topological, depth) = topological_order(&parent);
+    merge_nested_tool_calls(&mut pending, &parent, &topological);
     resolve_agents(&mut pending, &parent, &topological);
     mark_usage_leaves(&mut pending, &parent);
 
@@ -371,6 +372,48 @@ fn topological_order(parent: &[Option<usize>]) -> (Vec<usize>, Vec<u32>) {
     (order, depth)
 }
 
+/// One tool call seen by two instrumentations is one call: a tool span
+/// whose nearest tool-call ancestor calls the same tool (an MCP client and
+/// server span under the agent framework's `execute_tool`; an
+/// OpenInference TOOL span inside a framework's tool span) is kept as
+/// `other`, its arguments given to the outer span if that has none, so
+/// that repeated-call detectors count the call once.
+fn merge_nested_tool_calls(
+    pending: &mut [&mut PendingEvent],
+    parent: &[Option<usize>],
+    topological: &[usize],
+) {
+    // The nearest tool-call ancestor of each event, parents first.
+    let mut outer_tool: Vec<Option<usize>> = vec![None; pending.len()];
+    for &i in topological {
+        outer_tool[i] = parent[i].and_then(|p| {
+            if pending[p].event.kind == Kind::ToolCall {
+                Some(p)
+            } else {
+                outer_tool[p]
+            }
+        });
+        let Some(outer) = outer_tool[i] else {
+            continue;
+        };
+        let same_tool = pending[i].event.kind == Kind::ToolCall
+            && pending[i].event.tool_name.is_some()
+            && pending[i].event.tool_name == pending[outer].event.tool_name;
+        if !same_tool {
+            continue;
+        }
+        pending[i].event.kind = Kind::Other;
+        if pending[outer].event.tool_args.is_none() {
+            let (args, hash) = (
+                pending[i].event.tool_args.clone(),
+                pending[i].event.tool_args_hash,
+            );
+            pending[outer].event.tool_args = args;
+            pending[outer].event.tool_args_hash = hash;
+        }
+    }
+}
+
 /// Agent of each event (FORMATS.md §5): its own agent attribute, else the
 /// agent of its nearest ancestor that names one (an `agent_invoke`, or any
 /// span that carries an agent name: a swarm's node, a graph's worker),
@@ -393,12 +436,17 @@ fn resolve_agents(
         let from_ancestor = parent[i].and_then(|p| inherited[p].clone());
         let p = &mut pending[i];
         let own = p.clues.own.clone();
-        let agent = own
-            .clone()
-            .or_else(|| from_ancestor.clone())
-            .or_else(|| p.clues.hint.clone());
-        from_fallback[i] = agent.is_none() && p.clues.fallback.is_some();
-        let agent = agent.or_else(|| p.clues.fallback.clone());
+        let (agent, source) = if let Some(own) = &own {
+            (Some(own.clone()), AgentSource::Span)
+        } else if let Some(above) = &from_ancestor {
+            (Some(above.clone()), AgentSource::Ancestor)
+        } else if let Some(hint) = &p.clues.hint {
+            (Some(hint.clone()), AgentSource::Node)
+        } else {
+            (p.clues.fallback.clone(), AgentSource::Service)
+        };
+        from_fallback[i] = source == AgentSource::Service && agent.is_some();
+        p.event.agent_source = agent.as_ref().map(|_| source);
         inherited[i] = if own.is_some() {
             own
         } else if p.event.kind == Kind::AgentInvoke && agent.is_some() {
@@ -429,6 +477,7 @@ fn resolve_agents(
         .collect();
     for i in idle {
         pending[i].event.agent = None;
+        pending[i].event.agent_source = None;
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::CheckOutcome;
+use crate::coverage::Coverage;
 use crate::detect::{Detector, Finding};
 use crate::summary::{RunSummary, Stats};
 use crate::taxonomy::TAXONOMY;
@@ -43,6 +44,24 @@ fn right(text: String) -> Cell {
     Cell::new(text).set_alignment(CellAlignment::Right)
 }
 
+/// A trace's unreadable events in a few words: "3 args, 6 outputs".
+fn not_seen(c: &Coverage) -> String {
+    let parts: Vec<String> = [
+        (c.tool_calls_without_arguments, "args"),
+        (c.llm_calls_without_output, "outputs"),
+        (c.handoffs_without_ends, "handoff ends"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if parts.is_empty() {
+        "-".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
 fn money(cost: &Option<f64>) -> String {
     cost.map(|c| format!("{c:.4}"))
         .unwrap_or_else(|| "-".to_string())
@@ -69,6 +88,9 @@ pub fn run_summary(s: &RunSummary) -> String {
     if s.labels > 0 {
         let _ = write!(out, "; {} corpus labels", s.labels);
     }
+    if let Some(visible) = s.traces_fully_visible {
+        let _ = write!(out, "; {visible} of {} traces fully visible", s.traces);
+    }
     out.push('\n');
     out
 }
@@ -88,6 +110,7 @@ pub fn stats(stats: &Stats) -> String {
         "ms",
         "status",
         "termination",
+        "not seen",
     ]);
     for t in &stats.traces {
         traces.add_row(vec![
@@ -103,6 +126,7 @@ pub fn stats(stats: &Stats) -> String {
             right(opt(&t.duration_ms)),
             Cell::new(&t.status),
             Cell::new(opt(&t.termination_reason)),
+            Cell::new(not_seen(&t.coverage)),
         ]);
     }
     let _ = writeln!(out, "\nTraces\n{traces}");

@@ -17,6 +17,7 @@ mod repeated_tool_call;
 mod retry_without_replan;
 mod turn_limit_hit;
 mod unescalated_low_confidence;
+mod unreadable_trace;
 mod untyped_worker_result;
 
 pub use budget_exceeded::BudgetExceeded;
@@ -35,4 +36,5 @@ pub use repeated_tool_call::RepeatedToolCall;
 pub use retry_without_replan::RetryWithoutReplan;
 pub use turn_limit_hit::TurnLimitHit;
 pub use unescalated_low_confidence::UnescalatedLowConfidence;
+pub use unreadable_trace::UnreadableTrace;
 pub use untyped_worker_result::UntypedWorkerResult;

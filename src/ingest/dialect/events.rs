@@ -46,19 +46,19 @@ enum Part {
 /// Event names, their part, and the attribute keys of their content (for
 /// a log record: the keys of its body).
 const EVENTS: &[(&str, Part, Keys)] = &[
-    (
-        "gen_ai.system.message",
-        Part::Input(Role::System),
-        &["content"],
-    ),
-    ("gen_ai.user.message", Part::Input(Role::User), &["content"]),
+    ("gen_ai.system.message", Part::Input(Role::System), MESSAGE),
+    ("gen_ai.user.message", Part::Input(Role::User), MESSAGE),
     (
         "gen_ai.assistant.message",
         Part::Input(Role::Assistant),
-        &["content", "tool_calls"],
+        &["content", "tool_calls", EVENT_CONTENT],
     ),
-    ("gen_ai.tool.message", Part::Input(Role::Tool), &["content"]),
-    ("gen_ai.choice", Part::Output, &["message", "content"]),
+    ("gen_ai.tool.message", Part::Input(Role::Tool), MESSAGE),
+    (
+        "gen_ai.choice",
+        Part::Output,
+        &["message", "content", EVENT_CONTENT],
+    ),
     (
         "gen_ai.content.prompt",
         Part::Input(Role::User),
@@ -76,6 +76,13 @@ const EVENTS: &[(&str, Part, Keys)] = &[
     ),
     (OPERATION_DETAILS, Part::Output, &["gen_ai.output.messages"]),
 ];
+
+/// Where a message event's content is: `content` (the conventions' body,
+/// Strands' attribute), or Semantic Kernel .NET's `gen_ai.event.content`
+/// (the message as JSON; dotnet/src/InternalUtilities/src/Diagnostics/
+/// ModelDiagnostics.cs).
+const MESSAGE: Keys = &["content", EVENT_CONTENT];
+const EVENT_CONTENT: &str = "gen_ai.event.content";
 
 /// The content of one log record that is a GenAI event, read on its own
 /// (its span is not known yet): who said it, whether the model gave it,

@@ -15,6 +15,8 @@ pub const GEN_AI: Dialect = Dialect {
         ("chat", Kind::LlmCall),
         ("completion", Kind::LlmCall),
         ("text_completion", Kind::LlmCall),
+        // Semantic Kernel (python) writes the plural.
+        ("text_completions", Kind::LlmCall),
         ("generate_content", Kind::LlmCall),
         ("generate", Kind::LlmCall),
         ("call_llm", Kind::LlmCall),

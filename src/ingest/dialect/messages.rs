@@ -53,8 +53,8 @@ pub fn output_value_text(raw: &str) -> String {
 /// `content` strings or part lists, Gemini `contents` / `content.parts`
 /// (ADK's `llm_request` / `llm_response`), Bedrock content blocks
 /// (`[{"text"}, {"toolUse"}]`, Strands' events). A function call reads as
-/// `name(arguments)`, so that repeated calls read as repeated outputs.
-/// `last_user` picks the last user message (an input's point); otherwise
+/// `name(arguments)` (OpenAI `tool_calls` too), so that repeated calls
+/// read as repeated outputs. `last_user` picks the last user message (an input's point); otherwise
 /// all messages are joined (an output). Text that is not such a list is
 /// returned as it is.
 pub fn messages_text(raw: &str, last_user: bool) -> String {
@@ -70,8 +70,12 @@ pub fn messages_text(raw: &str, last_user: bool) -> String {
                 map.get("contents").or_else(|| map.get("messages"))
             {
                 contents.iter().collect()
-            } else if let Some(content @ Value::Object(_)) = map.get("content") {
-                vec![content]
+            } else if let Some(message @ Value::Object(_)) =
+                map.get("content").or_else(|| map.get("message"))
+            {
+                // Gemini's response `{content: {role, parts}}`; a GenAI
+                // choice body `{index, finish_reason, message: {...}}`.
+                vec![message]
             } else {
                 vec![obj]
             }
@@ -106,6 +110,12 @@ fn message_text(message: &Value) -> Option<String> {
     }
     if let Some(parts) = message.get("parts").and_then(Value::as_array) {
         out.extend(blocks_text(parts));
+    }
+    // OpenAI's `tool_calls: [{function: {name, arguments}}]`.
+    if let Some(calls) = message.get("tool_calls").and_then(Value::as_array) {
+        out.extend(calls.iter().filter_map(|c| {
+            block_text(&serde_json::json!({"function_call": c.get("function").unwrap_or(c)}))
+        }));
     }
     join(out)
 }

@@ -1,5 +1,6 @@
 //! Facts from span names alone, the last resort of kind inference:
-//! `handoff to X` / `transfer_to_X`, `execute_tool X`, `invoke_agent X`.
+//! `handoff to X` / `transfer_to_X`, `execute_tool X`, `invoke_agent X`,
+//! and the agent an agent span's name gives.
 
 use regex::Regex;
 use std::sync::LazyLock;
@@ -26,66 +27,35 @@ pub fn kind_from_name(span_name: &str) -> Option<Kind> {
     }
 }
 
-/// Tools whose call is a handoff: `transfer_to_X`, `transfer_back_to_X`,
-/// `handoff_to_X` (OpenAI Agents SDK, langgraph-supervisor, AutoGen
-/// Swarm), and the generic `transfer_to_agent` (Google ADK) /
-/// `handoff_to_agent` (Strands Swarm) whose target is an argument.
-static HANDOFF_TOOL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?i:transfer|handoff)_(?i:back_)?to_(?P<to>.+)$").unwrap());
-
-/// The agent a tool call hands off to, if the tool is a handoff: the
-/// target in its name, or for a generic handoff tool (`..._to_agent`) the
-/// `agent_name` (or `agent`) argument of `args` (a JSON object).
-pub fn handoff_target_of_tool(tool: &str, args: Option<&str>) -> Option<String> {
-    let to = HANDOFF_TOOL.captures(tool.trim())?["to"].to_string();
-    if !to.eq_ignore_ascii_case("agent") {
-        return Some(to);
-    }
-    let args: serde_json::Value = serde_json::from_str(args?).ok()?;
-    ["agent_name", "agent", "target_agent", "to_agent"]
-        .iter()
-        .find_map(|k| args.get(*k).and_then(serde_json::Value::as_str))
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn handoff_tools_name_their_target() {
-        let target = |tool, args| handoff_target_of_tool(tool, args);
-        assert_eq!(
-            target("transfer_to_billing", None).as_deref(),
-            Some("billing")
-        );
-        assert_eq!(
-            target("transfer_back_to_supervisor", Some("{}")).as_deref(),
-            Some("supervisor")
-        );
-        assert_eq!(
-            target("transfer_to_agent", Some(r#"{"agent_name": "billing"}"#)).as_deref(),
-            Some("billing")
-        );
-        assert_eq!(
-            target(
-                "handoff_to_agent",
-                Some(r#"{"agent_name":"writer","message":"go"}"#)
-            )
-            .as_deref(),
-            Some("writer")
-        );
-        assert_eq!(target("transfer_to_agent", Some("{}")), None);
-        assert_eq!(target("lookup_invoice", Some("{}")), None);
-        assert_eq!(target("wire_transfer_to_account", None), None);
-    }
-}
-
 /// The target agent of a handoff named `handoff to X` / `transfer_to_X`.
 pub fn handoff_target_from_name(span_name: &str) -> Option<String> {
     HANDOFF_NAME
         .captures(span_name.trim())
         .map(|c| c["to"].trim().to_string())
         .filter(|t| !t.is_empty())
+}
+
+/// The agent an agent span's name gives: `invoke_agent X` / `create_agent
+/// X` (GenAI), `agent_run [X]` (Google ADK before 1.5), `X.run` / `X.arun`
+/// / `X.kickoff` (OpenInference's smolagents, Agno, LlamaIndex and CrewAI
+/// instrumentations), else the name itself.
+pub fn agent_from_name(span_name: &str) -> &str {
+    let name = span_name.trim();
+    if let Some(rest) = name
+        .strip_prefix("invoke_agent")
+        .or_else(|| name.strip_prefix("create_agent"))
+    {
+        return rest.trim();
+    }
+    if let Some(inner) = name
+        .strip_prefix("agent_run [")
+        .and_then(|r| r.strip_suffix(']'))
+    {
+        return inner.trim();
+    }
+    [".run", ".arun", ".kickoff"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .filter(|agent| !agent.is_empty() && !agent.contains('.'))
+        .unwrap_or(name)
 }

@@ -4,32 +4,37 @@
 
 use super::events::{self, SpanEvent};
 use super::facts::{give, is_placeholder_agent, SpanFacts};
-use super::names::{handoff_target_from_name, kind_from_name};
+use super::names::{agent_from_name, handoff_target_from_name, kind_from_name};
 use super::openinference::step_from_name;
 use super::table::Dialect;
-use super::{adk, gen_ai, openinference, strands, traceloop, vercel_ai};
+use super::{adk, gen_ai, mcp, openinference, pydantic_ai, strands, traceloop, vercel_ai};
 use crate::event::Kind;
 use crate::ingest::attrs::Attrs;
 
 /// Dialects in the order their facts are preferred.
-const DIALECTS: [&Dialect; 6] = [
+const DIALECTS: [&Dialect; 8] = [
     &gen_ai::GEN_AI,
     &openinference::OPENINFERENCE,
     &traceloop::TRACELOOP,
     &vercel_ai::VERCEL_AI,
     &adk::ADK,
     &strands::STRANDS,
+    &pydantic_ai::PYDANTIC_AI,
+    &mcp::MCP,
 ];
 
 /// Dialects in the order their kinds are preferred (FORMATS.md §4:
-/// OpenInference's span kind is the most specific statement a span makes).
-const KIND_ORDER: [&Dialect; 6] = [
+/// OpenInference's span kind is the most specific statement a span makes;
+/// an MCP method says the span is a protocol call whatever else it says).
+const KIND_ORDER: [&Dialect; 8] = [
     &openinference::OPENINFERENCE,
+    &mcp::MCP,
     &gen_ai::GEN_AI,
     &vercel_ai::VERCEL_AI,
     &traceloop::TRACELOOP,
     &adk::ADK,
     &strands::STRANDS,
+    &pydantic_ai::PYDANTIC_AI,
 ];
 
 /// Kind and facts of one span, from its attributes, then its events
@@ -77,18 +82,17 @@ fn name_fallbacks(kind: Kind, span_name: &str, facts: &mut SpanFacts) {
             let tool = name
                 .strip_prefix("execute_tool")
                 .map(str::trim)
+                .or_else(|| mcp::tool_from_name(name))
                 .unwrap_or(name);
             give(
                 &mut facts.tool_name,
                 Some(tool.to_string()).filter(|t| !t.is_empty()),
             );
         }
-        Kind::AgentInvoke => {
-            let agent = name
-                .strip_prefix("invoke_agent")
-                .or_else(|| name.strip_prefix("create_agent"))
-                .map(str::trim)
-                .unwrap_or(name);
+        // A graph node (CrewAI's role in `graph.node.id`) says more than
+        // a span name that is not an agent's.
+        Kind::AgentInvoke if facts.agent_hint.is_none() || agent_from_name(name) != name => {
+            let agent = agent_from_name(name);
             if !is_placeholder_agent(agent) {
                 give(&mut facts.agent, Some(agent.to_string()));
             }
