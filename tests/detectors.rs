@@ -335,13 +335,33 @@ fn repeated_tool_call_and_its_look_alikes() {
         }
     })
     .is_empty());
-    // Polling a status tool.
+    // Polling a status tool whose results are not recorded: the name is
+    // the hint.
     assert!(looping(&|t| {
         for _ in 0..5 {
             t.call("a", "get_job_status", r#"{"job":"42"}"#);
         }
     })
     .is_empty());
+    // Polling judged by progress, under any name: the results change.
+    let result = |t: &mut TraceBuilder, tool: &str, output: &str| {
+        t.call("a", tool, r#"{"job":"42"}"#).output = Some(text::digest(output, 512));
+    };
+    assert!(looping(&|t| {
+        for output in ["queued", "running", "running", "done"] {
+            result(t, "fetch_report", output);
+        }
+    })
+    .is_empty());
+    // The same call with the same result: no progress, a loop, even
+    // under a polling name.
+    let stuck = looping(&|t| {
+        for _ in 0..4 {
+            result(t, "get_job_status", "running");
+        }
+    });
+    assert_eq!(stuck.len(), 1);
+    assert_eq!(stuck[0].metrics["repeats"], 4.0);
     // A retry right after the identical call failed: retry-without-replan's.
     assert!(looping(&|t| {
         t.call("a", "fetch", r#"{"id":1}"#).status = Status::Error;

@@ -41,7 +41,13 @@ const HANDOFF_LOOP: Facts = Facts {
     edges: &[("desk", "refunds", 3), ("refunds", "desk", 2)],
     tools: &[],
     termination: Some("max_turns"),
-    fire: &[&["handoff-cycle"], &["turn-limit-hit"]],
+    // The model calls carry no output text (the instrumentation records
+    // none by default): said, not passed as clean.
+    fire: &[
+        &["handoff-cycle"],
+        &["turn-limit-hit"],
+        &["unreadable-trace"],
+    ],
     quiet: &["repeated-tool-call"],
 };
 
@@ -73,7 +79,7 @@ fn hunt_cases() -> Vec<(&'static str, Facts)> {
                 tools: &[],
                 termination: None,
                 fire: &[&["repeated-identical-output", "convergence-starvation"]],
-                quiet: &[],
+                quiet: &["unreadable-trace"],
             },
         ),
         (
@@ -93,7 +99,7 @@ fn hunt_cases() -> Vec<(&'static str, Facts)> {
                 )],
                 termination: None,
                 fire: &[&["repeated-tool-call"]],
-                quiet: &["handoff-cycle", "premature-termination"],
+                quiet: &["handoff-cycle", "premature-termination", "unreadable-trace"],
             },
         ),
         (
@@ -108,7 +114,7 @@ fn hunt_cases() -> Vec<(&'static str, Facts)> {
                 tools: &[("lookup_invoice", r#"{"invoice_id":"INV-2291"}"#, 3)],
                 termination: None,
                 fire: &[&["handoff-cycle"], &["repeated-tool-call"]],
-                quiet: &[],
+                quiet: &["unreadable-trace"],
             },
         ),
         (
@@ -122,7 +128,10 @@ fn hunt_cases() -> Vec<(&'static str, Facts)> {
                 edges: &[],
                 tools: &[("get_weather", r#"{"city":"Oslo"}"#, 3)],
                 termination: None,
-                fire: &[&["repeated-tool-call", "retry-without-replan"]],
+                fire: &[
+                    &["repeated-tool-call", "retry-without-replan"],
+                    &["unreadable-trace"],
+                ],
                 quiet: &[],
             },
         ),
@@ -441,7 +450,7 @@ fn jaeger_zipkin_and_mixed_signals_give_the_same_trace() {
         tools: &[("search_flights", r#"{"from":"OSL","to":"BCN"}"#, 3)],
         termination: None,
         fire: &[&["retry-without-replan"]],
-        quiet: &[],
+        quiet: &["unreadable-trace"],
     };
     for file in ["jaeger_trace.json", "zipkin_v2.json"] {
         assert_facts(file, &[&repo("tests/fixtures/otlp").join(file)], &facts);
@@ -607,4 +616,54 @@ fn each_emitter_dialect_gives_its_facts() {
             Some(r#"order_status({"order_id": "A-17"})"#.to_string())
         )
     );
+}
+
+/// A trace the detectors cannot see into is reported, with its figures:
+/// hunt case 01's six model calls carry no output text.
+#[test]
+fn blind_spots_are_figures_and_a_finding() {
+    let Some(round1) = hunt_round1() else {
+        return;
+    };
+    let file = round1.join("01-tempo-batches-base64.json");
+    let stats = stats_json(&[file.to_str().unwrap()]);
+    assert_eq!(stats["summary"]["traces_fully_visible"], 0);
+    let t = &stats["traces"][0];
+    assert_eq!(t["fully_visible"], false);
+    assert_eq!(
+        t["coverage"],
+        serde_json::json!({
+            "tool_calls_without_arguments": 0,
+            "llm_calls_without_output": 6,
+            "handoffs_without_ends": 0,
+            "events_of_service_agent": 0
+        })
+    );
+    let out = tracelint()
+        .args([
+            "check",
+            "--select",
+            "unreadable-trace",
+            "--output-format",
+            "json",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    // A warning: selected, it does not fail the default gate on errors.
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0]["severity"], "warning");
+    assert_eq!(findings[0]["span_ids"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        findings[0]["message"],
+        "6 model calls carry no output text: repeated-identical-output, convergence-starvation cannot see here; export the content (arguments, messages) to check this trace"
+    );
+    let text = tracelint()
+        .args(["check", "--exit-zero"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("; 0 of 1 traces fully visible"));
 }

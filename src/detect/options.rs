@@ -67,8 +67,10 @@ pub struct RepeatedToolCall {
     pub min_repeats: usize,
     /// How many consecutive tool calls of the trace the repeats must fall in.
     pub window: usize,
-    /// Tools whose repeated calls are polling, not looping (compared
-    /// without case; a name ending in one of these also matches).
+    /// Tools taken as polled, not looping, when their calls' results are
+    /// not recorded (recorded results decide: changing results are
+    /// progress). Compared without case; a name ending in one of these
+    /// also matches.
     pub polling_tools: Vec<String>,
 }
 

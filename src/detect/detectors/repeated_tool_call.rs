@@ -8,7 +8,8 @@ macro_rules! doc {
         "## What it does
 
 Flags the same tool called with the same canonical arguments (keys sorted, compact JSON)
-`min_repeats` or more times within `window` consecutive tool calls of a trace.
+`min_repeats` or more times within `window` consecutive tool calls of a trace, when the calls
+made no progress: their results are the same, or not recorded.
 
 ## Why is this bad?
 
@@ -29,7 +30,9 @@ researcher -> search {\"query\": \"latest GDP of France\"}   -> no results
 - Calls with empty arguments (`{}`, `[]`, `\"\"`, none): their sameness says nothing.
 - Pagination and cursors: arguments that differ only by page, cursor or offset are different
   arguments.
-- Polling of status tools (`polling_tools`).
+- Polling, judged by progress: identical calls whose results change (a job polled until it is
+  done, under any tool name). When the results are not recorded, the names in `polling_tools`
+  are taken as polling.
 - A retry right after the identical call failed: that is `retry-without-replan`'s.
 - Fewer than `min_repeats` copies in any `window` of calls.
 
@@ -109,7 +112,7 @@ impl Detector for RepeatedToolCall {
             let (Some(name), Some(hash)) = (call.tool_name, call.tool_args_hash) else {
                 continue;
             };
-            if empty_args(call.tool_args) || is_polling(name) {
+            if empty_args(call.tool_args) {
                 continue;
             }
             let retry_after_failure = position > 0 && {
@@ -138,8 +141,17 @@ impl Detector for RepeatedToolCall {
                     best_start = start;
                 }
             }
-            if best >= min_repeats {
-                loops.push((name, positions[best_start..best_start + best].to_vec()));
+            let copies = &positions[best_start..best_start + best];
+            // Progress: the results changed. Unrecorded results leave the
+            // name to say whether the tool is polled.
+            let results: Vec<Option<u64>> = copies.iter().map(|&p| calls[p].output_hash).collect();
+            let progress = if results.iter().all(Option::is_some) {
+                results.windows(2).any(|w| w[0] != w[1])
+            } else {
+                is_polling(name)
+            };
+            if best >= min_repeats && !progress {
+                loops.push((name, copies.to_vec()));
             }
         }
         loops.sort_by_key(|(_, p)| p[0]);
