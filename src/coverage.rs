@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::event::{AgentSource, Kind};
+use crate::event::Kind;
 
 /// The detector that reports blind spots as findings.
 pub const DETECTOR: &str = "unreadable-trace";
@@ -24,7 +24,7 @@ pub struct Coverage {
     pub llm_calls_without_output: u64,
     /// Handoffs that do not say from which agent or to which.
     pub handoffs_without_ends: u64,
-    /// Events whose agent is only the service name (`agent_source` service).
+    /// Events whose agent is only the service name (`agent_is_service`).
     pub events_of_service_agent: u64,
 }
 
@@ -63,7 +63,7 @@ fn unreadable(e: &EventFacts, speakers: &[&str]) -> bool {
 pub struct EventFacts<'a> {
     pub kind: Kind,
     pub agent: Option<&'a str>,
-    pub agent_source: Option<AgentSource>,
+    pub agent_is_service: bool,
     pub has_arguments: bool,
     pub has_output: bool,
     pub has_handoff_ends: bool,
@@ -85,7 +85,7 @@ impl Coverage {
                     _ => coverage.handoffs_without_ends += 1,
                 }
             }
-            if e.agent_source == Some(AgentSource::Service) {
+            if e.agent_is_service {
                 coverage.events_of_service_agent += 1;
             }
         }
@@ -147,7 +147,7 @@ mod tests {
         EventFacts {
             kind,
             agent,
-            agent_source: agent.map(|_| AgentSource::Span),
+            agent_is_service: false,
             has_arguments: readable,
             has_output: readable,
             has_handoff_ends: readable,
@@ -162,7 +162,7 @@ mod tests {
             event(Kind::ToolCall, None, true),
             event(Kind::LlmCall, Some("a"), false),
         ];
-        events[3].agent_source = Some(AgentSource::Service);
+        events[3].agent_is_service = true;
         assert!(Coverage::of(&events).fully_visible());
         events.push(event(Kind::ToolCall, None, false));
         events.push(event(Kind::Handoff, Some("a"), false));

@@ -88,43 +88,6 @@ impl Status {
     }
 }
 
-/// How an event's agent was found (FORMATS.md §5), the `agent_source`
-/// column: what a blind-spot figure counts, and what a dashboard needs to
-/// trust an agent column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AgentSource {
-    /// The span (run, message) names its agent.
-    Span,
-    /// An ancestor span names it.
-    Ancestor,
-    /// A graph node or a speaker gives a name (no agent attribute).
-    Node,
-    /// Only the service name: the process, not an agent.
-    Service,
-}
-
-impl AgentSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AgentSource::Span => "span",
-            AgentSource::Ancestor => "ancestor",
-            AgentSource::Node => "node",
-            AgentSource::Service => "service",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<AgentSource> {
-        [
-            AgentSource::Span,
-            AgentSource::Ancestor,
-            AgentSource::Node,
-            AgentSource::Service,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
     System,
@@ -205,8 +168,9 @@ pub struct Event {
     /// carry usage and have no descendant that does. Agent and chain spans
     /// often repeat their children's totals; counting leaves avoids doubling.
     pub usage_leaf: bool,
-    /// How `agent` was found; None when there is no agent.
-    pub agent_source: Option<AgentSource>,
+    /// The agent is only the service name (`service.name`): the process,
+    /// not an agent any span named (FORMATS.md §5's last resort).
+    pub agent_is_service: bool,
     /// Not serialized: a spill writes it as the format's index
     /// (`pipeline::spill`), since a `&'static str` cannot be read back.
     #[serde(skip)]
@@ -259,7 +223,7 @@ impl Event {
             step: None,
             termination_reason: None,
             usage_leaf: false,
-            agent_source: None,
+            agent_is_service: false,
             source_format,
             source_file,
             source_line,

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::accounting::IngestSummary;
 use crate::coverage::{Coverage, EventFacts};
-use crate::event::{AgentSource, Kind};
+use crate::event::Kind;
 use crate::store::{columns as c, Store, TraceIndex};
 use crate::termination::is_loop_guard;
 
@@ -319,7 +319,12 @@ fn trace_outcomes(frame: &DataFrame, index: &TraceIndex) -> Result<Vec<TraceOutc
     let outputs = cols.strs(c::OUTPUT_EXCERPT)?;
     let handoff_from = cols.strs(c::HANDOFF_FROM)?;
     let handoff_to = cols.strs(c::HANDOFF_TO)?;
-    let agent_sources = cols.strs(c::AGENT_SOURCE)?;
+    let service_agents = cols
+        .0
+        .column(c::AGENT_IS_SERVICE)?
+        .bool()?
+        .rechunk()
+        .into_owned();
     Ok(index
         .traces
         .iter()
@@ -359,7 +364,7 @@ fn trace_outcomes(frame: &DataFrame, index: &TraceIndex) -> Result<Vec<TraceOutc
                     Some(EventFacts {
                         kind: kinds[r].as_deref().and_then(Kind::parse)?,
                         agent: agents[r].as_deref(),
-                        agent_source: agent_sources[r].as_deref().and_then(AgentSource::parse),
+                        agent_is_service: service_agents.get(r).unwrap_or(false),
                         has_arguments: tool_args[r].is_some(),
                         has_output: outputs[r].is_some(),
                         has_handoff_ends: handoff_from[r].is_some() && handoff_to[r].is_some(),

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::accounting::{Diagnostic, IngestReport, Location, Severity};
-use crate::event::{AgentSource, Event, Kind, PendingEvent, Role};
+use crate::event::{Event, Kind, PendingEvent, Role};
 
 /// Completes an assembled trace (agents resolved, events in `seq` order)
 /// with facts no single record gives: the formats' `finish_trace` hook,
@@ -436,17 +436,13 @@ fn resolve_agents(
         let from_ancestor = parent[i].and_then(|p| inherited[p].clone());
         let p = &mut pending[i];
         let own = p.clues.own.clone();
-        let (agent, source) = if let Some(own) = &own {
-            (Some(own.clone()), AgentSource::Span)
-        } else if let Some(above) = &from_ancestor {
-            (Some(above.clone()), AgentSource::Ancestor)
-        } else if let Some(hint) = &p.clues.hint {
-            (Some(hint.clone()), AgentSource::Node)
-        } else {
-            (p.clues.fallback.clone(), AgentSource::Service)
-        };
-        from_fallback[i] = source == AgentSource::Service && agent.is_some();
-        p.event.agent_source = agent.as_ref().map(|_| source);
+        let agent = own
+            .clone()
+            .or_else(|| from_ancestor.clone())
+            .or_else(|| p.clues.hint.clone());
+        from_fallback[i] = agent.is_none() && p.clues.fallback.is_some();
+        let agent = agent.or_else(|| p.clues.fallback.clone());
+        p.event.agent_is_service = from_fallback[i];
         inherited[i] = if own.is_some() {
             own
         } else if p.event.kind == Kind::AgentInvoke && agent.is_some() {
@@ -477,7 +473,7 @@ fn resolve_agents(
         .collect();
     for i in idle {
         pending[i].event.agent = None;
-        pending[i].event.agent_source = None;
+        pending[i].event.agent_is_service = false;
     }
 }
 

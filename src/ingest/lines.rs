@@ -45,25 +45,36 @@ pub fn read_lines(
         let format = match format {
             Some(f) => f,
             None => {
-                let json: Vec<Value> = lines
+                // The first line of a known format decides; lines of no
+                // known format before it are skipped one by one. Lines are
+                // parsed only until one is recognised.
+                let mut first_json: Option<Value> = None;
+                let mut known = None;
+                for (_, l) in lines
                     .iter()
                     .filter(|(_, l)| l.len() <= options.max_record_bytes)
-                    .filter_map(|(_, l)| serde_json::from_slice::<Value>(l).ok())
-                    .collect();
-                let Some(first_json) = json.first() else {
-                    // No line here is JSON: each is skipped with its own reason.
-                    for &(line, bytes) in &lines {
-                        result.absorb(file, line, Err(unreadable_line(bytes, line, options)));
+                {
+                    let Ok(value) = serde_json::from_slice::<Value>(l) else {
+                        continue;
+                    };
+                    known = sniff_format(&value).ok();
+                    if known.is_some() {
+                        break;
                     }
-                    next = blocks.next_item()?;
-                    continue;
-                };
-                // The first line of a known format decides; lines of no
-                // known format before it are skipped one by one.
-                match json.iter().find_map(|v| sniff_format(v).ok()) {
-                    Some(f) => *format.insert(f),
-                    None => {
-                        let detail = sniff_format(first_json).err().unwrap_or_default();
+                    first_json.get_or_insert(value);
+                }
+                match (known, first_json) {
+                    (Some(f), _) => *format.insert(f),
+                    (None, None) => {
+                        // No line here is JSON: each is skipped with its own reason.
+                        for &(line, bytes) in &lines {
+                            result.absorb(file, line, Err(unreadable_line(bytes, line, options)));
+                        }
+                        next = blocks.next_item()?;
+                        continue;
+                    }
+                    (None, Some(first)) => {
+                        let detail = sniff_format(&first).err().unwrap_or_default();
                         result.skip(file, Location::File, "unknown_format", detail);
                         return Ok(());
                     }

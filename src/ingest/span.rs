@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::attrs::Attrs;
 use super::dialect::{self, is_placeholder_agent, SpanEvent};
 use super::draft::{Draft, ERROR_MESSAGE_CHARS};
-use super::record::RecordCtx;
+use super::record::{RecordCtx, RecordOutput};
 use crate::event::{AgentClues, Kind, PendingEvent, Status};
 use crate::text;
 
@@ -29,6 +29,20 @@ pub struct RawSpan<'a> {
     pub service_name: Option<Cow<'a, str>>,
     /// Line of the record in its file (1-based).
     pub line: u32,
+}
+
+/// A span read from a record, or why it could not be: (reason, detail).
+pub type SpanRead<'a> = Result<RawSpan<'a>, (&'static str, String)>;
+
+/// Adds what reading one span of a record gave to `out`: its event, or its
+/// skip on `line`. Spans are ordered as they are read.
+#[inline]
+pub fn emit(read: SpanRead, ctx: &RecordCtx, line: u32, out: &mut RecordOutput) {
+    let order = out.next_order();
+    match read {
+        Ok(raw) => out.events.push(raw.into_pending(ctx, order)),
+        Err((reason, detail)) => out.skip(line, reason, detail),
+    }
 }
 
 impl RawSpan<'_> {

@@ -4,7 +4,7 @@
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::event::{AgentSource, Event};
+use crate::event::Event;
 use crate::timings;
 
 /// Store column names.
@@ -15,9 +15,8 @@ pub mod columns {
     pub const SEQ: &str = "seq";
     pub const SESSION_ID: &str = "session_id";
     pub const AGENT: &str = "agent";
-    /// How the agent was found: span, ancestor, node, service
-    /// (`event::AgentSource`).
-    pub const AGENT_SOURCE: &str = "agent_source";
+    /// The agent is only the service name (`Event::agent_is_service`).
+    pub const AGENT_IS_SERVICE: &str = "agent_is_service";
     pub const KIND: &str = "kind";
     pub const OP: &str = "op";
     pub const NAME: &str = "name";
@@ -52,8 +51,7 @@ pub mod columns {
 }
 
 /// Columns with few distinct values, stored as categoricals.
-const CATEGORICAL: [&str; 6] = [
-    columns::AGENT_SOURCE,
+const CATEGORICAL: [&str; 5] = [
     columns::KIND,
     columns::STATUS,
     columns::ROLE,
@@ -124,7 +122,12 @@ where
         Box::new(move || Column::new(SEQ.into(), events().map(|e| e.seq).collect::<Vec<u32>>())),
         text(SESSION_ID, |e| e.session_id.as_deref()),
         text(AGENT, |e| e.agent.as_deref()),
-        text(AGENT_SOURCE, |e| e.agent_source.map(AgentSource::as_str)),
+        Box::new(move || {
+            Column::new(
+                AGENT_IS_SERVICE.into(),
+                events().map(|e| e.agent_is_service).collect::<Vec<bool>>(),
+            )
+        }),
         text(KIND, |e| Some(e.kind.as_str())),
         text(OP, |e| Some(&e.op)),
         text(NAME, |e| Some(&e.name)),

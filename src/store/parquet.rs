@@ -34,7 +34,7 @@ const SUMMARY_KEY: &str = "tracelint.ingest_summary";
 const VERSION_KEY: &str = "tracelint.store_version";
 const CHECKSUM_KEY: &str = "tracelint.checksum";
 /// Bumped when columns change meaning or type, or the file its layout
-/// (2: the checksum; 3: `agent_source`).
+/// (2: the checksum; 3: `agent_is_service`).
 const STORE_VERSION: &str = "3";
 /// The checksum's place holder while the file is written and hashed.
 const UNSET_CHECKSUM: &str = "00000000000000000000000000000000";

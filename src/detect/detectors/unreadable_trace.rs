@@ -73,7 +73,7 @@ impl Detector for UnreadableTrace {
             .map(|r| EventFacts {
                 kind: r.kind,
                 agent: r.agent,
-                agent_source: None,
+                agent_is_service: false,
                 has_arguments: r.tool_args.is_some(),
                 has_output: r.output.is_some(),
                 has_handoff_ends: r.handoff_from.is_some() && r.handoff_to.is_some(),

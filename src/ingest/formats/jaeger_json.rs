@@ -20,7 +20,7 @@ use crate::ingest::dialect::{is_content_event, SpanEvent};
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
-use crate::ingest::span::RawSpan;
+use crate::ingest::span::{emit, RawSpan};
 use crate::ingest::values::normalize_hex_id;
 
 pub struct JaegerJson;
@@ -59,11 +59,7 @@ impl Format for JaegerJson {
             let processes = trace.get("processes");
             let spans = trace.get("spans").and_then(Value::as_array);
             for span in spans.into_iter().flatten() {
-                let order = out.next_order();
-                match raw_span(span, processes, ctx.line) {
-                    Ok(raw) => out.events.push(raw.into_pending(ctx, order)),
-                    Err((reason, detail)) => out.skip(ctx.line, reason, detail),
-                }
+                emit(raw_span(span, processes, ctx.line), ctx, ctx.line, out);
             }
         }
         Ok(())

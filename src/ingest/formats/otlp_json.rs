@@ -22,7 +22,7 @@ use crate::ingest::format::Format;
 use crate::ingest::framing::line_of_offset;
 use crate::ingest::json::{json_error, parse_json, without_position};
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
-use crate::ingest::span::RawSpan;
+use crate::ingest::span::{emit, RawSpan};
 use crate::ingest::values::otlp_id;
 
 pub struct OtlpJson;
@@ -81,11 +81,7 @@ impl Format for OtlpJson {
             let service = rs.resource.as_ref().and_then(service_of);
             for ss in rs.scope_spans {
                 for span in ss.spans {
-                    let order = out.next_order();
-                    match span.into_raw(service.clone(), ctx.line) {
-                        Ok(raw) => out.events.push(raw.into_pending(ctx, order)),
-                        Err((reason, detail)) => out.skip(ctx.line, reason, detail),
-                    }
+                    emit(span.into_raw(service.clone(), ctx.line), ctx, ctx.line, out);
                 }
             }
         }
@@ -245,12 +241,8 @@ fn read_span_by_span(
         for (s, ss) in rs.scope_spans.into_iter().enumerate() {
             for (k, raw) in ss.spans.into_iter().enumerate() {
                 let line = line_of(raw);
-                let order = out.next_order();
                 match serde_json::from_str::<Span>(raw.get()) {
-                    Ok(span) => match span.into_raw(service.clone(), line) {
-                        Ok(raw) => out.events.push(raw.into_pending(ctx, order)),
-                        Err((reason, detail)) => out.skip(line, reason, detail),
-                    },
+                    Ok(span) => emit(span.into_raw(service.clone(), line), ctx, line, out),
                     Err(error) => {
                         let path = format!("resourceSpans[{r}].scopeSpans[{s}].spans[{k}]");
                         let why = json_error(&error, raw.get().as_bytes(), line);
@@ -604,14 +596,14 @@ impl<'a> Span<'a> {
         let mut exception = None;
         let mut events = Vec::new();
         for event in self.events {
-            let attrs = attrs_of(event.attributes);
-            if event.name == "exception" {
+            if event.name == "exception" && exception.is_none() {
+                let attrs = attrs_of(event.attributes);
                 let get = |k: &str| attrs.text(&[k]).map(|t| t.into_owned());
-                exception.get_or_insert((get("exception.type"), get("exception.message")));
+                exception = Some((get("exception.type"), get("exception.message")));
             } else if is_content_event(&event.name) {
                 events.push(SpanEvent {
                     name: event.name,
-                    attrs,
+                    attrs: attrs_of(event.attributes),
                 });
             }
         }

@@ -131,12 +131,21 @@ fn is_framed(head: &[u8]) -> bool {
 /// `resource_metrics`, length-delimited), its length as a varint, then the
 /// first field of a resource-level message (resource, scope list or schema
 /// URL).
+///
+/// 0x0a is also a newline: a text file that starts with blank lines is
+/// told apart by the control bytes (other than tab, newline, return) that
+/// a message's tags and lengths hold and text never does.
 fn is_raw_message(head: &[u8]) -> bool {
     if head.first() != Some(&0x0a) {
         return false;
     }
     let varint = head[1..].iter().take(5).position(|b| b & 0x80 == 0);
-    varint.is_some_and(|end| matches!(head.get(end + 2), Some(0x0a | 0x12 | 0x1a)))
+    let shaped = varint.is_some_and(|end| matches!(head.get(end + 2), Some(0x0a | 0x12 | 0x1a)));
+    let binary = head
+        .iter()
+        .take(64)
+        .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'));
+    shaped && binary
 }
 
 /// The messages of a length-framed file, each zstd frame decompressed; a
@@ -190,4 +199,20 @@ fn framed_messages(bytes: &[u8], max_bytes: usize) -> Vec<Result<Vec<u8>, Record
         });
     }
     messages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_starts_with_newlines_is_not_a_message() {
+        assert!(!is_raw_message(b"\n\n\n{\"resourceSpans\": []}"));
+        assert!(!is_raw_message(b"\n\n\n\n\n\n"));
+        // TracesData { resource_spans: [{ resource: {}, scope_spans: [{}] }] }
+        assert!(is_raw_message(&[0x0a, 0x04, 0x0a, 0x00, 0x12, 0x00]));
+        assert!(is_framed(&[0, 0, 0, 6, 0x0a, 0x04]));
+        assert!(is_framed(&[0, 0, 0, 9, 0x28, 0xb5, 0x2f, 0xfd]));
+        assert!(!is_framed(b"{\"a\": 1}"));
+    }
 }

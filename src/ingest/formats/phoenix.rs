@@ -15,7 +15,7 @@ use crate::ingest::dialect::content_events_of;
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
-use crate::ingest::span::RawSpan;
+use crate::ingest::span::{emit, RawSpan};
 use crate::ingest::time::parse_timestamp_ns;
 use crate::ingest::values::{exception_of, flat_attrs, normalize_hex_id};
 
@@ -46,11 +46,7 @@ impl Format for Phoenix {
             return Err(RecordError::unrecognized("a Phoenix record with no spans"));
         }
         for span in spans {
-            let order = out.next_order();
-            match raw_span(span, ctx.line) {
-                Ok(raw) => out.events.push(raw.into_pending(ctx, order)),
-                Err((reason, detail)) => out.skip(ctx.line, reason, detail),
-            }
+            emit(raw_span(span, ctx.line), ctx, ctx.line, out);
         }
         Ok(())
     }

@@ -12,7 +12,7 @@ use crate::ingest::dialect::content_events_of;
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
-use crate::ingest::span::RawSpan;
+use crate::ingest::span::{emit, RawSpan};
 use crate::ingest::time::parse_timestamp_ns;
 use crate::ingest::values::{exception_of, flat_attrs, normalize_hex_id};
 
@@ -52,11 +52,7 @@ impl Format for SpanTree {
             if let Some(children) = span.get("child_spans").and_then(Value::as_array) {
                 stack.extend(children.iter().rev());
             }
-            let order = out.next_order();
-            match raw_span(span, trace_id, ctx.line) {
-                Ok(raw) => out.events.push(raw.into_pending(ctx, order)),
-                Err((reason, detail)) => out.skip(ctx.line, reason, detail),
-            }
+            emit(raw_span(span, trace_id, ctx.line), ctx, ctx.line, out);
         }
         Ok(())
     }

@@ -16,7 +16,7 @@ use crate::ingest::dialect::{is_content_event, SpanEvent};
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
-use crate::ingest::span::RawSpan;
+use crate::ingest::span::{emit, RawSpan};
 use crate::ingest::values::{flat_attrs, normalize_hex_id};
 
 pub struct ZipkinJson;
@@ -48,11 +48,7 @@ impl Format for ZipkinJson {
             ));
         }
         for span in spans {
-            let order = out.next_order();
-            match raw_span(span, ctx.line) {
-                Ok(raw) => out.events.push(raw.into_pending(ctx, order)),
-                Err((reason, detail)) => out.skip(ctx.line, reason, detail),
-            }
+            emit(raw_span(span, ctx.line), ctx, ctx.line, out);
         }
         Ok(())
     }
