@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{ingest_to, repo, shared_data, stats_json, trace, tracelint};
+use common::{ingest_to, repo, shared_data, stats_json, trace};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 

@@ -306,6 +306,7 @@ fn an_output_that_is_an_input_is_refused() {
 // --- 3. Memory follows events, not files ---------------------------------
 
 /// Peak RSS in KiB of a finished child, from wait4.
+#[allow(clippy::zombie_processes)] // reaped by wait4, which clippy cannot see
 fn peak_rss_kib(args: &[&std::ffi::OsStr]) -> i64 {
     let child = bin()
         .args(args)

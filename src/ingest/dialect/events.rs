@@ -170,8 +170,8 @@ pub fn fill(events: &[SpanEvent], kind: Kind, facts: &mut SpanFacts) {
         }
         let result = contents()
             .filter(|(_, part, _)| *part == Part::Output)
-            .map(|(_, _, text)| read(&text, Shape::Messages, false))
-            .last();
+            .next_back()
+            .map(|(_, _, text)| read(&text, Shape::Messages, false));
         give(&mut facts.output_text, result);
         return;
     }

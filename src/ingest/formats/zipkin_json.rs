@@ -111,7 +111,7 @@ fn raw_span(span: &Value, line: u32) -> Result<RawSpan<'_>, (&'static str, Strin
     // Zipkin's `error` tag holds the message when there is one.
     let status_message = attrs
         .text(&["otel.status_description", "error"])
-        .filter(|m| m != "true" && m != "")
+        .filter(|m| m != "true" && !m.is_empty())
         .map(|m| Cow::Owned(m.into_owned()));
     let mut exception = None;
     let mut events = Vec::new();
