@@ -169,8 +169,7 @@ pub fn fill(events: &[SpanEvent], kind: Kind, facts: &mut SpanFacts) {
             facts.tool_args = args;
         }
         let result = contents()
-            .filter(|(_, part, _)| *part == Part::Output)
-            .next_back()
+            .rfind(|(_, part, _)| *part == Part::Output)
             .map(|(_, _, text)| read(&text, Shape::Messages, false));
         give(&mut facts.output_text, result);
         return;
