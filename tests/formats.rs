@@ -1047,3 +1047,50 @@ fn truncated_fixtures_never_panic() {
         }
     }
 }
+
+/// A LangSmith run tree with its children nested in `child_runs` (what
+/// `read_run(load_child_runs=True)` gives) holds the same run as the flat
+/// runs: every nested run is a record, with the same facts; below the root
+/// only the nesting says where a run belongs (tools/fixtures/langsmith_run_tree.py).
+#[test]
+fn nested_child_runs_read_as_the_flat_runs() {
+    let flat = repo("tests/fixtures/frameworks/langgraph/repeated_tool_call/langsmith_runs.jsonl");
+    let nested = repo("tests/fixtures/langsmith/run_tree.json");
+    let stats_of = |file: &Path| {
+        let mut stats = stats_json(&[file.to_str().unwrap()]);
+        let s = &stats["summary"];
+        assert_eq!((&s["records_read"], &s["skipped"]), (&29.into(), &0.into()));
+        // The same run, whatever its file: only the sources differ.
+        stats["summary"] = Value::Null;
+        stats
+    };
+    assert_eq!(stats_of(&nested), stats_of(&flat));
+    // Hunt case 06: a real `run.dict()` of a LangGraph agent that hit its
+    // recursion limit.
+    let Some(case) = shared_data("../hunt/round1/06-langsmith-child-runs.json") else {
+        return;
+    };
+    let stats = stats_json(&[case.to_str().unwrap()]);
+    let t = trace(&stats, "1f0c5a00-0000-4000-8000-000000000001");
+    assert_eq!(
+        (&t["events"], &t["llm_calls"], &t["tool_calls"]),
+        (&13.into(), &3.into(), &3.into())
+    );
+    assert_eq!(
+        (
+            &t["input_tokens"],
+            &t["output_tokens"],
+            &t["termination_reason"]
+        ),
+        (&3450.into(), &72.into(), &"recursion_limit".into())
+    );
+    let tools = &stats["tool_calls"][0];
+    assert_eq!(
+        (&tools["tool_name"], &tools["tool_args"], &tools["count"]),
+        (
+            &"web_search".into(),
+            &r#"{"query":"current EUR to JPY exchange rate"}"#.into(),
+            &3.into()
+        )
+    );
+}

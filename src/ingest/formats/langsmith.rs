@@ -1,5 +1,5 @@
 //! LangSmith runs (FORMATS.md §3.5): a JSON array, JSON Lines, `{"runs":
-//! [...]}`, or an ingest batch `{"post": [...], "patch": [...]}` whose
+//! [...]}`, a run with its children nested in `child_runs`, or an ingest batch `{"post": [...], "patch": [...]}` whose
 //! patches complete the posted runs of the same id. Runs made by LangGraph
 //! carry `extra.metadata.langgraph_node` / `langgraph_step`: the node is
 //! the agent, the step the superstep, and the passage from one node to the
@@ -90,10 +90,48 @@ fn merged_runs(doc: &Value) -> Vec<Map<String, Value>> {
         }
         return runs;
     }
-    items_of(doc, &["runs"])
+    let top = items_of(doc, &["runs"])
         .iter()
-        .filter_map(|r| r.as_object().cloned())
-        .collect()
+        .filter_map(|r| r.as_object().cloned());
+    with_child_runs(top)
+}
+
+/// Runs with their children inlined (`child_runs`, at any depth: what
+/// `client.read_run(id, load_child_runs=True)` returns and users save with
+/// `run.dict()`), each child a run of its own, in document order, a parent
+/// before its children. A child without them takes its parent's id as
+/// `parent_run_id` and its parent's trace.
+fn with_child_runs(
+    top: impl DoubleEndedIterator<Item = Map<String, Value>>,
+) -> Vec<Map<String, Value>> {
+    let mut runs = Vec::new();
+    let mut stack: Vec<Map<String, Value>> = top.rev().collect();
+    while let Some(mut run) = stack.pop() {
+        if let Some(Value::Array(children)) = run.remove("child_runs") {
+            let id = run.get("id").cloned();
+            let trace = run.get("trace_id").cloned().or_else(|| {
+                run.get("parent_run_id")
+                    .is_none_or(Value::is_null)
+                    .then(|| id.clone())
+                    .flatten()
+            });
+            for child in children.into_iter().rev() {
+                let Value::Object(mut child) = child else {
+                    continue;
+                };
+                for (key, value) in [("parent_run_id", &id), ("trace_id", &trace)] {
+                    if child.get(key).is_none_or(Value::is_null) {
+                        if let Some(value) = value {
+                            child.insert(key.to_string(), value.clone());
+                        }
+                    }
+                }
+                stack.push(child);
+            }
+        }
+        runs.push(run);
+    }
+    runs
 }
 
 fn dotted_order(run: &Map<String, Value>) -> String {
