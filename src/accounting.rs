@@ -58,6 +58,8 @@ impl fmt::Display for Diagnostic {
 
 /// `IngestSummary::other_signals` key of log records joined to spans.
 pub const JOINED_LOG_RECORDS: &str = "log records joined to their spans";
+/// ... and of GenAI log records whose span is not in the input.
+pub const ORPHANED_LOG_RECORDS: &str = "GenAI log records whose span is not in the input (ignored)";
 
 /// The ingest part of the run summary. Serialized as the `summary` object of
 /// `stats --output-format json` and stored with a Parquet store, so that a
@@ -178,17 +180,22 @@ impl IngestReport {
     }
 
     /// Log records read as events of their own and then folded into their
-    /// spans: read, no longer ingested as events.
-    pub fn joined_to_spans(&mut self, count: u64) {
-        if count == 0 {
-            return;
+    /// spans (`joined`), or set aside because their span is not in the
+    /// input (`orphaned`): read, no longer ingested as events.
+    pub fn joined_to_spans(&mut self, joined: u64, orphaned: u64) {
+        for (count, what) in [
+            (joined, JOINED_LOG_RECORDS),
+            (orphaned, ORPHANED_LOG_RECORDS),
+        ] {
+            if count > 0 {
+                self.summary.ingested -= count;
+                *self
+                    .summary
+                    .other_signals
+                    .entry(what.to_string())
+                    .or_default() += count;
+            }
         }
-        self.summary.ingested -= count;
-        *self
-            .summary
-            .other_signals
-            .entry(JOINED_LOG_RECORDS.to_string())
-            .or_default() += count;
     }
 
     /// Counts a diagnostic. A skip also counts as a record read; a repair

@@ -231,10 +231,14 @@ impl Event {
     }
 
     /// Whether two events say the same thing, wherever they were read.
+    /// Whether `other` says the same as this event, wherever it was read
+    /// from: the same span exported twice, or in two containers (OTLP/JSON
+    /// and protobuf) is the same record.
     pub fn same_content(&self, other: &Event) -> bool {
         let mut moved = other.clone();
         moved.source_file = self.source_file.clone();
         moved.source_line = self.source_line;
+        moved.source_format = self.source_format;
         *self == moved
     }
 
@@ -266,8 +270,7 @@ pub struct PendingEvent {
     /// Set on the content of a log record that belongs to a span (an OTel
     /// GenAI event such as `gen_ai.choice`, correlated by trace and span
     /// id): the id of that span. Assembly folds the content into the span
-    /// when the trace has it, and keeps it as a message event of its own
-    /// under that id otherwise.
+    /// when the trace has it, and sets it aside (counted) otherwise.
     #[serde(default)]
     pub attach_to: Option<String>,
 }

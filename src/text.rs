@@ -216,9 +216,83 @@ const fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Compact JSON with object keys sorted, whatever map order serde_json was
+/// built with.
+pub fn canonical_json(value: &serde_json::Value) -> String {
+    fn write(value: &serde_json::Value, out: &mut String) {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, key) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                    out.push(':');
+                    write(&map[key], out);
+                }
+                out.push('}');
+            }
+            serde_json::Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            scalar => out.push_str(&scalar.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(value, &mut out);
+    out
+}
+
+/// A tool result as far as progress goes: JSON in canonical form (key
+/// order and spacing say nothing), and the tokens that change on every
+/// call whatever the result (UUIDs, hex ids of 8 or more characters,
+/// timestamps, runs of 5 or more digits, a number after "id": request
+/// ids, epoch times) masked. Short numbers stay: "42%
+/// done" then "57% done" is progress.
+pub fn result_shape(text: &str) -> String {
+    static VOLATILE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?|\b[0-9a-f]{8,}\b|\d{5,}|\bid\b[\s:=#]*\d+",
+        )
+        .expect("the volatile-token pattern is valid")
+    });
+    let canonical = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) => canonical_json(&value),
+        Err(_) => text.trim().to_string(),
+    };
+    VOLATILE.replace_all(&canonical, "#").into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_result_shape_ignores_what_changes_on_every_call() {
+        let same = |a: &str, b: &str| result_shape(a) == result_shape(b);
+        assert!(same(r#"{"b": 1, "a": "x"}"#, r#"{"a":"x","b":1}"#));
+        assert!(same(
+            "No results. (request id 1000)",
+            "No results. (request id 1001)"
+        ));
+        assert!(same(
+            "done at 2026-11-30T12:00:01Z, job 3f2a9c1e77",
+            "done at 2026-11-30 12:00:09+00:00, job 9e1b2c3d4f"
+        ));
+        assert!(same("trace 123456789", "trace 987654321"));
+        assert!(!same("42% done", "57% done"));
+        assert!(!same("running", "done"));
+    }
 
     #[test]
     fn whitespace_does_not_change_the_hash() {

@@ -673,7 +673,6 @@ fn sniffing_sends_each_file_to_its_adapter() {
         // The first line is logs, the second spans: one OTLP/JSON file.
         (repo("tests/fixtures/otlp/mixed_signals.jsonl"), "otlp_json"),
         (repo("tests/fixtures/otel_sdk/traces.binpb"), "otlp_proto"),
-        (repo("tests/fixtures/otel_sdk/logs.json"), "otlp_json"),
         (
             repo("tests/fixtures/collector/file_exporter.json"),
             "otlp_json",

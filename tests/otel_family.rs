@@ -667,3 +667,136 @@ fn blind_spots_are_figures_and_a_finding() {
         .unwrap();
     assert!(String::from_utf8_lossy(&text.stdout).contains("; 0 of 1 traces fully visible"));
 }
+
+/// From a new user's trial: tools named like handoffs that are not
+/// (`transfer_to_savings`, `transfer_to_human_agents`) stay tool calls;
+/// handoffs spelled in another case join their agent; a handoff tool
+/// without its arguments is a handoff without a target, which blinds
+/// handoff-cycle and says so.
+#[test]
+fn only_agents_are_handed_off_to() {
+    let file = repo("tests/fixtures/otlp/dialects/transfer_tools.json");
+    let stats = stats_json(&[file.to_str().unwrap()]);
+    let edges: Vec<(Option<&str>, Option<&str>, u64)> = stats["handoff_edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["from"].as_str(),
+                e["to"].as_str(),
+                e["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        edges,
+        [
+            (Some("billing"), Some("triage"), 2),
+            (Some("billing"), None, 1),
+            (Some("triage"), Some("billing"), 2)
+        ]
+    );
+    let tools: Vec<(&str, u64)> = stats["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["tool_name"].as_str().unwrap(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tools,
+        [
+            ("transfer_to_human_agents", 3),
+            ("transfer_to_savings", 1),
+            ("transfer_to_savings", 1),
+            ("transfer_to_savings", 1)
+        ]
+    );
+    let fired = detectors_on(&[&file]);
+    assert!(fired.contains("handoff-cycle"), "{fired:?}");
+    assert!(fired.contains("retry-without-replan"), "{fired:?}");
+    assert!(!fired.contains("hop-limit-exceeded"), "{fired:?}");
+    assert_eq!(stats["traces"][0]["coverage"]["handoffs_without_ends"], 1);
+}
+
+/// From the trial: the same run as OTLP/JSON and as protobuf, with its log
+/// records in both, read together: the copies are one record (repairs, no
+/// skips), and the log content stays joined to the copy kept.
+#[test]
+fn one_run_in_two_containers_is_one_run() {
+    let dir = repo("tests/fixtures/otel_sdk");
+    let stats = stats_json(&[dir.to_str().unwrap()]);
+    let s = &stats["summary"];
+    assert_eq!(
+        (&s["skipped"], &s["traces"], &s["events"]),
+        (&0.into(), &1.into(), &5.into())
+    );
+    assert_eq!(s["repaired_reasons"]["duplicate_record"], 7);
+    assert_eq!(
+        stats["traces"][0]["coverage"]["llm_calls_without_output"],
+        0
+    );
+    let strict = tracelint()
+        .args(["stats", "--strict", "--quiet"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(strict.status.code(), Some(0));
+}
+
+/// From the trial: GenAI log records whose span is not in the input are
+/// set aside and counted (alone they read as a conversation), and those
+/// without a span id are counted as such, not as records without content;
+/// a cut protobuf file is one diagnostic, never read as text.
+#[test]
+fn log_records_without_their_span_and_cut_protobuf_are_said() {
+    let logs = repo("tests/fixtures/otel_sdk/logs.json");
+    let out = tracelint()
+        .args(["stats", "--output-format", "json"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "no trace is read");
+    let stats: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        stats["summary"]["other_signals"],
+        serde_json::json!({"GenAI log records whose span is not in the input (ignored)": 2})
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let no_span = dir.path().join("no_span.json");
+    let record = std::fs::read_to_string(&logs)
+        .unwrap()
+        .replace("\"spanId\"", "\"otherId\"");
+    std::fs::write(&no_span, record).unwrap();
+    let stats = stats_json_any(&no_span);
+    assert_eq!(
+        stats["summary"]["other_signals"],
+        serde_json::json!({"GenAI log records without a trace or span id (ignored)": 2})
+    );
+    let whole = std::fs::read(repo("tests/fixtures/otel_sdk/traces.binpb")).unwrap();
+    let cut = dir.path().join("cut.binpb");
+    std::fs::write(&cut, &whole[..whole.len() - 1]).unwrap();
+    let stats = stats_json_any(&cut);
+    assert_eq!(
+        (
+            &stats["summary"]["records_read"],
+            &stats["summary"]["skipped_reasons"]
+        ),
+        (&1.into(), &serde_json::json!({"invalid_protobuf": 1}))
+    );
+}
+
+/// `stats --output-format json` of an input that may hold no trace.
+fn stats_json_any(path: &Path) -> Value {
+    let out = tracelint()
+        .args(["stats", "--quiet", "--output-format", "json"])
+        .arg(path)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}

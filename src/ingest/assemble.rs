@@ -13,6 +13,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
+use super::dialect::tool_spelling;
 use crate::accounting::{Diagnostic, IngestReport, Location, Severity};
 use crate::event::{Event, Kind, PendingEvent, Role};
 
@@ -44,7 +45,7 @@ pub fn assemble<'a>(
             .into_iter()
             .for_each(|d| report.demote_to_skipped(d));
         trace.repaired.into_iter().for_each(|d| report.add(d));
-        report.joined_to_spans(trace.joined);
+        report.joined_to_spans(trace.joined, trace.orphaned);
     }
     traces
 }
@@ -109,6 +110,8 @@ struct TraceAssembly<'a> {
     repaired: Vec<Diagnostic>,
     /// Log records folded into their spans.
     joined: u64,
+    /// Log records whose span is not in the trace, set aside.
+    orphaned: u64,
 }
 
 fn assemble_trace(mut pending: Vec<&mut PendingEvent>, finish: FinishTrace) -> TraceAssembly<'_> {
@@ -116,7 +119,6 @@ fn assemble_trace(mut pending: Vec<&mut PendingEvent>, finish: FinishTrace) -> T
     // order), but not from a spill, whose chunks are written by whichever
     // thread parsed them.
     pending.sort_by_key(|p| p.order);
-    let joined = fold_attachments(&mut pending);
     let mut dropped = Vec::new();
     let mut repaired = Vec::new();
 
@@ -163,6 +165,9 @@ fn assemble_trace(mut pending: Vec<&mut PendingEvent>, finish: FinishTrace) -> T
         index += 1;
         keep[index - 1]
     });
+    // After duplicates are merged, so that log records land in the copy
+    // that is kept and the copies still say the same.
+    let (joined, orphaned) = fold_attachments(&mut pending);
 
     for p in &mut pending {
         if let (Some(start), Some(end)) = (p.event.start_ns, p.event.end_ns) {
@@ -219,6 +224,7 @@ fn assemble_trace(mut pending: Vec<&mut PendingEvent>, finish: FinishTrace) -> T
     let (topological, depth) = topological_order(&parent);
     merge_nested_tool_calls(&mut pending, &parent, &topological);
     resolve_agents(&mut pending, &parent, &topological);
+    resolve_tool_handoffs(&mut pending);
     mark_usage_leaves(&mut pending, &parent);
 
     // seq: by start time (ancestors first on ties, then input order) when
@@ -238,17 +244,19 @@ fn assemble_trace(mut pending: Vec<&mut PendingEvent>, finish: FinishTrace) -> T
         dropped,
         repaired,
         joined,
+        orphaned,
     }
 }
 
 /// Folds the content of log records (`attach_to`) into the spans they
 /// belong to: an output where the span has none (the first choice), an
 /// input where it has none (the last user message, else the last message).
-/// Content whose span is not in the trace stays, a message event under
-/// that span's id. Returns how many were folded.
-fn fold_attachments(pending: &mut Vec<&mut PendingEvent>) -> u64 {
+/// Content whose span is not in the trace is set aside: alone, a choice or
+/// a prompt is not a step of the run (read as one, it looked like a task
+/// sent again). Returns how many were folded and how many set aside.
+fn fold_attachments(pending: &mut Vec<&mut PendingEvent>) -> (u64, u64) {
     if pending.iter().all(|p| p.attach_to.is_none()) {
-        return 0;
+        return (0, 0);
     }
     let spans: HashMap<String, usize> = pending
         .iter()
@@ -256,19 +264,17 @@ fn fold_attachments(pending: &mut Vec<&mut PendingEvent>) -> u64 {
         .filter(|(_, p)| p.attach_to.is_none())
         .map(|(i, p)| (p.event.span_id.clone(), i))
         .collect();
-    let mut folded = vec![false; pending.len()];
+    let mut joined = 0;
     // Spans whose input came from a folded record, and whether a user's.
     let mut input_from_log: HashMap<usize, bool> = HashMap::default();
     for i in 0..pending.len() {
-        let target = pending[i]
-            .attach_to
-            .as_deref()
-            .and_then(|id| spans.get(id))
-            .copied();
-        let Some(target) = target else {
+        let Some(id) = pending[i].attach_to.as_deref() else {
             continue;
         };
-        folded[i] = true;
+        let Some(&target) = spans.get(id) else {
+            continue;
+        };
+        joined += 1;
         let content = pending[i].event.clone();
         let span = &mut pending[target].event;
         if content.output.is_some() {
@@ -289,13 +295,9 @@ fn fold_attachments(pending: &mut Vec<&mut PendingEvent>) -> u64 {
             input_from_log.insert(target, from_user);
         }
     }
-    let joined = folded.iter().filter(|&&f| f).count() as u64;
-    let mut index = 0;
-    pending.retain(|_| {
-        index += 1;
-        !folded[index - 1]
-    });
-    joined
+    let attached = pending.iter().filter(|p| p.attach_to.is_some()).count() as u64;
+    pending.retain(|p| p.attach_to.is_none());
+    (joined, attached - joined)
 }
 
 /// Reorders `items` so that `items[k]` becomes what `items[order[k]]` was,
@@ -474,6 +476,55 @@ fn resolve_agents(
     for i in idle {
         pending[i].event.agent = None;
         pending[i].event.agent_is_service = false;
+    }
+}
+
+/// Handoffs recorded as tool calls, once the trace's agents are known: a
+/// tool named `transfer_to_X` is a handoff from its agent if X is an agent
+/// of the trace (spelled as tool names spell it), and stays a tool call
+/// otherwise (`transfer_to_savings`, tau-bench's `transfer_to_human_agents`).
+/// A handoff's target is written as the agent names itself, so that
+/// `TRIAGE` and `triage` are one agent.
+fn resolve_tool_handoffs(pending: &mut [&mut PendingEvent]) {
+    if pending.iter().all(|p| p.event.handoff_to.is_none()) {
+        return;
+    }
+    let mut names: Vec<&str> = pending
+        .iter()
+        .filter(|p| !p.event.agent_is_service)
+        .filter_map(|p| p.event.agent.as_deref())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let agents: HashMap<String, String> = names
+        .into_iter()
+        .rev()
+        .map(|name| (tool_spelling(name), name.to_string()))
+        .collect();
+    let known = |name: Option<&str>| name.and_then(|n| agents.get(&tool_spelling(n)).cloned());
+    for p in pending.iter_mut() {
+        let event = &mut p.event;
+        if event.handoff_to.is_none() {
+            continue;
+        }
+        let to = known(event.handoff_to.as_deref());
+        match event.kind {
+            Kind::ToolCall if to.is_some() => {
+                event.kind = Kind::Handoff;
+                event.handoff_to = to;
+                event.handoff_from = event.handoff_from.take().or_else(|| event.agent.clone());
+            }
+            Kind::ToolCall => event.handoff_to = None,
+            Kind::Handoff => {
+                if to.is_some() {
+                    event.handoff_to = to;
+                }
+                if let Some(from) = known(event.handoff_from.as_deref()) {
+                    event.handoff_from = Some(from);
+                }
+            }
+            _ => {}
+        }
     }
 }
 

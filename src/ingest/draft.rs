@@ -2,7 +2,7 @@
 //! its facts through these methods, so texts are digested, tool arguments
 //! canonicalized and loop guards recognized in one way whatever the format.
 
-use super::dialect::handoff_target_of_tool;
+use super::dialect::{handoff_target_of_tool, HandoffTool};
 use super::record::{RecordCtx, RecordOutput};
 use super::time::parse_timestamp_ns;
 use super::values::canonical_args;
@@ -53,9 +53,11 @@ impl Draft {
     /// Tool name and arguments, canonicalized (keys sorted, compact) and
     /// hashed for the repeated-call detectors.
     ///
-    /// A call of a handoff tool (`transfer_to_agent {"agent_name": X}`,
-    /// `transfer_to_X`, ...) is a handoff to X, whatever its span says: the
-    /// event becomes a handoff, made by the agent it runs under.
+    /// A call of a generic handoff tool (`transfer_to_agent {"agent_name":
+    /// X}`, ...) is a handoff to X, whatever its span says: the event becomes
+    /// a handoff, made by the agent it runs under. A tool named
+    /// `transfer_to_X` keeps X as its candidate target (`handoff_to` on a
+    /// tool call); assembly makes it a handoff if X is an agent of the trace.
     pub fn tool(&mut self, name: Option<String>, raw_args: Option<&str>) {
         self.event.tool_name = name.filter(|n| !n.trim().is_empty());
         if let Some(args) = raw_args {
@@ -63,14 +65,22 @@ impl Draft {
             self.event.tool_args_hash = Some(text::exact_hash(&canonical));
             self.event.tool_args = Some(canonical);
         }
-        let target = self
+        let handoff = self
             .event
             .tool_name
             .as_deref()
             .and_then(|tool| handoff_target_of_tool(tool, self.event.tool_args.as_deref()));
-        if let Some(target) = target {
-            self.event.kind = Kind::Handoff;
-            self.event.handoff_to.get_or_insert(target);
+        match handoff {
+            Some(HandoffTool::To(target)) => {
+                self.event.kind = Kind::Handoff;
+                if self.event.handoff_to.is_none() {
+                    self.event.handoff_to = target;
+                }
+            }
+            Some(HandoffTool::IfAgent(candidate)) => {
+                self.event.handoff_to.get_or_insert(candidate);
+            }
+            None => {}
         }
     }
 

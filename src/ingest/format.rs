@@ -19,6 +19,12 @@ pub trait Format: Sync {
     fn sniff_text(&self, _first_line: &[u8]) -> bool {
         false
     }
+    /// Whether this format's files are binary: a file forced to it, or
+    /// named with a binary extension (`.pb`, `.binpb`), is read by its
+    /// messages whatever its first bytes.
+    fn is_binary(&self) -> bool {
+        false
+    }
     /// Whether a file that starts with `head` (its first bytes, before any
     /// text decoding) is of this binary format.
     fn sniff_binary(&self, _head: &[u8]) -> bool {
@@ -26,15 +32,14 @@ pub trait Format: Sync {
     }
     /// The messages of a whole binary file of this format, each parsed as
     /// one record (numbered from 1 in place of a line); a message that
-    /// cannot be taken out is its error. None when the file turns out not
-    /// to be of this format after all: it is then read as text. Messages
-    /// over `max_bytes` are errors.
+    /// cannot be taken out is its error. Messages over `max_bytes` are
+    /// errors.
     fn binary_messages(
         &self,
         _bytes: &[u8],
         _max_bytes: usize,
-    ) -> Option<Vec<Result<Vec<u8>, RecordError>>> {
-        None
+    ) -> Vec<Result<Vec<u8>, RecordError>> {
+        Vec::new()
     }
     /// Completes a trace of this format once it is assembled (agents
     /// resolved, events in `seq` order): facts that no single record gives.

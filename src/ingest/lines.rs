@@ -124,7 +124,8 @@ fn parse_block(
             let ctx = record_ctx(format, file, file_index, line, options);
             let outcome = match parse_record(format, bytes, &ctx) {
                 Err(error) if error.reason == UNRECOGNIZED_RECORD => {
-                    resniffed(bytes, format, file, file_index, line, options).unwrap_or(Err(error))
+                    resniffed(bytes, format, file, file_index, line, options)
+                        .unwrap_or_else(|| Err(of_no_format(error, format)))
                 }
                 outcome => outcome,
             };
@@ -161,6 +162,19 @@ fn resniffed(
     }
     let ctx = record_ctx(other, file, file_index, line, options);
     Some(parse_record(other, bytes, &ctx))
+}
+
+/// A line that no format recognizes: what its file's format saw, and that
+/// no other format knows it either.
+fn of_no_format(error: RecordError, format: &dyn Format) -> RecordError {
+    RecordError {
+        detail: format!(
+            "no known format recognizes this line (as {}: {})",
+            format.name(),
+            error.detail
+        ),
+        ..error
+    }
 }
 
 /// Why a line that no format could start from is skipped.

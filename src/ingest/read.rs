@@ -148,8 +148,8 @@ fn read_records(
 ) -> Result<()> {
     let head = reader.fill_buf()?;
     let binary = match options.format {
-        Some(forced) => forced.sniff_binary(head).then_some(forced),
-        None => registry::sniff_binary(head),
+        Some(forced) => (forced.is_binary() || forced.sniff_binary(head)).then_some(forced),
+        None => registry::sniff_binary(head, source::named_binary(name)),
     };
     let Some(format) = binary else {
         return read_text_records(reader, name, file_index, options, sink, result);
@@ -157,11 +157,7 @@ fn read_records(
     let Some(bytes) = read_whole(reader, Vec::new(), name, options, result)? else {
         return Ok(());
     };
-    let Some(messages) = format.binary_messages(&bytes, options.max_record_bytes) else {
-        // It only started like one.
-        let mut text = std::io::Cursor::new(bytes);
-        return read_text_records(&mut text, name, file_index, options, sink, result);
-    };
+    let messages = format.binary_messages(&bytes, options.max_record_bytes);
     result.format = Some(format.name());
     let file: Arc<str> = Arc::from(name);
     for (index, message) in messages.into_iter().enumerate() {

@@ -46,9 +46,13 @@ pub fn sniff_text(first_line: &[u8]) -> Option<&'static dyn Format> {
     FORMATS.iter().copied().find(|f| f.sniff_text(first_line))
 }
 
-/// The binary format of a file that starts with `head`, if any.
-pub fn sniff_binary(head: &[u8]) -> Option<&'static dyn Format> {
-    FORMATS.iter().copied().find(|f| f.sniff_binary(head))
+/// The binary format of a file that starts with `head`, if any; a file
+/// named as binary (`named_binary`) is of the first binary format.
+pub fn sniff_binary(head: &[u8], named_binary: bool) -> Option<&'static dyn Format> {
+    FORMATS
+        .iter()
+        .copied()
+        .find(|f| f.sniff_binary(head) || (named_binary && f.is_binary()))
 }
 
 /// Every format's name, in registry order.

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 /// Extensions picked up when a directory is walked; files named explicitly
 /// are read whatever their name. `pb` / `binpb` are OTLP protobuf.
 const TRACE_EXTENSIONS: [&str; 7] = ["json", "jsonl", "ndjson", "log", "txt", "pb", "binpb"];
+const BINARY_EXTENSIONS: [&str; 2] = ["pb", "binpb"];
 const COMPRESSED_EXTENSIONS: [&str; 2] = ["gz", "zst"];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -264,6 +265,24 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 #[cfg(not(unix))]
 fn file_kind(_meta: &std::fs::Metadata) -> &'static str {
     "special file"
+}
+
+/// Whether an input's name says it is binary (`.pb`, `.binpb`, also
+/// compressed): its bytes are then read as messages, never as text.
+pub fn named_binary(name: &str) -> bool {
+    let ext = |p: &Path| {
+        p.extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    let path = Path::new(name);
+    let outer = ext(path);
+    let inner = if COMPRESSED_EXTENSIONS.contains(&outer.as_str()) {
+        ext(&path.with_extension(""))
+    } else {
+        outer
+    };
+    BINARY_EXTENSIONS.contains(&inner.as_str())
 }
 
 fn looks_like_trace_file(path: &Path) -> bool {

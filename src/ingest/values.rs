@@ -6,6 +6,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 use super::attrs::{AttrValue, Attrs};
+use crate::text::canonical_json;
 
 /// Flat attribute objects (`{"llm.model_name": "gpt-4o", ...}`) as `Attrs`,
 /// borrowing their strings.
@@ -175,43 +176,6 @@ pub fn canonical_args(raw: &str) -> String {
         Ok(value) => canonical_json(&value),
         Err(_) => raw.trim().to_string(),
     }
-}
-
-/// Compact JSON with object keys sorted, whatever map order serde_json was
-/// built with.
-pub fn canonical_json(value: &serde_json::Value) -> String {
-    fn write(value: &serde_json::Value, out: &mut String) {
-        match value {
-            serde_json::Value::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort();
-                out.push('{');
-                for (i, key) in keys.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str(&serde_json::Value::String(key.clone()).to_string());
-                    out.push(':');
-                    write(&map[key], out);
-                }
-                out.push('}');
-            }
-            serde_json::Value::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write(item, out);
-                }
-                out.push(']');
-            }
-            scalar => out.push_str(&scalar.to_string()),
-        }
-    }
-    let mut out = String::new();
-    write(value, &mut out);
-    out
 }
 
 #[cfg(test)]

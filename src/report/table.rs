@@ -44,8 +44,9 @@ fn right(text: String) -> Cell {
     Cell::new(text).set_alignment(CellAlignment::Right)
 }
 
-/// A trace's unreadable events in a few words: "3 args, 6 outputs".
-fn not_seen(c: &Coverage) -> String {
+/// A trace's unreadable events in a few words: "3 args, 6 outputs" (a
+/// detector family is blind from 3 of them, `crate::coverage`).
+fn unreadable(c: &Coverage) -> String {
     let parts: Vec<String> = [
         (c.tool_calls_without_arguments, "args"),
         (c.llm_calls_without_output, "outputs"),
@@ -88,7 +89,7 @@ pub fn run_summary(s: &RunSummary) -> String {
     if s.labels > 0 {
         let _ = write!(out, "; {} corpus labels", s.labels);
     }
-    if let Some(visible) = s.traces_fully_visible {
+    if let Some(visible) = s.traces_fully_visible.filter(|_| s.traces > 0) {
         let _ = write!(out, "; {visible} of {} traces fully visible", s.traces);
     }
     out.push('\n');
@@ -110,7 +111,7 @@ pub fn stats(stats: &Stats) -> String {
         "ms",
         "status",
         "termination",
-        "not seen",
+        "unreadable",
     ]);
     for t in &stats.traces {
         traces.add_row(vec![
@@ -126,7 +127,7 @@ pub fn stats(stats: &Stats) -> String {
             right(opt(&t.duration_ms)),
             Cell::new(&t.status),
             Cell::new(opt(&t.termination_reason)),
-            Cell::new(not_seen(&t.coverage)),
+            Cell::new(unreadable(&t.coverage)),
         ]);
     }
     let _ = writeln!(out, "\nTraces\n{traces}");

@@ -31,8 +31,9 @@ researcher -> search {\"query\": \"latest GDP of France\"}   -> no results
 - Pagination and cursors: arguments that differ only by page, cursor or offset are different
   arguments.
 - Polling, judged by progress: identical calls whose results change (a job polled until it is
-  done, under any tool name). When the results are not recorded, the names in `polling_tools`
-  are taken as polling.
+  done, under any tool name). Results are compared without what changes on every call (key
+  order, spacing, ids, timestamps, long numbers). When the results are not recorded, the names in
+  `polling_tools` are taken as polling.
 - A retry right after the identical call failed: that is `retry-without-replan`'s.
 - Fewer than `min_repeats` copies in any `window` of calls.
 
@@ -144,11 +145,13 @@ impl Detector for RepeatedToolCall {
             let copies = &positions[best_start..best_start + best];
             // Progress: the results changed. Unrecorded results leave the
             // name to say whether the tool is polled.
-            let results: Vec<Option<u64>> = copies.iter().map(|&p| calls[p].output_hash).collect();
-            let progress = if results.iter().all(Option::is_some) {
-                results.windows(2).any(|w| w[0] != w[1])
-            } else {
-                is_polling(name)
+            let results: Option<Vec<String>> = copies
+                .iter()
+                .map(|&p| calls[p].output.map(crate::text::result_shape))
+                .collect();
+            let progress = match results {
+                Some(results) => results.windows(2).any(|w| w[0] != w[1]),
+                None => is_polling(name),
             };
             if best >= min_repeats && !progress {
                 loops.push((name, copies.to_vec()));

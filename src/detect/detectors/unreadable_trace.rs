@@ -34,8 +34,8 @@ execute_tool search   (no gen_ai.tool.call.arguments)   x12
 
 ## Options
 
-None. Select it in a gate (`--select unreadable-trace`, or fail on warnings) to fail runs that
-cannot be checked.
+None. It is a warning: to fail the runs that cannot be checked, gate on it (`--fail-on
+unreadable-trace`, or `--fail-on warning`).
 
 ## Mapping
 

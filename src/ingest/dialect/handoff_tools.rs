@@ -29,23 +29,51 @@ static BY_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:[A-Za-z0-9]+-)?(?i:transfer|handoff)_(?i:back_)?to_(?P<to>.+)$").unwrap()
 });
 
-/// The agent a call of `tool` with `args` (a JSON object as text) hands
-/// off to, if the tool is a handoff.
-pub fn handoff_target_of_tool(tool: &str, args: Option<&str>) -> Option<String> {
+/// What a tool call says about a handoff.
+#[derive(Debug, PartialEq, Eq)]
+pub enum HandoffTool {
+    /// A generic handoff tool: a handoff, to the agent its arguments name
+    /// (None when the export left the arguments out).
+    To(Option<String>),
+    /// A tool named `transfer_to_X`: a handoff only if X is an agent of the
+    /// trace (`transfer_to_savings` of a bank is a tool), which assembly
+    /// decides.
+    IfAgent(String),
+}
+
+/// What a call of `tool` with `args` (a JSON object as text) says about a
+/// handoff, if anything.
+pub fn handoff_target_of_tool(tool: &str, args: Option<&str>) -> Option<HandoffTool> {
     let tool = tool.trim();
     if let Some((_, keys)) = GENERIC
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(tool))
     {
-        let args: Value = serde_json::from_str(args?).ok()?;
-        return keys
+        let args: Option<Value> = args.and_then(|a| serde_json::from_str(a).ok());
+        let target = keys
             .iter()
-            .find_map(|k| args.get(*k).and_then(Value::as_str))
+            .find_map(|k| args.as_ref()?.get(*k)?.as_str())
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty());
+        return Some(HandoffTool::To(target));
     }
     let to = BY_NAME.captures(tool)?["to"].trim().to_string();
-    (!to.is_empty()).then_some(to)
+    (!to.is_empty()).then_some(HandoffTool::IfAgent(to))
+}
+
+/// An agent name as tool names spell it: lower case, every run of other
+/// characters than letters and digits one `_` (the OpenAI Agents SDK names
+/// the handoff to "Billing Agent" `transfer_to_billing_agent`).
+pub fn tool_spelling(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.trim().chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_string()
 }
 
 #[cfg(test)]
@@ -55,42 +83,55 @@ mod tests {
     #[test]
     fn handoff_tools_name_their_target() {
         let target = |tool, args| handoff_target_of_tool(tool, args);
-        let some = |t: &str| Some(t.to_string());
-        assert_eq!(target("transfer_to_billing", None), some("billing"));
+        let to = |t: &str| Some(HandoffTool::To(Some(t.to_string())));
+        let if_agent = |t: &str| Some(HandoffTool::IfAgent(t.to_string()));
+        assert_eq!(target("transfer_to_billing", None), if_agent("billing"));
         assert_eq!(
             target("transfer_back_to_supervisor", Some("{}")),
-            some("supervisor")
+            if_agent("supervisor")
         );
-        assert_eq!(target("Handoff-transfer_to_refunds", None), some("refunds"));
+        assert_eq!(
+            target("Handoff-transfer_to_refunds", None),
+            if_agent("refunds")
+        );
         assert_eq!(
             target("transfer_to_agent", Some(r#"{"agent_name": "billing"}"#)),
-            some("billing")
+            to("billing")
         );
         assert_eq!(
             target(
                 "handoff_to_agent",
                 Some(r#"{"agent_name":"writer","message":"go"}"#)
             ),
-            some("writer")
+            to("writer")
         );
         assert_eq!(
             target(
                 "handoff",
                 Some(r#"{"to_agent":"critic","reason":"review"}"#)
             ),
-            some("critic")
+            to("critic")
         );
         assert_eq!(
             target(
                 "Delegate work to coworker",
                 Some(r#"{"task":"t","coworker":"Writer"}"#)
             ),
-            some("Writer")
+            to("Writer")
         );
-        assert_eq!(target("transfer_to_agent", Some("{}")), None);
-        assert_eq!(target("transfer_to_agent", None), None);
+        // A generic handoff whose arguments the export left out.
+        assert_eq!(
+            target("transfer_to_agent", Some("{}")),
+            Some(HandoffTool::To(None))
+        );
+        assert_eq!(
+            target("transfer_to_agent", None),
+            Some(HandoffTool::To(None))
+        );
         assert_eq!(target("lookup_invoice", Some("{}")), None);
         assert_eq!(target("wire_transfer_to_account", None), None);
         assert_eq!(target("Handoff-complete_task", Some("{}")), None);
+        assert_eq!(tool_spelling("Billing Agent"), "billing_agent");
+        assert_eq!(tool_spelling(" Research-Expert "), "research_expert");
     }
 }

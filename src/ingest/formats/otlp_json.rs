@@ -96,6 +96,7 @@ fn no_resource_spans() -> RecordError {
 /// What becomes of log records without GenAI content, and of metrics.
 pub const IGNORED_LOG_RECORDS: &str = "log records without GenAI content (ignored)";
 pub const IGNORED_METRICS: &str = "metrics records (ignored)";
+pub const UNATTACHED_LOG_RECORDS: &str = "GenAI log records without a trace or span id (ignored)";
 
 /// A record without spans: OTLP logs, whose GenAI events (`gen_ai.choice`,
 /// `gen_ai.user.message`, ... with their trace and span ids: what
@@ -149,9 +150,12 @@ fn read_log_record(
     let trace_id = log.trace_id.as_deref().and_then(otlp_id);
     let span_id = log.span_id.as_deref().and_then(otlp_id);
     let event = SpanEvent { name, attrs };
-    let (Some(trace_id), Some(span_id), Some(content)) = (trace_id, span_id, content_of(&event))
-    else {
+    let Some(content) = content_of(&event) else {
         out.other_signal(IGNORED_LOG_RECORDS, 1);
+        return;
+    };
+    let (Some(trace_id), Some(span_id)) = (trace_id, span_id) else {
+        out.other_signal(UNATTACHED_LOG_RECORDS, 1);
         return;
     };
     let order = out.next_order();

@@ -45,22 +45,22 @@ impl Format for OtlpProto {
         false
     }
 
+    fn is_binary(&self) -> bool {
+        true
+    }
+
     fn sniff_binary(&self, head: &[u8]) -> bool {
         is_framed(head) || is_raw_message(head)
     }
 
-    fn binary_messages(
-        &self,
-        bytes: &[u8],
-        max_bytes: usize,
-    ) -> Option<Vec<Result<Vec<u8>, RecordError>>> {
+    /// A framed file's messages; a raw file is one message, whatever it
+    /// holds (an undecodable one is reported as such, not read as text).
+    fn binary_messages(&self, bytes: &[u8], max_bytes: usize) -> Vec<Result<Vec<u8>, RecordError>> {
         if is_framed(bytes) {
-            return Some(framed_messages(bytes, max_bytes));
+            framed_messages(bytes, max_bytes)
+        } else {
+            vec![Ok(bytes.to_vec())]
         }
-        let decodes = ExportTraceServiceRequest::decode(bytes).is_ok()
-            || ExportLogsServiceRequest::decode(bytes).is_ok()
-            || ExportMetricsServiceRequest::decode(bytes).is_ok();
-        decodes.then(|| vec![Ok(bytes.to_vec())])
     }
 
     fn parse(
@@ -120,32 +120,31 @@ fn is_framed(head: &[u8]) -> bool {
         return false;
     };
     let length = u32::from_be_bytes(length.try_into().expect("4 bytes"));
+    let message = head.get(4..).unwrap_or_default();
     head[0] <= 0x08
-        && length > 0
-        && (head.get(4) == Some(&0x0a)
-            || head.get(4) == Some(&b'{')
-            || head.get(4..8) == Some(ZSTD_MAGIC.as_slice()))
+        && (message.starts_with(&[0x0a])
+            || message.starts_with(b"{")
+            || message.starts_with(&ZSTD_MAGIC)
+            // An empty message, then the next one's length.
+            || (length == 0 && message.first().is_none_or(|&b| b <= 0x08)))
 }
 
 /// A raw message: field 1 (`resource_spans` / `resource_logs` /
-/// `resource_metrics`, length-delimited), its length as a varint, then the
-/// first field of a resource-level message (resource, scope list or schema
-/// URL).
-///
-/// 0x0a is also a newline: a text file that starts with blank lines is
-/// told apart by the control bytes (other than tab, newline, return) that
-/// a message's tags and lengths hold and text never does.
+/// `resource_metrics`, length-delimited), then bytes that are not text:
+/// tags and lengths put control bytes (other than tab, newline, return) or
+/// bytes that are not UTF-8 into the first kilobyte of any message, and
+/// text (JSON that starts with blank lines: 0x0a is a newline) has none.
 fn is_raw_message(head: &[u8]) -> bool {
     if head.first() != Some(&0x0a) {
         return false;
     }
-    let varint = head[1..].iter().take(5).position(|b| b & 0x80 == 0);
-    let shaped = varint.is_some_and(|end| matches!(head.get(end + 2), Some(0x0a | 0x12 | 0x1a)));
-    let binary = head
+    let window = &head[..head.len().min(1024)];
+    let control = window
         .iter()
-        .take(64)
         .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'));
-    shaped && binary
+    // A multi-byte character cut by the window's end is still text.
+    let not_utf8 = std::str::from_utf8(window).is_err_and(|e| e.error_len().is_some());
+    control || not_utf8
 }
 
 /// The messages of a length-framed file, each zstd frame decompressed; a
@@ -211,6 +210,12 @@ mod tests {
         assert!(!is_raw_message(b"\n\n\n\n\n\n"));
         // TracesData { resource_spans: [{ resource: {}, scope_spans: [{}] }] }
         assert!(is_raw_message(&[0x0a, 0x04, 0x0a, 0x00, 0x12, 0x00]));
+        // A long first key: the lengths before it are not text.
+        let mut long_key = vec![0x0a, 0xd4, 0x02, 0x0a, 0x4d, 0x0a, 0x4b, 0x0a, 0x47];
+        long_key.extend(std::iter::repeat_n(b'k', 71));
+        assert!(is_raw_message(&long_key));
+        assert!(!is_raw_message("\n\n{\"é\": 1}".as_bytes()));
+        assert!(is_framed(&[0, 0, 0, 0, 0, 0, 0, 6, 0x0a]));
         assert!(is_framed(&[0, 0, 0, 6, 0x0a, 0x04]));
         assert!(is_framed(&[0, 0, 0, 9, 0x28, 0xb5, 0x2f, 0xfd]));
         assert!(!is_framed(b"{\"a\": 1}"));
