@@ -489,38 +489,58 @@ fn resolve_tool_handoffs(pending: &mut [&mut PendingEvent]) {
     if pending.iter().all(|p| p.event.handoff_to.is_none()) {
         return;
     }
-    let mut names: Vec<&str> = pending
-        .iter()
-        .filter(|p| !p.event.agent_is_service)
-        .filter_map(|p| p.event.agent.as_deref())
-        .collect();
+    // A trace has few agents: a linear look keeps to one copy of each.
+    let mut names: Vec<String> = Vec::new();
+    for p in pending.iter().filter(|p| !p.event.agent_is_service) {
+        if let Some(agent) = p.event.agent.as_deref() {
+            if !names.iter().any(|n| n == agent) {
+                names.push(agent.to_string());
+            }
+        }
+    }
     names.sort_unstable();
-    names.dedup();
-    let agents: HashMap<String, String> = names
-        .into_iter()
-        .rev()
-        .map(|name| (tool_spelling(name), name.to_string()))
-        .collect();
-    let known = |name: Option<&str>| name.and_then(|n| agents.get(&tool_spelling(n)).cloned());
+    // Most ends are spelled as their agent: the spelled names are made
+    // only for the first one that is not.
+    let mut spelled: Option<HashMap<String, usize>> = None;
+    let mut known = |name: Option<&str>| -> Option<String> {
+        let name = name?;
+        if names.binary_search_by(|n| n.as_str().cmp(name)).is_ok() {
+            return Some(name.to_string());
+        }
+        let spelled = spelled.get_or_insert_with(|| {
+            names
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, n)| (tool_spelling(n), i))
+                .collect()
+        });
+        spelled.get(&tool_spelling(name)).map(|&i| names[i].clone())
+    };
     for p in pending.iter_mut() {
         let event = &mut p.event;
         if event.handoff_to.is_none() {
             continue;
         }
-        let to = known(event.handoff_to.as_deref());
         match event.kind {
-            Kind::ToolCall if to.is_some() => {
-                event.kind = Kind::Handoff;
-                event.handoff_to = to;
-                event.handoff_from = event.handoff_from.take().or_else(|| event.agent.clone());
-            }
-            Kind::ToolCall => event.handoff_to = None,
-            Kind::Handoff => {
-                if to.is_some() {
-                    event.handoff_to = to;
+            Kind::ToolCall => match known(event.handoff_to.as_deref()) {
+                Some(agent) => {
+                    event.kind = Kind::Handoff;
+                    event.handoff_to = Some(agent);
+                    event.handoff_from = event.handoff_from.take().or_else(|| event.agent.clone());
                 }
-                if let Some(from) = known(event.handoff_from.as_deref()) {
-                    event.handoff_from = Some(from);
+                None => event.handoff_to = None,
+            },
+            Kind::Handoff => {
+                for end in [&mut event.handoff_to, &mut event.handoff_from] {
+                    let named = end
+                        .as_deref()
+                        .is_some_and(|e| names.binary_search_by(|n| n.as_str().cmp(e)).is_ok());
+                    if !named {
+                        if let Some(agent) = known(end.as_deref()) {
+                            *end = Some(agent);
+                        }
+                    }
                 }
             }
             _ => {}
