@@ -549,17 +549,7 @@ fn each_emitter_dialect_gives_its_facts() {
     // that one call; an MCP call alone is a call.
     let mcp = dir.join("mcp.json");
     let stats = stats_json(&[mcp.to_str().unwrap()]);
-    let tools: Vec<(&str, u64)> = stats["tool_calls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["tool_name"].as_str().unwrap(),
-                c["count"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let tools = tool_counts(&stats);
     assert_eq!(tools, [("get_alerts", 1), ("get_forecast", 2)]);
     // OpenInference (CrewAI, smolagents): agents from `graph.node.id` and
     // `X.run`, CrewAI's delegation tool as a handoff.
@@ -697,17 +687,7 @@ fn only_agents_are_handed_off_to() {
             (Some("triage"), Some("billing"), 2)
         ]
     );
-    let tools: Vec<(&str, u64)> = stats["tool_calls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["tool_name"].as_str().unwrap(),
-                c["count"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let tools = tool_counts(&stats);
     assert_eq!(
         tools,
         [
@@ -799,4 +779,19 @@ fn stats_json_any(path: &Path) -> Value {
         .output()
         .unwrap();
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// (tool, count) of each row of `stats`' tool-call table.
+fn tool_counts(stats: &Value) -> Vec<(&str, u64)> {
+    stats["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["tool_name"].as_str().unwrap(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect()
 }
