@@ -795,3 +795,36 @@ fn tool_counts(stats: &Value) -> Vec<(&str, u64)> {
         })
         .collect()
 }
+
+/// From the trial: a trace or span id that OTLP does not allow (all zeros,
+/// not hex, the wrong length) is said, as a repair, and the span is kept.
+#[test]
+fn invalid_otlp_ids_are_said_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ids.json");
+    let span = |trace: &str, span: &str| {
+        format!(
+            r#"{{"traceId":"{trace}","spanId":"{span}","name":"chat","attributes":[{{"key":"gen_ai.operation.name","value":{{"stringValue":"chat"}}}}]}}"#
+        )
+    };
+    let spans = [
+        span("00000000000000000000000000000000", "00000000000000a1"),
+        span("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", "00000000000000a2"),
+        span("5e0c4a1b9d2f8e7a6c3b5d4e2f1a0b9c", "0000000000000000"),
+        span("5e0c4a1b9d2f8e7a6c3b5d4e2f1a0b9c", "00000000000000a3"),
+    ];
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+            spans.join(",")
+        ),
+    )
+    .unwrap();
+    let stats = stats_json(&[file.to_str().unwrap()]);
+    let s = &stats["summary"];
+    assert_eq!(
+        (&s["ingested"], &s["skipped"], &s["repaired_reasons"]),
+        (&4.into(), &0.into(), &serde_json::json!({"invalid_id": 3}))
+    );
+}

@@ -22,7 +22,7 @@ use crate::ingest::format::Format;
 use crate::ingest::framing::line_of_offset;
 use crate::ingest::json::{json_error, parse_json, without_position};
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
-use crate::ingest::span::{emit, RawSpan};
+use crate::ingest::span::{emit, RawSpan, SpanRead};
 use crate::ingest::values::otlp_id;
 
 pub struct OtlpJson;
@@ -81,12 +81,35 @@ impl Format for OtlpJson {
             let service = rs.resource.as_ref().and_then(service_of);
             for ss in rs.scope_spans {
                 for span in ss.spans {
-                    emit(span.into_raw(service.clone(), ctx.line), ctx, ctx.line, out);
+                    emit_checked(span.into_raw(service.clone(), ctx.line), ctx, ctx.line, out);
                 }
             }
         }
         Ok(())
     }
+}
+
+/// `emit`, after saying so when an id is not what OTLP allows (16 bytes
+/// for a trace, 8 for a span, not all zero: opentelemetry-proto
+/// trace/v1/trace.proto): the span is kept, read with the id as given.
+fn emit_checked(read: SpanRead, ctx: &RecordCtx, line: u32, out: &mut RecordOutput) {
+    if let Ok(raw) = &read {
+        let problem = [("trace", &raw.trace_id, 32), ("span", &raw.span_id, 16)]
+            .into_iter()
+            .find(|(_, id, len)| {
+                id.len() != *len
+                    || !id.bytes().all(|b| b.is_ascii_hexdigit())
+                    || id.bytes().all(|b| b == b'0')
+            });
+        if let Some((what, id, len)) = problem {
+            let detail = format!(
+                "span {:?} has {what} id {id:?}, which is not {len} hex digits other than all zeros; it is read as given",
+                raw.name
+            );
+            out.repair(line, "invalid_id", detail);
+        }
+    }
+    emit(read, ctx, line, out);
 }
 
 fn no_resource_spans() -> RecordError {
@@ -246,7 +269,7 @@ fn read_span_by_span(
             for (k, raw) in ss.spans.into_iter().enumerate() {
                 let line = line_of(raw);
                 match serde_json::from_str::<Span>(raw.get()) {
-                    Ok(span) => emit(span.into_raw(service.clone(), line), ctx, line, out),
+                    Ok(span) => emit_checked(span.into_raw(service.clone(), line), ctx, line, out),
                     Err(error) => {
                         let path = format!("resourceSpans[{r}].scopeSpans[{s}].spans[{k}]");
                         let why = json_error(&error, raw.get().as_bytes(), line);
