@@ -669,6 +669,11 @@ fn sniffing_sends_each_file_to_its_adapter() {
         ),
         (repo("sample-traces/healthy/trace.json"), "otlp_json"),
         (repo("tests/fixtures/otlp/jaeger_trace.json"), "jaeger_json"),
+        (
+            repo("tests/fixtures/langfuse/blob_export.jsonl"),
+            "langfuse",
+        ),
+        (repo("tests/fixtures/langsmith/run_tree.json"), "langsmith"),
         (repo("tests/fixtures/otlp/zipkin_v2.json"), "zipkin_json"),
         // The first line is logs, the second spans: one OTLP/JSON file.
         (repo("tests/fixtures/otlp/mixed_signals.jsonl"), "otlp_json"),
@@ -1089,6 +1094,62 @@ fn nested_child_runs_read_as_the_flat_runs() {
         (
             &"web_search".into(),
             &r#"{"query":"current EUR to JPY exchange rate"}"#.into(),
+            &3.into()
+        )
+    );
+}
+
+/// Langfuse's blob-storage export (snake_case JSON Lines, "" as a root's
+/// parent, space-separated UTC times, the trace's fields on every row)
+/// holds the same observations as the API listing it was made from
+/// (tools/fixtures/langfuse_blob_export.py), and hunt case 05 gives its
+/// facts.
+#[test]
+fn langfuse_blob_exports_read_as_the_api_listing() {
+    let api = repo(
+        "tests/fixtures/frameworks/openai_agents/repeated_tool_call/langfuse_observations.json",
+    );
+    let blob = repo("tests/fixtures/langfuse/blob_export.jsonl");
+    let traces = |file: &Path| {
+        let stats = stats_json(&[file.to_str().unwrap()]);
+        assert_eq!(stats["summary"]["skipped"], 0);
+        (
+            stats["traces"].clone(),
+            stats["tool_calls"].clone(),
+            stats["handoff_edges"].clone(),
+        )
+    };
+    assert_eq!(traces(&blob), traces(&api));
+    let Some(case) = shared_data("../hunt/round1/05-langfuse-blob-export.jsonl") else {
+        return;
+    };
+    let stats = stats_json(&[case.to_str().unwrap()]);
+    let t = trace(&stats, "tr-6f10c2");
+    assert_eq!(
+        (
+            &t["events"],
+            &t["agents"],
+            &t["llm_calls"],
+            &t["tool_calls"]
+        ),
+        (
+            &8.into(),
+            &serde_json::json!(["kb-agent"]),
+            &4.into(),
+            &3.into()
+        )
+    );
+    assert_eq!(
+        (&t["input_tokens"], &t["output_tokens"], &t["duration_ms"]),
+        (&7440.into(), &144.into(), &16000.into())
+    );
+    assert!((t["cost_usd"].as_f64().unwrap() - 0.02004).abs() < 1e-9);
+    let tools = &stats["tool_calls"][0];
+    assert_eq!(
+        (&tools["tool_name"], &tools["tool_args"], &tools["count"]),
+        (
+            &"search_docs".into(),
+            &r#"{"query":"rotate API signing key"}"#.into(),
             &3.into()
         )
     );

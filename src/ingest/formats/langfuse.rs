@@ -1,7 +1,12 @@
 //! Langfuse observations (FORMATS.md §3.6), as the public API lists them
 //! (`{"data": [...]}` of `GET /api/public/v2/observations` or the v1
 //! `/observations`), as a trace with its observations (`{"id", "name",
-//! "sessionId", "observations": [...]}`), bare lists, or JSON Lines.
+//! "sessionId", "observations": [...]}`), bare lists, or JSON Lines; and
+//! as the blob-storage export writes them (langfuse/langfuse-docs
+//! blob-storage-export-fields.mdx, enriched observations: JSON Lines of
+//! snake_case fields, `parent_observation_id` "" for a root, times as
+//! `YYYY-MM-DD HH:MM:SS.ffffff` UTC, `usage_details` / `cost_details`, the
+//! trace's fields on every row). Each field is read in either spelling.
 //!
 //! `type`: GENERATION → llm_call, TOOL → tool_call (a tool named `handoff
 //! to X` → handoff), AGENT → agent_invoke, CHAIN / SPAN → workflow, EVENT →
@@ -13,7 +18,9 @@
 use serde_json::Value;
 
 use crate::event::{Kind, Status};
-use crate::ingest::dialect::{handoff_target_from_name, is_placeholder_agent, output_value_text};
+use crate::ingest::dialect::{
+    handoff_target_from_name, is_placeholder_agent, messages_text, output_value_text,
+};
 use crate::ingest::draft::Draft;
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
@@ -48,7 +55,7 @@ impl Format for Langfuse {
         items_of(record, &["data", "observations"])
             .first()
             .is_some_and(|o| {
-                o.get("traceId").is_some()
+                field(o, "traceId").is_some()
                     && o.get("type")
                         .and_then(Value::as_str)
                         .is_some_and(|t| TYPES.contains(&t))
@@ -63,7 +70,7 @@ impl Format for Langfuse {
     ) -> Result<(), RecordError> {
         let doc: Value = parse_json(record, ctx.line)?;
         // A trace object lends its session to its observations.
-        let trace_session = doc.get("sessionId").and_then(Value::as_str);
+        let trace_session = field(&doc, "sessionId").and_then(Value::as_str);
         for observation in items_of(&doc, &["data", "observations"]) {
             match read_observation(observation, trace_session, ctx) {
                 Ok(draft) => draft.emit(ctx, out),
@@ -79,7 +86,11 @@ fn read_observation(
     trace_session: Option<&str>,
     ctx: &RecordCtx,
 ) -> Result<Draft, (&'static str, String)> {
-    let text = |k: &str| observation.get(k).and_then(Value::as_str);
+    let text = |k: &str| {
+        field(observation, k)
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+    };
     let name = text("name").unwrap_or_default();
     let trace_id = text("traceId").map(str::to_string).ok_or((
         "missing_trace_id",
@@ -95,7 +106,9 @@ fn read_observation(
     event.parent_id = text("parentObservationId").map(str::to_string);
     event.name = name.to_string();
     event.op = observation_type.to_string();
-    event.model = text("model").map(str::to_string);
+    event.model = text("model")
+        .or_else(|| text("providedModelName"))
+        .map(str::to_string);
     event.session_id = text("sessionId").or(trace_session).map(str::to_string);
     let handoff_to = handoff_target_from_name(name);
     event.kind = match observation_type {
@@ -111,8 +124,7 @@ fn read_observation(
     };
     draft.times(text("startTime"), text("endTime"));
 
-    let usage = observation
-        .get("usageDetails")
+    let usage = field(observation, "usageDetails")
         .filter(|u| !u.is_null())
         .or_else(|| observation.get("usage"));
     let tokens = |keys: &[&str]| {
@@ -121,19 +133,31 @@ fn read_observation(
     };
     draft.event.input_tokens = tokens(&["input", "promptTokens"]);
     draft.event.output_tokens = tokens(&["output", "completionTokens"]);
-    draft.event.cost_usd = observation
-        .get("costDetails")
+    draft.event.cost_usd = field(observation, "costDetails")
         .and_then(|c| c.get("total"))
         .and_then(Value::as_f64)
-        .or_else(|| observation.get("totalCost").and_then(Value::as_f64));
+        .or_else(|| field(observation, "totalCost").and_then(Value::as_f64))
+        // The blob export writes 0.0 where no cost was computed.
+        .filter(|&c| c > 0.0);
 
-    let input = observation.get("input").filter(|v| !v.is_null());
-    let output = observation.get("output").filter(|v| !v.is_null());
+    let present = |v: &&Value| !v.is_null() && v.as_str() != Some("");
+    let input = observation.get("input").filter(present);
+    let output = observation.get("output").filter(present);
     if let Some(input) = input {
         draft.input_text(&content_text(input), ctx);
     }
     if let Some(output) = output {
         let text = match output {
+            // A generation's message (its tool calls as `name(args)`),
+            // or OpenAI Responses items.
+            Value::String(raw) if draft.event.kind == Kind::LlmCall => {
+                let items = output_value_text(raw);
+                if items == *raw {
+                    messages_text(raw, false)
+                } else {
+                    items
+                }
+            }
             Value::String(raw) => output_value_text(raw),
             other => content_text(other),
         };
@@ -163,4 +187,20 @@ fn read_observation(
         draft.event.status = Status::Ok;
     }
     Ok(draft)
+}
+
+/// A field in the API's camelCase or the blob export's snake_case.
+fn field<'v>(record: &'v Value, camel: &str) -> Option<&'v Value> {
+    record.get(camel).or_else(|| {
+        let mut snake = String::with_capacity(camel.len() + 4);
+        for c in camel.chars() {
+            if c.is_ascii_uppercase() {
+                snake.push('_');
+                snake.push(c.to_ascii_lowercase());
+            } else {
+                snake.push(c);
+            }
+        }
+        record.get(snake.as_str())
+    })
 }
