@@ -124,7 +124,7 @@ impl Coverage {
         if self.handoffs_without_ends > 0 {
             spots.push(BlindSpot {
                 what: format!(
-                    "{} handoffs do not say between which agents",
+                    "{} handoffs do not name both their agents",
                     self.handoffs_without_ends
                 ),
                 detectors: &["handoff-cycle"],
@@ -175,7 +175,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             [
                 "3 tool calls carry no arguments",
-                "1 handoffs do not say between which agents"
+                "1 handoffs do not name both their agents"
             ]
         );
         assert_eq!(coverage.events_of_service_agent, 1);

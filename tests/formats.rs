@@ -674,6 +674,10 @@ fn sniffing_sends_each_file_to_its_adapter() {
             "langfuse",
         ),
         (repo("tests/fixtures/langsmith/run_tree.json"), "langsmith"),
+        (
+            repo("tests/fixtures/frameworks/smolagents/max_steps/memory_succinct.json"),
+            "smolagents_memory",
+        ),
         (repo("tests/fixtures/otlp/zipkin_v2.json"), "zipkin_json"),
         // The first line is logs, the second spans: one OTLP/JSON file.
         (repo("tests/fixtures/otlp/mixed_signals.jsonl"), "otlp_json"),
@@ -1151,6 +1155,62 @@ fn langfuse_blob_exports_read_as_the_api_listing() {
             &"search_docs".into(),
             &r#"{"query":"rotate API signing key"}"#.into(),
             &3.into()
+        )
+    );
+}
+
+/// smolagents memory steps, as a real run (smolagents 1.26, a scripted
+/// model, tools/frameworks/smolagents_memory.py) saves them and as hunt
+/// case 10 shows them: one run per file, a model call per step, the tool
+/// calls with their observations, the step limit as the termination.
+#[test]
+fn smolagents_memory_steps_give_their_facts() {
+    let dir = repo("tests/fixtures/frameworks/smolagents/max_steps");
+    for file in ["memory_steps.json", "memory_succinct.json"] {
+        let stats = stats_json(&[dir.join(file).to_str().unwrap()]);
+        let t = &stats["traces"][0];
+        assert_eq!(
+            (
+                &t["events"],
+                &t["agents"],
+                &t["llm_calls"],
+                &t["tool_calls"]
+            ),
+            (
+                &12.into(),
+                &serde_json::json!(["agent"]),
+                &6.into(),
+                &5.into()
+            ),
+            "{file}"
+        );
+        assert_eq!(
+            (
+                &t["input_tokens"],
+                &t["output_tokens"],
+                &t["termination_reason"]
+            ),
+            (&11100.into(), &210.into(), &"max_steps".into()),
+            "{file}"
+        );
+    }
+    let Some(case) = shared_data("../hunt/round1/10-smolagents-memory-steps.json") else {
+        return;
+    };
+    let stats = stats_json(&[case.to_str().unwrap()]);
+    let t = &stats["traces"][0];
+    assert_eq!(
+        (&t["llm_calls"], &t["input_tokens"], &t["output_tokens"]),
+        (&5.into(), &10500.into(), &175.into())
+    );
+    assert_eq!(t["termination_reason"], "max_steps");
+    let tools = &stats["tool_calls"][0];
+    assert_eq!(
+        (&tools["tool_name"], &tools["tool_args"], &tools["count"]),
+        (
+            &"web_search".into(),
+            &r#"{"query":"ACME closing price last Friday"}"#.into(),
+            &4.into()
         )
     );
 }

@@ -7,7 +7,7 @@ use super::format::Format;
 use super::formats::{
     ag2_runtime_log, agentchat, chat_history, crewai_log, jaeger_json, js_span_dump, langfuse,
     langgraph_debug, langsmith, mast_record, openai_agents, otlp_json, otlp_proto, phoenix,
-    python_span_dump, span_tree, trail_annotations, zipkin_json,
+    python_span_dump, smolagents_memory, span_tree, trail_annotations, zipkin_json,
 };
 use crate::event::Event;
 
@@ -27,6 +27,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &langfuse::Langfuse,
     &mast_record::MastRecord,
     &agentchat::AgentChat,
+    &smolagents_memory::SmolagentsMemory,
     &chat_history::ChatHistory,
     &trail_annotations::TrailAnnotations,
     &ag2_runtime_log::Ag2RuntimeLog,

@@ -49,13 +49,19 @@ pub fn handoff_target_of_tool(tool: &str, args: Option<&str>) -> Option<HandoffT
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(tool))
     {
-        let args: Option<Value> = args.and_then(|a| serde_json::from_str(a).ok());
-        let target = keys
+        // No arguments exported: a handoff whose target is not known.
+        let Some(args) = args.filter(|a| !matches!(a.trim(), "" | "{}" | "null")) else {
+            return Some(HandoffTool::To(None));
+        };
+        // Arguments without the target's key: a tool of the same name
+        // (a support bot's `transfer_to_agent {"queue": ...}` to a human).
+        let args: Value = serde_json::from_str(args).ok()?;
+        return keys
             .iter()
-            .find_map(|k| args.as_ref()?.get(*k)?.as_str())
+            .find_map(|k| args.get(*k)?.as_str())
             .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty());
-        return Some(HandoffTool::To(target));
+            .filter(|t| !t.is_empty())
+            .map(|t| HandoffTool::To(Some(t)));
     }
     let to = BY_NAME.captures(tool)?["to"].trim().to_string();
     (!to.is_empty()).then_some(HandoffTool::IfAgent(to))
@@ -129,6 +135,14 @@ mod tests {
             Some(HandoffTool::To(None))
         );
         assert_eq!(target("lookup_invoice", Some("{}")), None);
+        // Arguments without the target's key: an ordinary tool.
+        assert_eq!(
+            target(
+                "transfer_to_agent",
+                Some(r#"{"queue":"billing","reason":"human"}"#)
+            ),
+            None
+        );
         assert_eq!(target("wire_transfer_to_account", None), None);
         assert_eq!(target("Handoff-complete_task", Some("{}")), None);
         assert_eq!(tool_spelling("Billing Agent"), "billing_agent");

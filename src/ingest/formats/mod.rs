@@ -21,6 +21,7 @@ pub mod otlp_json;
 pub mod otlp_proto;
 pub mod phoenix;
 pub mod python_span_dump;
+pub mod smolagents_memory;
 pub mod span_tree;
 pub mod trail_annotations;
 pub mod zipkin_json;

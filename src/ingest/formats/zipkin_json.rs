@@ -89,10 +89,18 @@ fn raw_span(span: &Value, line: u32) -> Result<RawSpan<'_>, (&'static str, Strin
     let trace_id = text(span.get("traceId"))
         .and_then(normalize_hex_id)
         .ok_or(("missing_trace_id", format!("span {name:?} has no traceId")))?;
-    let span_id = text(span.get("id")).and_then(normalize_hex_id).ok_or((
+    let id = text(span.get("id")).and_then(normalize_hex_id).ok_or((
         "missing_span_id",
         format!("span {name:?} in trace {trace_id} has no id"),
     ))?;
+    // B3's shared span: the server side of an RPC reuses the client span's
+    // id (`"shared": true`); it is the client span's child, not a copy.
+    let shared = span.get("shared").and_then(Value::as_bool) == Some(true);
+    let (span_id, shared_parent) = if shared {
+        (format!("{id}-shared"), Some(id))
+    } else {
+        (id, None)
+    };
     let attrs = span
         .get("tags")
         .and_then(Value::as_object)
@@ -146,7 +154,7 @@ fn raw_span(span: &Value, line: u32) -> Result<RawSpan<'_>, (&'static str, Strin
     Ok(RawSpan {
         trace_id,
         span_id,
-        parent_id: text(span.get("parentId")).and_then(normalize_hex_id),
+        parent_id: shared_parent.or_else(|| text(span.get("parentId")).and_then(normalize_hex_id)),
         name: Cow::Borrowed(name),
         start_ns: start_us.map(|us| us.saturating_mul(1000)),
         end_ns: start_us
