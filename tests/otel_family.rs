@@ -828,3 +828,33 @@ fn invalid_otlp_ids_are_said_and_kept() {
         (&4.into(), &0.into(), &serde_json::json!({"invalid_id": 3}))
     );
 }
+
+/// From the second trial: `--format` forces its format on every line of a
+/// JSON Lines file; lines of another format are then skipped, not read as
+/// what they are.
+#[test]
+fn a_forced_format_holds_for_every_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = dir.path().join("zipkin.jsonl");
+    let zipkin: Value =
+        serde_json::from_slice(&std::fs::read(repo("tests/fixtures/otlp/zipkin_v2.json")).unwrap())
+            .unwrap();
+    std::fs::write(&lines, format!("{zipkin}\n{zipkin}\n")).unwrap();
+    let read = |format: Option<&str>| {
+        let mut command = tracelint();
+        command
+            .args(["stats", "--quiet", "--output-format", "json"])
+            .arg(&lines);
+        if let Some(format) = format {
+            command.args(["--format", format]);
+        }
+        let out = command.output().unwrap();
+        let stats: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            stats["summary"]["ingested"].clone(),
+            stats["summary"]["skipped"].clone(),
+        )
+    };
+    assert_eq!(read(None), (12.into(), 0.into()));
+    assert_eq!(read(Some("otlp_json")), (0.into(), 2.into()));
+}

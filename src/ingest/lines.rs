@@ -123,7 +123,8 @@ fn parse_block(
             }
             let ctx = record_ctx(format, file, file_index, line, options);
             let outcome = match parse_record(format, bytes, &ctx) {
-                Err(error) if error.reason == UNRECOGNIZED_RECORD => {
+                // A format forced with --format is kept for every line.
+                Err(error) if error.reason == UNRECOGNIZED_RECORD && options.format.is_none() => {
                     resniffed(bytes, format, file, file_index, line, options)
                         .unwrap_or_else(|| Err(of_no_format(error, format)))
                 }
