@@ -1214,3 +1214,70 @@ fn smolagents_memory_steps_give_their_facts() {
         )
     );
 }
+
+/// Hunt case 13: LangSmith runs of a langgraph-supervisor run whose workers
+/// are subgraphs: the inner `agent` / `tools` nodes belong to the worker
+/// that runs them (its checkpoint namespace), the transfer tools are the
+/// handoffs, and the node transitions they cause are not counted again.
+#[test]
+fn supervisor_workers_keep_their_names() {
+    let Some(case) = shared_data("../hunt/round1/13-langsmith-supervisor-subgraphs.jsonl") else {
+        return;
+    };
+    let stats = stats_json(&[case.to_str().unwrap()]);
+    let t = &stats["traces"][0];
+    assert_eq!(
+        (&t["events"], &t["agents"], &t["llm_calls"]),
+        (
+            &45.into(),
+            &serde_json::json!(["math_expert", "research_expert", "supervisor"]),
+            &12.into()
+        )
+    );
+    assert_eq!(
+        (&t["input_tokens"], &t["output_tokens"]),
+        (&6800.into(), &168.into())
+    );
+    let per_agent: Vec<(&str, u64)> = stats["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| Some((a["agent"].as_str()?, a["llm_calls"].as_u64()?)))
+        .collect();
+    assert_eq!(
+        per_agent,
+        [
+            ("math_expert", 4),
+            ("research_expert", 4),
+            ("supervisor", 4)
+        ]
+    );
+    assert_eq!(
+        edges(&stats),
+        [
+            ("math_expert".into(), "supervisor".into(), 2),
+            ("research_expert".into(), "supervisor".into(), 2),
+            ("supervisor".into(), "math_expert".into(), 2),
+            ("supervisor".into(), "research_expert".into(), 2)
+        ]
+    );
+    let tools: Vec<(&str, &str, u64)> = stats["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["agent"].as_str().unwrap(),
+                c["tool_name"].as_str().unwrap(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tools,
+        [
+            ("math_expert", "add", 2),
+            ("research_expert", "web_search", 2)
+        ]
+    );
+}

@@ -169,17 +169,32 @@ impl Draft {
     }
 }
 
-/// The LangGraph node steps of a trace, in order: each change of node is a
-/// handoff from the previous node to this one (FORMATS.md §3.8: node
-/// transitions are the edges of cycle detection).
+/// The LangGraph node steps of a trace, in order: each change of agent is a
+/// handoff from the previous one to this one (FORMATS.md §3.8: node
+/// transitions are the edges of cycle detection). A passage that a handoff
+/// tool already made (langgraph-supervisor's `transfer_to_X`, read as a
+/// handoff in assembly) is that handoff, not a second one.
 pub fn mark_node_transitions(events: &mut [&mut Event]) {
     let mut last_node: Option<String> = None;
-    for event in events.iter_mut().filter(|e| e.kind == Kind::Step) {
+    // The target of the last handoff made by a tool, until it is reached.
+    let mut handed_to: Option<String> = None;
+    for event in events.iter_mut() {
+        if event.kind == Kind::Handoff {
+            handed_to = event.handoff_to.clone();
+            continue;
+        }
+        if event.kind != Kind::Step {
+            continue;
+        }
         let Some(node) = event.agent.clone() else {
             continue;
         };
         if let Some(previous) = last_node.replace(node.clone()) {
             if previous != node {
+                if handed_to.as_deref() == Some(node.as_str()) {
+                    handed_to = None;
+                    continue;
+                }
                 event.handoff_from = Some(previous);
                 event.handoff_to = Some(node);
             }

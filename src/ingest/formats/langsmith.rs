@@ -2,8 +2,10 @@
 //! [...]}`, a run with its children nested in `child_runs`, or an ingest batch `{"post": [...], "patch": [...]}` whose
 //! patches complete the posted runs of the same id. Runs made by LangGraph
 //! carry `extra.metadata.langgraph_node` / `langgraph_step`: the node is
-//! the agent, the step the superstep, and the passage from one node to the
-//! next a handoff edge (as the LangGraph debug stream gives them).
+//! the agent (a subgraph's inner nodes belong to the worker that runs them,
+//! read from the checkpoint namespace), the step the superstep, and the
+//! passage from one agent to the next a handoff edge (as the LangGraph
+//! debug stream gives them).
 
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -182,7 +184,17 @@ fn read_run(run: &Map<String, Value>, ctx: &RecordCtx) -> Result<Draft, (&'stati
         .and_then(Value::as_i64);
     draft.event.session_id = meta_text("thread_id").or_else(|| meta_text("session_id"));
     draft.event.model = meta_text("ls_model_name");
-    draft.clues.hint = node.filter(|n| !is_internal_node(n));
+    // A worker that is itself a graph (langgraph-supervisor's
+    // create_react_agent workers) runs nodes of its own (`agent`, `tools`):
+    // they belong to the worker, the first node of the checkpoint
+    // namespace (`research_expert:<id>|agent:<id>`).
+    let worker = meta_text("langgraph_checkpoint_ns")
+        .or_else(|| meta_text("checkpoint_ns"))
+        .and_then(|ns| {
+            let first = ns.split('|').next()?.split(':').next()?.trim().to_string();
+            (!first.is_empty() && !is_internal_node(&first)).then_some(first)
+        });
+    draft.clues.hint = worker.or_else(|| node.clone().filter(|n| !is_internal_node(n)));
 
     let inputs = run.get("inputs");
     let outputs = run.get("outputs");
