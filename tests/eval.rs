@@ -61,7 +61,7 @@ fn the_planted_fixtures_score_exactly() {
         "the three corpora are absent"
     );
     let fixtures = corpus(&report, "framework fixtures (planted)");
-    assert_eq!(fixtures["traces"], 48);
+    assert_eq!(fixtures["traces"], 50);
     let modes = &fixtures["per_category"];
     // 1.3: the two false positives are LangGraph's ping-pong agents, which
     // do repeat their line; the miss is the GenAI export without texts.
@@ -183,7 +183,7 @@ fn blame_names_where_each_planted_failure_began() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(report["traces"], 48);
+    assert_eq!(report["traces"], 50);
     let mut seen: Vec<(String, String, String)> = Vec::new();
     for b in report["blames"].as_array().unwrap() {
         let file = b["source_file"].as_str().unwrap();

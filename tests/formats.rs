@@ -1281,3 +1281,59 @@ fn supervisor_workers_keep_their_names() {
         ]
     );
 }
+
+/// A real langgraph-supervisor 0.0.31 run (scripted models,
+/// tools/frameworks/langgraph_supervisor_run.py), as LangSmith runs and as
+/// its debug stream with subgraphs (`[namespace, event]` lines): the
+/// workers keep their names, each model call is counted once (a worker's
+/// result carries its inner node's messages up), the handoff back that the
+/// library writes itself is no model call.
+#[test]
+fn a_real_supervisor_run_gives_its_facts_in_both_exports() {
+    let dir = repo("tests/fixtures/frameworks/langgraph_supervisor/healthy");
+    for file in ["langsmith_runs.jsonl", "debug_subgraphs.jsonl"] {
+        let stats = stats_json(&[dir.join(file).to_str().unwrap()]);
+        let t = &stats["traces"][0];
+        assert_eq!(
+            (
+                &t["agents"],
+                &t["llm_calls"],
+                &t["input_tokens"],
+                &t["output_tokens"]
+            ),
+            (
+                &serde_json::json!(["math_expert", "research_expert", "supervisor"]),
+                &7.into(),
+                &700.into(),
+                &28.into()
+            ),
+            "{file}"
+        );
+        assert_eq!(
+            edges(&stats),
+            [
+                ("math_expert".into(), "supervisor".into(), 1),
+                ("research_expert".into(), "supervisor".into(), 1),
+                ("supervisor".into(), "math_expert".into(), 1),
+                ("supervisor".into(), "research_expert".into(), 1)
+            ],
+            "{file}"
+        );
+    }
+    let stats = stats_json(&[dir.join("langsmith_runs.jsonl").to_str().unwrap()]);
+    let tools: Vec<(&str, &str)> = stats["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["agent"].as_str().unwrap(),
+                c["tool_name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tools,
+        [("math_expert", "add"), ("research_expert", "web_search")]
+    );
+}

@@ -171,10 +171,17 @@ impl Draft {
 
 /// The LangGraph node steps of a trace, in order: each change of agent is a
 /// handoff from the previous one to this one (FORMATS.md §3.8: node
-/// transitions are the edges of cycle detection). A passage that a handoff
-/// tool already made (langgraph-supervisor's `transfer_to_X`, read as a
+/// transitions are the edges of cycle detection), among the nodes that call
+/// a model. A passage that a handoff tool already made (langgraph-supervisor's `transfer_to_X`, read as a
 /// handoff in assembly) is that handoff, not a second one.
 pub fn mark_node_transitions(events: &mut [&mut Event]) {
+    // Nodes that call no model (LangGraph's prebuilt `tools` node) are
+    // steps of the agent that called them, not agents handed to.
+    let deciders: std::collections::HashSet<String> = events
+        .iter()
+        .filter(|e| e.kind == Kind::LlmCall)
+        .filter_map(|e| e.agent.clone())
+        .collect();
     let mut last_node: Option<String> = None;
     // The target of the last handoff made by a tool, until it is reached.
     let mut handed_to: Option<String> = None;
@@ -186,7 +193,7 @@ pub fn mark_node_transitions(events: &mut [&mut Event]) {
         if event.kind != Kind::Step {
             continue;
         }
-        let Some(node) = event.agent.clone() else {
+        let Some(node) = event.agent.clone().filter(|n| deciders.contains(n)) else {
             continue;
         };
         if let Some(previous) = last_node.replace(node.clone()) {

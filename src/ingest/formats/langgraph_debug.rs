@@ -34,11 +34,12 @@ impl Format for LangGraphDebug {
     }
 
     fn sniff(&self, record: &Value) -> bool {
+        let (_, event) = namespaced(record);
         matches!(
-            record.get("type").and_then(Value::as_str),
+            event.get("type").and_then(Value::as_str),
             Some("task" | "task_result" | "checkpoint")
-        ) && record.get("payload").is_some()
-            && record.get("step").is_some()
+        ) && event.get("payload").is_some()
+            && event.get("step").is_some()
     }
 
     fn parse(
@@ -47,7 +48,8 @@ impl Format for LangGraphDebug {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let line: Value = parse_json(record, ctx.line)?;
+        let whole: Value = parse_json(record, ctx.line)?;
+        let (namespace, line) = namespaced(&whole);
         let payload = line.get("payload").unwrap_or(&Value::Null);
         let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
         let trace_id = trace_id_of_file(&ctx.file, None);
@@ -61,6 +63,15 @@ impl Format for LangGraphDebug {
             };
         };
         let node = text(payload, "name").unwrap_or_default();
+        // In a subgraph (a supervisor's worker), the node belongs to the
+        // worker: the first node of the namespace (`research_expert:<id>`).
+        let agent = namespace
+            .and_then(|ns| ns.first())
+            .and_then(Value::as_str)
+            .and_then(|first| first.split(':').next())
+            .filter(|worker| !worker.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| node.clone());
         let step = line.get("step").and_then(Value::as_i64);
         let timestamp = text(&line, "timestamp");
         let new_event = |span_id: String, kind: Kind, name: &str| {
@@ -70,7 +81,7 @@ impl Format for LangGraphDebug {
             draft.event.name = name.to_string();
             draft.event.step = step;
             draft.times(timestamp.as_deref(), None);
-            draft.clues.own = Some(node.clone()).filter(|n| !n.is_empty());
+            draft.clues.own = Some(agent.clone()).filter(|n| !n.is_empty());
             draft
         };
         match line.get("type").and_then(Value::as_str) {
@@ -100,11 +111,19 @@ impl Format for LangGraphDebug {
                     .and_then(|r| r.get("messages"))
                     .and_then(Value::as_array);
                 for (i, message) in messages.into_iter().flatten().enumerate() {
-                    if !is_ai(message) {
+                    // langgraph-supervisor writes the handoff back itself
+                    // (`__is_handoff_back`): no model made it.
+                    let handoff_back = message
+                        .get("response_metadata")
+                        .and_then(|m| m.get("__is_handoff_back"))
+                        .and_then(Value::as_bool)
+                        == Some(true);
+                    if !is_ai(message) || handoff_back {
                         continue;
                     }
+                    let id = text(message, "id").unwrap_or_else(|| i.to_string());
                     let mut draft =
-                        new_event(format!("{task_id}:result:{i}"), Kind::LlmCall, &node);
+                        new_event(format!("{task_id}{MESSAGE}{id}"), Kind::LlmCall, &node);
                     draft.event.parent_id = Some(task_id.clone());
                     draft.event.role = Some(Role::Assistant);
                     draft.event.status = Status::Ok;
@@ -128,7 +147,45 @@ impl Format for LangGraphDebug {
     }
 
     fn finish_trace(&self, events: &mut [&mut Event]) {
+        once_per_message(events);
         mark_node_transitions(events);
+    }
+}
+
+/// Between a task id and a message id in an event's span id.
+const MESSAGE: &str = ":message:";
+
+/// A subgraph's result carries its messages up: the worker node's result
+/// holds the messages its inner `agent` node's result held. One message is
+/// one model call, the first time it is seen; its copies stay as `other`
+/// events without usage or output.
+fn once_per_message(events: &mut [&mut Event]) {
+    let mut seen = std::collections::HashSet::new();
+    for event in events.iter_mut().filter(|e| e.kind == Kind::LlmCall) {
+        let Some((_, message)) = event.span_id.rsplit_once(MESSAGE) else {
+            continue;
+        };
+        if seen.insert(message.to_string()) {
+            continue;
+        }
+        event.kind = Kind::Other;
+        event.input_tokens = None;
+        event.output_tokens = None;
+        event.usage_leaf = false;
+        event.output = None;
+        event.output_sig = None;
+    }
+}
+
+/// A line of `graph.stream(..., stream_mode="debug", subgraphs=True)`:
+/// `[namespace, event]`, the namespace `[]` for the top graph and
+/// `["worker:<task id>", ...]` inside a subgraph; or the event alone.
+fn namespaced(line: &Value) -> (Option<&Vec<Value>>, &Value) {
+    match line {
+        Value::Array(pair) if pair.len() == 2 && pair[0].is_array() && pair[1].is_object() => {
+            (pair[0].as_array(), &pair[1])
+        }
+        event => (None, event),
     }
 }
 
