@@ -233,11 +233,25 @@ impl Event {
     /// Whether two events say the same thing, wherever they were read.
     /// Whether `other` says the same as this event, wherever it was read
     /// from: the same span exported twice, or in two containers (OTLP/JSON
-    /// and protobuf) is the same record.
+    /// and protobuf) is the same record. Jaeger and Zipkin keep microseconds: times that agree to the
+    /// microsecond (an end derived from a rounded duration, to two) are the
+    /// same times when the copies come from different formats.
     pub fn same_content(&self, other: &Event) -> bool {
         let mut moved = other.clone();
         moved.source_file = self.source_file.clone();
         moved.source_line = self.source_line;
+        if self.source_format != other.source_format {
+            let close = |a: Option<i64>, b: Option<i64>, ns: i64| match (a, b) {
+                (Some(a), Some(b)) => (a - b).abs() < ns,
+                _ => a == b,
+            };
+            if close(self.start_ns, moved.start_ns, 1_000)
+                && close(self.end_ns, moved.end_ns, 2_000)
+            {
+                moved.start_ns = self.start_ns;
+                moved.end_ns = self.end_ns;
+            }
+        }
         moved.source_format = self.source_format;
         *self == moved
     }

@@ -858,3 +858,33 @@ fn a_forced_format_holds_for_every_line() {
     assert_eq!(read(None), (12.into(), 0.into()));
     assert_eq!(read(Some("otlp_json")), (0.into(), 2.into()));
 }
+
+/// From the second trial: the same span as OTLP (nanoseconds) and as
+/// Jaeger (microseconds) is one span, merged as a repair, not a
+/// conflicting copy.
+#[test]
+fn a_span_in_jaeger_and_in_otlp_is_one_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let otlp = dir.path().join("span.json");
+    let jaeger = dir.path().join("span.jaeger.json");
+    std::fs::write(
+        &otlp,
+        r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5e0c4a1b9d2f8e7a6c3b5d4e2f1a0b9c","spanId":"a100000000000009","name":"chat gpt-4o","startTimeUnixNano":"1796000000000000123","endTimeUnixNano":"1796000000800000456","attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"chat"}}]}]}]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        &jaeger,
+        r#"{"data":[{"traceID":"5e0c4a1b9d2f8e7a6c3b5d4e2f1a0b9c","spans":[{"traceID":"5e0c4a1b9d2f8e7a6c3b5d4e2f1a0b9c","spanID":"a100000000000009","operationName":"chat gpt-4o","references":[],"startTime":1796000000000000,"duration":800000,"tags":[{"key":"gen_ai.operation.name","type":"string","value":"chat"}],"logs":[],"processID":"p1"}],"processes":{"p1":{"serviceName":""}}}]}"#,
+    )
+    .unwrap();
+    let stats = stats_json(&[otlp.to_str().unwrap(), jaeger.to_str().unwrap()]);
+    let s = &stats["summary"];
+    assert_eq!(
+        (&s["skipped"], &s["repaired_reasons"], &s["events"]),
+        (
+            &0.into(),
+            &serde_json::json!({"duplicate_record": 1}),
+            &1.into()
+        )
+    );
+}

@@ -176,6 +176,7 @@ fn raw_span<'a>(
         .and_then(|id| processes?.get(id))
         .and_then(|p| text(p.get("serviceName")))
         .or_else(|| text(span.get("process").and_then(|p| p.get("serviceName"))))
+        .filter(|name| !name.is_empty())
         .map(Cow::Borrowed);
     Ok(RawSpan {
         trace_id,
