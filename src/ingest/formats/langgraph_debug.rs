@@ -73,7 +73,7 @@ impl Format for LangGraphDebug {
             .map(str::to_string)
             .unwrap_or_else(|| node.clone());
         let step = line.get("step").and_then(Value::as_i64);
-        let timestamp = text(&line, "timestamp");
+        let timestamp = text(line, "timestamp");
         let new_event = |span_id: String, kind: Kind, name: &str| {
             let mut draft = Draft::new(ctx, trace_id.clone(), span_id, ctx.line);
             draft.event.kind = kind;
