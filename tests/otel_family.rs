@@ -742,6 +742,13 @@ fn log_records_without_their_span_and_cut_protobuf_are_said() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "no trace is read");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "2 GenAI log record(s) belong to spans that are not in the input: give the trace files (resourceSpans) with them"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stats: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         stats["summary"]["other_signals"],

@@ -6,7 +6,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
-use crate::accounting::{IngestReport, IngestSummary};
+use crate::accounting::{IngestReport, IngestSummary, ORPHANED_LOG_RECORDS};
 use crate::inert;
 use crate::ingest::source::{expand_inputs, Input};
 use crate::ingest::{registry, IngestOptions};
@@ -187,7 +187,7 @@ pub fn no_traces(report: &IngestReport) -> String {
     let mut text = "no traces were read from the input".to_string();
     if report.summary.files == 0 {
         text.push_str(
-            "\n  no input file: folders are searched for *.json, *.jsonl, *.ndjson, *.log, *.txt and their .gz, .zst",
+            "\n  no input file: folders are searched for *.json, *.jsonl, *.ndjson, *.log, *.txt, *.pb, *.binpb and their .gz, .zst",
         );
     }
     for input in report.inputs.iter().take(SHOWN) {
@@ -197,6 +197,11 @@ pub fn no_traces(report: &IngestReport) -> String {
         text.push_str(&format!(
             "\n  ... and {} more inputs",
             report.inputs.len() - SHOWN
+        ));
+    }
+    if let Some(orphaned) = report.summary.other_signals.get(ORPHANED_LOG_RECORDS) {
+        text.push_str(&format!(
+            "\n  {orphaned} GenAI log record(s) belong to spans that are not in the input: give the trace files (resourceSpans) with them"
         ));
     }
     text
