@@ -533,13 +533,8 @@ fn resolve_tool_handoffs(pending: &mut [&mut PendingEvent]) {
             },
             Kind::Handoff => {
                 for end in [&mut event.handoff_to, &mut event.handoff_from] {
-                    let named = end
-                        .as_deref()
-                        .is_some_and(|e| names.binary_search_by(|n| n.as_str().cmp(e)).is_ok());
-                    if !named {
-                        if let Some(agent) = known(end.as_deref()) {
-                            *end = Some(agent);
-                        }
+                    if let Some(agent) = known(end.as_deref()) {
+                        *end = Some(agent);
                     }
                 }
             }

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::attrs::Attrs;
-use super::dialect::{self, is_placeholder_agent, SpanEvent};
+use super::dialect::{self, is_content_event, is_placeholder_agent, SpanEvent};
 use super::draft::{Draft, ERROR_MESSAGE_CHARS};
 use super::record::{RecordCtx, RecordOutput};
 use crate::event::{AgentClues, Kind, PendingEvent, Status};
@@ -29,6 +29,61 @@ pub struct RawSpan<'a> {
     pub service_name: Option<Cow<'a, str>>,
     /// Line of the record in its file (1-based).
     pub line: u32,
+}
+
+/// A span's events as `RawSpan` keeps them: the first `exception`'s type
+/// and message, and the events that carry GenAI content
+/// (`dialect::is_content_event`); the others are left out. Attributes are
+/// converted only for the events kept.
+#[derive(Default)]
+pub struct EventsRead<'a> {
+    pub exception: Option<(Option<String>, Option<String>)>,
+    pub content: Vec<SpanEvent<'a>>,
+}
+
+impl<'a> EventsRead<'a> {
+    pub fn add(&mut self, name: Cow<'a, str>, attrs: impl FnOnce() -> Attrs<'a>) {
+        if name == "exception" {
+            if self.exception.is_none() {
+                let attrs = attrs();
+                let get = |k: &str| attrs.text(&[k]).map(|t| t.into_owned());
+                self.exception = Some((get("exception.type"), get("exception.message")));
+            }
+        } else if is_content_event(&name) {
+            self.content.push(SpanEvent {
+                name,
+                attrs: attrs(),
+            });
+        }
+    }
+}
+
+/// The status an `otel.status_code` tag gives (`ERROR`, `OK`, any case):
+/// how the OTel exporters to Jaeger and Zipkin write a span's status.
+pub fn otel_status_tag(attrs: &Attrs) -> Option<Status> {
+    match attrs
+        .text(&["otel.status_code"])?
+        .to_ascii_uppercase()
+        .as_str()
+    {
+        "ERROR" => Some(Status::Error),
+        "OK" => Some(Status::Ok),
+        _ => None,
+    }
+}
+
+/// Start and end in nanoseconds of a span given as a start and a duration
+/// in microseconds (Jaeger, Zipkin).
+pub fn micros_span_ns(
+    start_us: Option<i64>,
+    duration_us: Option<i64>,
+) -> (Option<i64>, Option<i64>) {
+    (
+        start_us.map(|us| us.saturating_mul(1000)),
+        start_us
+            .zip(duration_us)
+            .map(|(s, d)| s.saturating_add(d).saturating_mul(1000)),
+    )
 }
 
 /// A span read from a record, or why it could not be: (reason, detail).

@@ -18,7 +18,9 @@ pub fn flat_attrs(map: &serde_json::Map<String, Value>) -> Attrs<'_> {
     )
 }
 
-fn json_attr(value: &Value) -> Option<AttrValue<'_>> {
+/// A JSON value as an attribute: strings borrowed, integers and floats as
+/// numbers, arrays and objects as compact JSON text, null as none.
+pub fn json_attr(value: &Value) -> Option<AttrValue<'_>> {
     Some(match value {
         Value::Null => return None,
         Value::String(s) => AttrValue::Str(Cow::Borrowed(s)),

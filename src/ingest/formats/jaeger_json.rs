@@ -16,12 +16,11 @@ use std::borrow::Cow;
 
 use crate::event::Status;
 use crate::ingest::attrs::{AttrValue, Attrs};
-use crate::ingest::dialect::{is_content_event, SpanEvent};
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
-use crate::ingest::span::{emit, RawSpan};
-use crate::ingest::values::normalize_hex_id;
+use crate::ingest::span::{emit, micros_span_ns, otel_status_tag, EventsRead, RawSpan};
+use crate::ingest::values::{json_attr, normalize_hex_id};
 
 pub struct JaegerJson;
 
@@ -81,18 +80,10 @@ fn text(value: Option<&Value>) -> Option<&str> {
 
 /// A tag or log field `{key, type, value}` as an attribute.
 fn key_value(kv: &Value) -> Option<(Cow<'_, str>, AttrValue<'_>)> {
-    let key = text(kv.get("key"))?;
-    let value = match kv.get("value")? {
-        Value::String(s) => AttrValue::Str(Cow::Borrowed(s)),
-        Value::Bool(b) => AttrValue::Bool(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => AttrValue::Int(i),
-            None => AttrValue::Float(n.as_f64()?),
-        },
-        Value::Null => return None,
-        other => AttrValue::Json(other.to_string()),
-    };
-    Some((Cow::Borrowed(key), value))
+    Some((
+        Cow::Borrowed(text(kv.get("key"))?),
+        json_attr(kv.get("value")?)?,
+    ))
 }
 
 fn attrs_of(list: Option<&Value>) -> Attrs<'_> {
@@ -131,24 +122,19 @@ fn raw_span<'a>(
         .or_else(|| text(span.get("parentSpanID")))
         .and_then(normalize_hex_id);
     let attrs = attrs_of(span.get("tags"));
-    let status_code = attrs
-        .text(&["otel.status_code"])
-        .map(|s| s.to_ascii_uppercase());
-    let status = match status_code.as_deref() {
-        Some("ERROR") => Status::Error,
-        Some("OK") => Status::Ok,
-        _ if matches!(attrs.get("error"), Some(AttrValue::Bool(true)))
-            || attrs.text(&["error"]).is_some_and(|e| e == "true") =>
+    let status = otel_status_tag(&attrs).unwrap_or(
+        if matches!(attrs.get("error"), Some(AttrValue::Bool(true)))
+            || attrs.text(&["error"]).is_some_and(|e| e == "true")
         {
             Status::Error
-        }
-        _ => Status::Unset,
-    };
+        } else {
+            Status::Unset
+        },
+    );
     let status_message = attrs
         .text(&["otel.status_description"])
         .map(|m| Cow::Owned(m.into_owned()));
-    let mut exception = None;
-    let mut events = Vec::new();
+    let mut events = EventsRead::default();
     for log in span
         .get("logs")
         .and_then(Value::as_array)
@@ -156,22 +142,23 @@ fn raw_span<'a>(
         .flatten()
     {
         let fields = attrs_of(log.get("fields"));
-        let name = fields
-            .text(&["event"])
-            .map(|n| n.into_owned())
-            .unwrap_or_default();
-        if name == "exception" || fields.get("exception.type").is_some() {
-            let get = |k: &str| fields.text(&[k]).map(|t| t.into_owned());
-            exception.get_or_insert((get("exception.type"), get("exception.message")));
-        } else if is_content_event(&name) {
-            events.push(SpanEvent {
-                name: Cow::Owned(name),
-                attrs: fields,
-            });
-        }
+        // An exception logged without its event name is an exception.
+        let name = if fields.get("exception.type").is_some() {
+            Cow::Borrowed("exception")
+        } else {
+            Cow::Owned(
+                fields
+                    .text(&["event"])
+                    .map(|n| n.into_owned())
+                    .unwrap_or_default(),
+            )
+        };
+        events.add(name, || fields);
     }
-    let start_us = span.get("startTime").and_then(Value::as_i64);
-    let duration_us = span.get("duration").and_then(Value::as_i64);
+    let (start_ns, end_ns) = micros_span_ns(
+        span.get("startTime").and_then(Value::as_i64),
+        span.get("duration").and_then(Value::as_i64),
+    );
     let service_name = text(span.get("processID"))
         .and_then(|id| processes?.get(id))
         .and_then(|p| text(p.get("serviceName")))
@@ -183,15 +170,13 @@ fn raw_span<'a>(
         span_id,
         parent_id,
         name: Cow::Borrowed(name),
-        start_ns: start_us.map(|us| us.saturating_mul(1000)),
-        end_ns: start_us
-            .zip(duration_us)
-            .map(|(s, d)| s.saturating_add(d).saturating_mul(1000)),
+        start_ns,
+        end_ns,
         status,
         status_message,
-        exception,
+        exception: events.exception,
         attrs,
-        events,
+        events: events.content,
         service_name,
         line,
     })

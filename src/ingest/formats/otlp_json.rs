@@ -16,13 +16,13 @@ use std::fmt;
 
 use crate::event::{Kind, Status};
 use crate::ingest::attrs::{AttrValue, Attrs};
-use crate::ingest::dialect::{content_of, is_content_event, SpanEvent};
+use crate::ingest::dialect::{content_of, SpanEvent};
 use crate::ingest::draft::Draft;
 use crate::ingest::format::Format;
 use crate::ingest::framing::line_of_offset;
 use crate::ingest::json::{json_error, parse_json, without_position};
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
-use crate::ingest::span::{emit, RawSpan, SpanRead};
+use crate::ingest::span::{emit, EventsRead, RawSpan, SpanRead};
 use crate::ingest::values::otlp_id;
 
 pub struct OtlpJson;
@@ -620,19 +620,9 @@ impl<'a> Span<'a> {
             "missing_span_id",
             format!("span {:?} in trace {trace_id} has no spanId", self.name),
         ))?;
-        let mut exception = None;
-        let mut events = Vec::new();
+        let mut events = EventsRead::default();
         for event in self.events {
-            if event.name == "exception" && exception.is_none() {
-                let attrs = attrs_of(event.attributes);
-                let get = |k: &str| attrs.text(&[k]).map(|t| t.into_owned());
-                exception = Some((get("exception.type"), get("exception.message")));
-            } else if is_content_event(&event.name) {
-                events.push(SpanEvent {
-                    name: event.name,
-                    attrs: attrs_of(event.attributes),
-                });
-            }
+            events.add(event.name, || attrs_of(event.attributes));
         }
         let (status, status_message) = match self.status {
             Some(s) => (s.code.map_or(Status::Unset, |c| c.0), s.message),
@@ -648,9 +638,9 @@ impl<'a> Span<'a> {
             end_ns: self.end_time_unix_nano.map(|t| t.0).filter(|&t| t > 0),
             status,
             status_message,
-            exception,
+            exception: events.exception,
             attrs: attrs_of(self.attributes),
-            events,
+            events: events.content,
             service_name,
             line,
         })

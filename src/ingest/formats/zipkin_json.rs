@@ -12,11 +12,10 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 use crate::event::Status;
-use crate::ingest::dialect::{is_content_event, SpanEvent};
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
-use crate::ingest::span::{emit, RawSpan};
+use crate::ingest::span::{emit, micros_span_ns, otel_status_tag, EventsRead, RawSpan};
 use crate::ingest::values::{flat_attrs, normalize_hex_id};
 
 pub struct ZipkinJson;
@@ -106,23 +105,17 @@ fn raw_span(span: &Value, line: u32) -> Result<RawSpan<'_>, (&'static str, Strin
         .and_then(Value::as_object)
         .map(flat_attrs)
         .unwrap_or_default();
-    let status = match attrs
-        .text(&["otel.status_code"])
-        .map(|s| s.to_ascii_uppercase())
-        .as_deref()
-    {
-        Some("ERROR") => Status::Error,
-        Some("OK") => Status::Ok,
-        _ if attrs.get("error").is_some() => Status::Error,
-        _ => Status::Unset,
-    };
+    let status = otel_status_tag(&attrs).unwrap_or(if attrs.get("error").is_some() {
+        Status::Error
+    } else {
+        Status::Unset
+    });
     // Zipkin's `error` tag holds the message when there is one.
     let status_message = attrs
         .text(&["otel.status_description", "error"])
         .filter(|m| m != "true" && !m.is_empty())
         .map(|m| Cow::Owned(m.into_owned()));
-    let mut exception = None;
-    let mut events = Vec::new();
+    let mut events = EventsRead::default();
     for annotation in span
         .get("annotations")
         .and_then(Value::as_array)
@@ -138,33 +131,24 @@ fn raw_span(span: &Value, line: u32) -> Result<RawSpan<'_>, (&'static str, Strin
         let Some((name, Value::Object(fields))) = map.into_iter().next() else {
             continue;
         };
-        let attrs = flat_attrs(&fields).into_owned();
-        if name == "exception" {
-            let get = |k: &str| attrs.text(&[k]).map(|t| t.into_owned());
-            exception.get_or_insert((get("exception.type"), get("exception.message")));
-        } else if is_content_event(&name) {
-            events.push(SpanEvent {
-                name: Cow::Owned(name),
-                attrs,
-            });
-        }
+        events.add(Cow::Owned(name), || flat_attrs(&fields).into_owned());
     }
-    let start_us = span.get("timestamp").and_then(Value::as_i64);
-    let duration_us = span.get("duration").and_then(Value::as_i64);
+    let (start_ns, end_ns) = micros_span_ns(
+        span.get("timestamp").and_then(Value::as_i64),
+        span.get("duration").and_then(Value::as_i64),
+    );
     Ok(RawSpan {
         trace_id,
         span_id,
         parent_id: shared_parent.or_else(|| text(span.get("parentId")).and_then(normalize_hex_id)),
         name: Cow::Borrowed(name),
-        start_ns: start_us.map(|us| us.saturating_mul(1000)),
-        end_ns: start_us
-            .zip(duration_us)
-            .map(|(s, d)| s.saturating_add(d).saturating_mul(1000)),
+        start_ns,
+        end_ns,
         status,
         status_message,
-        exception,
+        exception: events.exception,
         attrs,
-        events,
+        events: events.content,
         service_name: text(span.get("localEndpoint").and_then(|e| e.get("serviceName")))
             .map(Cow::Borrowed),
         line,
