@@ -56,9 +56,10 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
-/// `stats` on a trace file, or on a store when the path ends in .parquet.
+/// `stats` on a trace file, or on a store when the path ends in
+/// .store.parquet.
 fn stats(path: &Path, extra: &[&str]) -> Run {
-    let is_store = path.extension().is_some_and(|e| e == "parquet");
+    let is_store = path.to_string_lossy().ends_with(".store.parquet");
     let output = tracelint()
         .arg("stats")
         .args(if is_store { vec!["--store"] } else { vec![] })
@@ -196,7 +197,7 @@ fn a_100_mb_line_is_read_and_excerpted_or_skipped_over_the_limit() {
     let line = otlp_line(T, "big", None, 1, 2, &huge_output);
     let text = format!("{}\n{line}\n{}\n", good("a1", 1), good("a2", 3));
     let path = write(dir.path(), "big.jsonl", text.as_bytes());
-    let store = dir.path().join("big.parquet");
+    let store = dir.path().join("big.store.parquet");
     ingest_to(&path, &store);
     let run = stats(&store, &[]);
     assert_eq!(run.summary["ingested"], 3, "{}", run.summary);
@@ -319,7 +320,7 @@ fn timestamps_out_of_order_are_ordered_and_inverted_spans_repaired() {
     // Duration spans from the first start to the last end: 100..310 ns.
     assert_eq!(run.stats["traces"][0]["duration_ms"], 0);
 
-    let store = dir.path().join("order.parquet");
+    let store = dir.path().join("order.store.parquet");
     ingest_to(&path, &store);
     let file = std::fs::File::open(&store).unwrap();
     use polars::prelude::*;
@@ -361,4 +362,107 @@ fn unreadable_and_missing_inputs() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("no input"));
+}
+
+/// A Phoenix span row of a CSV table (pandas' `to_csv` of the span
+/// dataframe, index first).
+const PHOENIX_HEADER: &str = "context.span_id,name,span_kind,parent_id,start_time,end_time,status_code,context.trace_id,attributes.llm.token_count.prompt";
+
+fn phoenix_row(span: &str, trace: &str, tokens: &str) -> String {
+    format!("{span},chat,LLM,,2026-11-23 00:48:17.479658+00:00,2026-11-23 00:48:17.479872+00:00,OK,{trace},{tokens}")
+}
+
+#[test]
+fn a_table_row_that_cannot_be_read_is_skipped_at_its_line_and_the_rest_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = "070941f91cf4dcf38d9f3688a14e5c06";
+    // Row 2 has a field too many; row 3 spans two lines (a quoted newline)
+    // and has no trace id; row 4 is read.
+    let text = format!(
+        "{PHOENIX_HEADER}\n{}\n{},extra\n\"00000000000000c3\",\"multi\nline\",LLM,,,,OK,,\n{}\n",
+        phoenix_row("00000000000000a1", trace, "120.0"),
+        phoenix_row("00000000000000b2", trace, "1"),
+        phoenix_row("00000000000000d4", trace, ""),
+    );
+    let path = write(dir.path(), "spans.csv", text.as_bytes());
+    let run = stats(&path, &[]);
+    assert_eq!(run.summary["ingested"], 2, "{}", run.summary);
+    assert_eq!(run.summary["skipped"], 2, "{}", run.summary);
+    assert_eq!(run.count("skipped_reasons", "malformed_row"), 1);
+    assert_eq!(run.count("skipped_reasons", "missing_trace_id"), 1);
+    run.said(format!(
+        "{}:3: skipped (malformed_row): the row has 10 fields and the header 9",
+        path.display()
+    ));
+    run.said(format!("{}:4: skipped (missing_trace_id)", path.display()));
+    // Digit-only span ids keep their leading zeros; float tokens count.
+    assert_eq!(run.stats["traces"][0]["input_tokens"], 120);
+    assert_eq!(stats(&path, &["--strict"]).code, 2);
+}
+
+#[test]
+fn a_table_of_no_known_format_says_what_its_columns_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "people.csv", b"name,age\nada,36\n");
+    assert_skip(&path, "unknown_format", &path.display().to_string(), 0);
+    stats(&path, &[]).said("an object with keys [age, name]");
+    // Not named .csv, but its header names a span id: read as a table.
+    let unnamed = write(
+        dir.path(),
+        "export",
+        format!("{PHOENIX_HEADER}\n{}\n", phoenix_row("a1", "t1", "3")).as_bytes(),
+    );
+    let run = stats(&unnamed, &[]);
+    assert_eq!(
+        (run.code, &run.summary["ingested"]),
+        (0, &1.into()),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_damaged_parquet_file_is_skipped_and_tracelints_own_store_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "spans.parquet", b"PAR1 this is not parquet");
+    assert_skip(&path, "unreadable_file", &path.display().to_string(), 0);
+    stats(&path, &[]).said("not a readable Parquet file");
+    // A store written by `ingest`, given as a trace file.
+    let trace = write(
+        dir.path(),
+        "t.jsonl",
+        format!("{}\n", good("a1", 1)).as_bytes(),
+    );
+    let store = dir.path().join("events.parquet");
+    tracelint()
+        .args([
+            "ingest",
+            trace.to_str().unwrap(),
+            "-o",
+            store.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    assert_skip(&store, "unknown_format", &store.display().to_string(), 0);
+    stats(&store, &[]).said("read a store with --store");
+}
+
+#[test]
+fn a_sqlite_database_that_is_not_ag2s_log_is_skipped_and_a_damaged_one_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("checkpoints.db");
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute_batch("CREATE TABLE checkpoints (thread_id TEXT, checkpoint BLOB); INSERT INTO checkpoints VALUES ('t', x'00');")
+        .unwrap();
+    drop(db);
+    assert_skip(&path, "unrecognized_record", &path.display().to_string(), 0);
+    stats(&path, &[]).said("without AG2's runtime logging tables chat_completions and events (its tables: checkpoints)");
+    let bytes = std::fs::read(common::repo(
+        "tests/fixtures/frameworks/ag2/healthy/logs.db",
+    ))
+    .unwrap();
+    let cut = write(dir.path(), "cut.db", &bytes[..bytes.len() / 3]);
+    let run = stats(&cut, &[]);
+    assert_eq!(run.summary["ingested"], 0, "{}", run.summary);
+    assert_eq!(run.summary["skipped"], 1, "{}", run.summary);
 }

@@ -98,7 +98,7 @@ fn framework_fixtures_give_exactly_their_planted_findings() {
             &["repeated-identical-output", "untyped-worker-result"],
         ),
         (
-            "langgraph/handoff_ping_pong/langsmith_runs.jsonl",
+            "langgraph/handoff_ping_pong/langsmith_*",
             &[
                 "repeated-identical-output",
                 "turn-limit-hit",
@@ -167,7 +167,7 @@ fn framework_fixtures_give_exactly_their_planted_findings() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 49);
+    assert_eq!(checked, 59);
 }
 
 #[test]

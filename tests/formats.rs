@@ -335,7 +335,7 @@ fn facts(file: &Path) -> Facts {
 #[test]
 fn one_openai_agents_run_gives_the_same_facts_in_every_export() {
     let root = repo("tests/fixtures/frameworks/openai_agents");
-    let mut scenarios = 0;
+    let (mut scenarios, mut tables) = (0, 0);
     for scenario in std::fs::read_dir(&root).unwrap() {
         let dir = scenario.unwrap().path();
         let native = facts(&dir.join("native.jsonl"));
@@ -351,9 +351,22 @@ fn one_openai_agents_run_gives_the_same_facts_in_every_export() {
                 dir.display()
             );
         }
+        // Phoenix's span dataframe of the OpenInference spans (a real
+        // Phoenix server's export, tools/frameworks/phoenix_dataframe.py),
+        // saved by pandas as Parquet and CSV, and by TraceDataset.save().
+        for table in [
+            "phoenix_spans.parquet",
+            "phoenix_spans.csv",
+            "phoenix_trace_dataset.parquet",
+        ] {
+            if dir.join(table).exists() {
+                assert_eq!(facts(&dir.join(table)), native, "{} {table}", dir.display());
+                tables += 1;
+            }
+        }
         scenarios += 1;
     }
-    assert_eq!(scenarios, 6);
+    assert_eq!((scenarios, tables), (6, 5));
 }
 
 /// LangGraph: the debug stream and the LangChain run tree of one run. The
@@ -362,10 +375,18 @@ fn one_openai_agents_run_gives_the_same_facts_in_every_export() {
 #[test]
 fn one_langgraph_run_gives_the_same_facts_as_stream_and_run_tree() {
     let root = repo("tests/fixtures/frameworks/langgraph");
-    let mut scenarios = 0;
+    let (mut scenarios, mut bulk_exports) = (0, 0);
     for scenario in std::fs::read_dir(&root).unwrap() {
         let dir = scenario.unwrap().path();
         let runs = facts(&dir.join("langsmith_runs.jsonl"));
+        // The same runs as LangSmith's bulk export writes them to Parquet
+        // (tools/fixtures/langsmith_bulk_export.py): JSON-text fields,
+        // naive nanosecond timestamps.
+        let bulk = dir.join("langsmith_bulk_export.parquet");
+        if bulk.exists() {
+            assert_eq!(facts(&bulk), runs, "{}", bulk.display());
+            bulk_exports += 1;
+        }
         let mut stream = facts(&dir.join("debug.jsonl"));
         if dir.ends_with("planner_no_convergence") || dir.ends_with("handoff_ping_pong") {
             assert_eq!(runs.termination.as_deref(), Some("recursion_limit"));
@@ -381,7 +402,7 @@ fn one_langgraph_run_gives_the_same_facts_as_stream_and_run_tree() {
         assert_eq!(stream, runs, "{}", dir.display());
         scenarios += 1;
     }
-    assert_eq!(scenarios, 6);
+    assert_eq!((scenarios, bulk_exports), (6, 2));
 
     let facts_of = |s: &str| facts(&root.join(s).join("langsmith_runs.jsonl"));
     let ping_pong = facts_of("handoff_ping_pong");
@@ -547,6 +568,12 @@ fn agentchat_scenarios_have_their_planted_facts() {
 #[test]
 fn ag2_runtime_logs_have_their_planted_facts() {
     let file = |s: &str| repo(&format!("tests/fixtures/frameworks/ag2/{s}/runtime.log"));
+    // The SQLite logger's logs.db of the same scripted chats says the same
+    // (its response JSON, not the repr; the function named in its row).
+    for scenario in ["healthy", "repeated_tool_call", "planner_no_convergence"] {
+        let db = repo(&format!("tests/fixtures/frameworks/ag2/{scenario}/logs.db"));
+        assert_eq!(facts(&db), facts(&file(scenario)), "{scenario}");
+    }
 
     let repeated = facts(&file("repeated_tool_call"));
     // The user proxy executes the tools the researcher asks for.
@@ -705,6 +732,27 @@ fn sniffing_sends_each_file_to_its_adapter() {
         (
             repo("tests/fixtures/otlp_proto/strands_search_then_handoff.binpb"),
             "otlp_proto",
+        ),
+        // Tables: each row a record of the format its columns name.
+        (
+            repo(
+                "tests/fixtures/frameworks/openai_agents/repeated_tool_call/phoenix_spans.parquet",
+            ),
+            "phoenix",
+        ),
+        (
+            repo("tests/fixtures/frameworks/openai_agents/handoff_ping_pong/phoenix_spans.csv"),
+            "phoenix",
+        ),
+        (repo("tests/fixtures/langfuse/blob_export.csv"), "langfuse"),
+        (repo("tests/fixtures/langfuse/ui_export.csv"), "langfuse"),
+        (
+            repo("tests/fixtures/frameworks/langgraph/healthy/langsmith_bulk_export.parquet"),
+            "langsmith",
+        ),
+        (
+            repo("tests/fixtures/frameworks/ag2/healthy/logs.db"),
+            "ag2_sqlite",
         ),
     ];
     if let Some(formats) = shared_data("formats") {
@@ -1124,6 +1172,18 @@ fn langfuse_blob_exports_read_as_the_api_listing() {
         )
     };
     assert_eq!(traces(&blob), traces(&api));
+    // The same rows as the blob export's CSV and the UI's camelCase batch
+    // export (objects as JSON text, numbers as text, dates JSON-quoted).
+    let blob_csv = repo("tests/fixtures/langfuse/blob_export.csv");
+    assert_eq!(traces(&blob_csv), traces(&api));
+    // The UI's times are milliseconds: the trace lasts 31 ms, not 30.
+    let (mut ui, api) = (
+        traces(&repo("tests/fixtures/langfuse/ui_export.csv")),
+        traces(&api),
+    );
+    assert_eq!(ui.0[0]["duration_ms"], 31);
+    ui.0[0]["duration_ms"] = api.0[0]["duration_ms"].clone();
+    assert_eq!(ui, api);
     let Some(case) = shared_data("../hunt/round1/05-langfuse-blob-export.jsonl") else {
         return;
     };

@@ -187,7 +187,7 @@ pub fn no_traces(report: &IngestReport) -> String {
     let mut text = "no traces were read from the input".to_string();
     if report.summary.files == 0 {
         text.push_str(
-            "\n  no input file: folders are searched for *.json, *.jsonl, *.ndjson, *.log, *.txt, *.pb, *.binpb and their .gz, .zst",
+            "\n  no input file: folders are searched for *.json, *.jsonl, *.ndjson, *.log, *.txt, *.pb, *.binpb, *.parquet, *.csv, *.tsv, *.db and their .gz, .zst",
         );
     }
     for input in report.inputs.iter().take(SHOWN) {

@@ -7,6 +7,9 @@ use super::json::JsonDefect;
 use super::record::{RecordCtx, RecordError, RecordOutput};
 use crate::event::Event;
 
+/// A binary file's messages (`Format::binary_messages`).
+pub type BinaryMessages = Result<Vec<Result<Vec<u8>, RecordError>>, RecordError>;
+
 pub trait Format: Sync {
     /// The `source_format` value and the `--format` name.
     fn name(&self) -> &'static str;
@@ -33,13 +36,10 @@ pub trait Format: Sync {
     /// The messages of a whole binary file of this format, each parsed as
     /// one record (numbered from 1 in place of a line); a message that
     /// cannot be taken out is its error. Messages over `max_bytes` are
-    /// errors.
-    fn binary_messages(
-        &self,
-        _bytes: &[u8],
-        _max_bytes: usize,
-    ) -> Vec<Result<Vec<u8>, RecordError>> {
-        Vec::new()
+    /// errors. The outer error is a file none of whose messages can be
+    /// told apart (a damaged database).
+    fn binary_messages(&self, _bytes: &[u8], _max_bytes: usize) -> BinaryMessages {
+        Ok(Vec::new())
     }
     /// Completes a trace of this format once it is assembled (agents
     /// resolved, events in `seq` order): facts that no single record gives.

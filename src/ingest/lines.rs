@@ -42,44 +42,13 @@ pub fn read_lines(
             BlockItem::Block(block) => block,
         };
         let lines = block.lines();
-        let format = match format {
-            Some(f) => f,
-            None => {
-                // The first line of a known format decides; lines of no
-                // known format before it are skipped one by one. Lines are
-                // parsed only until one is recognised.
-                let mut first_json: Option<Value> = None;
-                let mut known = None;
-                for (_, l) in lines
-                    .iter()
-                    .filter(|(_, l)| l.len() <= options.max_record_bytes)
-                {
-                    let Ok(value) = serde_json::from_slice::<Value>(l) else {
-                        continue;
-                    };
-                    known = sniff_format(&value).ok();
-                    if known.is_some() {
-                        break;
-                    }
-                    first_json.get_or_insert(value);
-                }
-                match (known, first_json) {
-                    (Some(f), _) => *format.insert(f),
-                    (None, None) => {
-                        // No line here is JSON: each is skipped with its own reason.
-                        for &(line, bytes) in &lines {
-                            result.absorb(file, line, Err(unreadable_line(bytes, line, options)));
-                        }
-                        next = blocks.next_item()?;
-                        continue;
-                    }
-                    (None, Some(first)) => {
-                        let detail = sniff_format(&first).err().unwrap_or_default();
-                        result.skip(file, Location::File, "unknown_format", detail);
-                        return Ok(());
-                    }
-                }
+        let format = match block_format(&lines, &mut format, file, options, result) {
+            BlockFormat::Known(f) => f,
+            BlockFormat::NoneHere => {
+                next = blocks.next_item()?;
+                continue;
             }
+            BlockFormat::Unknown => return Ok(()),
         };
         result.format = Some(format.name());
         // The next block is read while this one is parsed: reading is
@@ -88,11 +57,7 @@ pub fn read_lines(
             || parse_block(&lines, format, file, file_index, options, sink),
             || blocks.next_item(),
         );
-        let (outcomes, pushed) = parsed;
-        result.absorb_pushed(pushed);
-        for (line, outcome) in outcomes {
-            result.absorb(file, line, outcome);
-        }
+        absorb_block(parsed, file, result);
         if result.sink_error.is_some() {
             break;
         }
@@ -101,13 +66,78 @@ pub fn read_lines(
     Ok(())
 }
 
+/// What the records of a block say the format of their file is.
+pub(super) enum BlockFormat {
+    /// Known: forced, sniffed before, or sniffed from a record here.
+    Known(&'static dyn Format),
+    /// No record here is JSON: each was skipped with its own reason, and
+    /// the next block may tell.
+    NoneHere,
+    /// The first JSON record is of no known format: the file was skipped.
+    Unknown,
+}
+
+/// The format of a file from the records of one block (numbered from 1 by
+/// line or row), kept in `format` once known: the first record of a known
+/// format decides; records of no known format before it are skipped one
+/// by one, and only records before it are parsed.
+pub(super) fn block_format(
+    lines: &[(u32, &[u8])],
+    format: &mut Option<&'static dyn Format>,
+    file: &Arc<str>,
+    options: &IngestOptions,
+    result: &mut FileResult,
+) -> BlockFormat {
+    if let Some(known) = *format {
+        return BlockFormat::Known(known);
+    }
+    let mut first_json: Option<Value> = None;
+    let mut known = None;
+    for (_, l) in lines
+        .iter()
+        .filter(|(_, l)| l.len() <= options.max_record_bytes)
+    {
+        let Ok(value) = serde_json::from_slice::<Value>(l) else {
+            continue;
+        };
+        known = sniff_format(&value).ok();
+        if known.is_some() {
+            break;
+        }
+        first_json.get_or_insert(value);
+    }
+    match (known, first_json) {
+        (Some(f), _) => BlockFormat::Known(*format.insert(f)),
+        (None, None) => {
+            for &(line, bytes) in lines {
+                result.absorb(file, line, Err(unreadable_line(bytes, line, options)));
+            }
+            BlockFormat::NoneHere
+        }
+        (None, Some(first)) => {
+            let detail = sniff_format(&first).err().unwrap_or_default();
+            result.skip(file, Location::File, "unknown_format", detail);
+            BlockFormat::Unknown
+        }
+    }
+}
+
+/// Takes in a parsed block: its events counted, each record's outcome.
+pub(super) fn absorb_block(parsed: ParsedBlock, file: &Arc<str>, result: &mut FileResult) {
+    let (outcomes, pushed) = parsed;
+    result.absorb_pushed(pushed);
+    for (line, outcome) in outcomes {
+        result.absorb(file, line, outcome);
+    }
+}
+
 /// A block's lines, each parsed (its events taken out), and how many events
 /// went to the sink or why it refused them.
-type ParsedBlock = (Vec<(u32, Result<RecordOutput, RecordError>)>, Result<u64>);
+pub(super) type ParsedBlock = (Vec<(u32, Result<RecordOutput, RecordError>)>, Result<u64>);
 
 /// Parses a block's lines in parallel and hands their events to the sink,
 /// line by line in input order, from the thread that parsed the block.
-fn parse_block(
+pub(super) fn parse_block(
     lines: &[(u32, &[u8])],
     format: &'static dyn Format,
     file: &Arc<str>,

@@ -16,7 +16,7 @@
 //!   `span`, `conversation`, `dialect/`;
 //! - `formats/` (one file per format) and `registry` (their table);
 //! - reading: `source` (paths, decompression), `framing` (lines, documents),
-//!   `read` (one input), `document`, `lines`, `dispatch` (one record),
+//!   `read` (one input), `document`, `lines`, `table` (Parquet and CSV rows), `dispatch` (one record),
 //!   `file_result` (an input's accounting), `sink`;
 //! - assembling: `assemble`, `traces`, and `memory` (all in memory).
 
@@ -41,6 +41,7 @@ pub mod registry;
 pub mod sink;
 pub mod source;
 pub mod span;
+mod table;
 pub mod time;
 mod traces;
 pub mod values;

@@ -5,7 +5,7 @@
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::de::IgnoredAny;
-use std::io::BufRead;
+use std::io::{BufRead, Read as _};
 use std::sync::Arc;
 
 use super::dispatch::{parse_record, record_ctx};
@@ -17,6 +17,7 @@ use super::options::IngestOptions;
 use super::registry;
 use super::sink::EventSink;
 use super::source::{self, Input};
+use super::table;
 use crate::accounting::{IngestReport, Location};
 use crate::labels::Label;
 
@@ -136,8 +137,8 @@ fn read_file(
     result
 }
 
-/// Reads a binary input (OTLP protobuf) by its format's messages, and
-/// anything else as text (`read_text_records`).
+/// Reads a Parquet table by its rows, a binary input (OTLP protobuf) by its
+/// format's messages, and anything else as text (`read_text_records`).
 fn read_records(
     reader: &mut (dyn BufRead + Send),
     name: &str,
@@ -147,6 +148,13 @@ fn read_records(
     result: &mut FileResult,
 ) -> Result<()> {
     let head = reader.fill_buf()?;
+    if table::is_parquet(head) {
+        if let Some(bytes) = read_whole(reader, Vec::new(), name, options, result)? {
+            let file: Arc<str> = Arc::from(name);
+            table::read_parquet(bytes, &file, file_index, options, sink, result);
+        }
+        return Ok(());
+    }
     let binary = match options.format {
         Some(forced) => (forced.is_binary() || forced.sniff_binary(head)).then_some(forced),
         None => registry::sniff_binary(head, source::named_binary(name)),
@@ -157,8 +165,14 @@ fn read_records(
     let Some(bytes) = read_whole(reader, Vec::new(), name, options, result)? else {
         return Ok(());
     };
-    let messages = format.binary_messages(&bytes, options.max_record_bytes);
     result.format = Some(format.name());
+    let messages = match format.binary_messages(&bytes, options.max_record_bytes) {
+        Ok(messages) => messages,
+        Err(error) => {
+            result.skip(name, Location::File, error.reason, error.detail);
+            return Ok(());
+        }
+    };
     let file: Arc<str> = Arc::from(name);
     for (index, message) in messages.into_iter().enumerate() {
         let number = index as u32 + 1;
@@ -208,6 +222,10 @@ fn read_text_records(
     }
     let file: Arc<str> = Arc::from(name);
     let head = first_line.trim_ascii_end();
+    if let Some(delimiter) = table::csv_delimiter(name, head).filter(|_| !starts_json(head)) {
+        let rest = std::io::Cursor::new(prefix).chain(reader);
+        return table::read_csv(rest, delimiter, &file, file_index, options, sink, result);
+    }
     let text_format = match options.format {
         Some(forced) => forced.sniff_text(head).then_some(forced),
         None if !starts_json(head) => registry::sniff_text(head),

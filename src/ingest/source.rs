@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 
 /// Extensions picked up when a directory is walked; files named explicitly
 /// are read whatever their name. `pb` / `binpb` are OTLP protobuf.
-const TRACE_EXTENSIONS: [&str; 7] = ["json", "jsonl", "ndjson", "log", "txt", "pb", "binpb"];
+const TRACE_EXTENSIONS: [&str; 11] = [
+    "json", "jsonl", "ndjson", "log", "txt", "pb", "binpb", "parquet", "csv", "tsv", "db",
+];
 const BINARY_EXTENSIONS: [&str; 2] = ["pb", "binpb"];
 const COMPRESSED_EXTENSIONS: [&str; 2] = ["gz", "zst"];
 
@@ -227,6 +229,7 @@ fn walk_dir(dir: &Path, found: &mut Vec<Input>) {
                 }
             }
             _ if !looks_like_trace_file(&path) => {}
+            Ok(meta) if meta.is_file() && is_tracelint_parquet(&path) => {}
             Ok(meta) if meta.is_file() => found.push(Input::Path(path)),
             Ok(meta) => found.push(special_file(&path, &meta)),
             Err(e) => found.push(Input::unreadable(&path, &e)),
@@ -283,6 +286,30 @@ pub fn named_binary(name: &str) -> bool {
         outer
     };
     BINARY_EXTENSIONS.contains(&inner.as_str())
+}
+
+/// Whether a regular file named `.parquet` is one tracelint wrote (a store
+/// or its labels, whose footers carry `tracelint.checksum`): a folder
+/// search passes over tracelint's own files, which are not trace exports.
+fn is_tracelint_parquet(path: &Path) -> bool {
+    use std::io::{Seek, SeekFrom};
+    const FOOTER_BYTES: u64 = 64 << 10;
+    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+        return false;
+    }
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    let Ok(len) = file.seek(SeekFrom::End(0)) else {
+        return false;
+    };
+    let mut tail = Vec::new();
+    let read = file
+        .seek(SeekFrom::Start(len.saturating_sub(FOOTER_BYTES)))
+        .and_then(|_| file.read_to_end(&mut tail));
+    read.is_ok()
+        && tail.ends_with(b"PAR1")
+        && memchr::memmem::find(&tail, b"tracelint.checksum").is_some()
 }
 
 fn looks_like_trace_file(path: &Path) -> bool {

@@ -180,6 +180,53 @@ pub fn canonical_args(raw: &str) -> String {
     }
 }
 
+/// A Python literal as `repr()` prints it (`{'role': 'user', 'n': None}`,
+/// with lists, tuples, sets, strings, bytes, numbers, `True`, `False`,
+/// `None`; Python's `ast.literal_eval` grammar, parsed by `py_literal`) as
+/// JSON: tuples and sets become arrays, dict keys their text, bytes their
+/// UTF-8 text, integers beyond 64 bits and complex numbers their repr.
+/// `None` when the text is not a literal. Pandas writes list and dict
+/// cells of a CSV this way; Python exporters print their records this way.
+pub fn python_literal(text: &str) -> Option<Value> {
+    text.trim()
+        .parse::<py_literal::Value>()
+        .ok()
+        .map(literal_json)
+}
+
+fn literal_json(value: py_literal::Value) -> Value {
+    use py_literal::Value as Py;
+    match value {
+        Py::None => Value::Null,
+        Py::Boolean(b) => Value::Bool(b),
+        Py::String(s) => Value::String(s),
+        Py::Bytes(b) => Value::String(String::from_utf8_lossy(&b).into_owned()),
+        Py::Integer(i) => match i64::try_from(&i) {
+            Ok(n) => Value::from(n),
+            Err(_) => Value::String(i.to_string()),
+        },
+        Py::Float(f) => serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        c @ Py::Complex(_) => Value::String(c.to_string()),
+        Py::Tuple(items) | Py::List(items) | Py::Set(items) => {
+            Value::Array(items.into_iter().map(literal_json).collect())
+        }
+        Py::Dict(pairs) => Value::Object(
+            pairs
+                .into_iter()
+                .map(|(k, v)| {
+                    let key = match literal_json(k) {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    (key, literal_json(v))
+                })
+                .collect(),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +267,27 @@ mod tests {
     fn hex_ids_are_normalized() {
         assert_eq!(normalize_hex_id("0xABCdef").as_deref(), Some("abcdef"));
         assert_eq!(normalize_hex_id("  "), None);
+    }
+
+    #[test]
+    fn python_literals_read_as_json() {
+        assert_eq!(
+            python_literal(
+                "[{'message.role': 'user', 'n': 3, 'ok': True, 'x': None, 't': (1, 2.5)}]"
+            ),
+            Some(
+                serde_json::json!([{"message.role": "user", "n": 3, "ok": true, "x": null, "t": [1, 2.5]}])
+            )
+        );
+        assert_eq!(
+            python_literal(r#"{"it's": 'a \'quoted\' \n line', 1: b'raw'}"#),
+            Some(serde_json::json!({"it's": "a 'quoted' \n line", "1": "raw"}))
+        );
+        assert_eq!(
+            python_literal("[123456789012345678901234567890]"),
+            Some(serde_json::json!(["123456789012345678901234567890"]))
+        );
+        assert_eq!(python_literal("ChatCompletion(id='x')"), None);
+        assert_eq!(python_literal("{'a': 1"), None);
     }
 }

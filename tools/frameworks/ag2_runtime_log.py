@@ -4,16 +4,23 @@ logger_type="file")`): runtime.log, a first line of plain text and then one
 JSON object per line (chat completions whose `response` is the Python repr
 of the OpenAI ChatCompletion, agents, events, function uses).
 
+With `--logger sqlite` the same chats are recorded instead with AG2's
+default logger (`logger_type="sqlite"`) into logs.db: tables
+chat_completions (`response` as JSON), agents, events, function_calls,
+oai_clients, oai_wrappers and version. AG2 has one logger at a time, so
+each logger is a run of its own; the scripted model makes them the same.
+
 The model is the real OpenAI client talking to a scripted OpenAI-compatible
 server on localhost, so the logged responses are genuine `ChatCompletion`
 objects. Each agent's script is chosen by the agent name in its system
 message.
 
-Usage: python ag2_runtime_log.py OUT_DIR
+Usage: python ag2_runtime_log.py [--logger file|sqlite] OUT_DIR
 """
 
 import json
 import os
+import sqlite3
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -120,7 +127,7 @@ SCENARIOS = {
 }
 
 
-def main(out_dir):
+def main(out_dir, logger_type="file"):
     server = HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     config = llm_config(server.server_port)
@@ -129,15 +136,32 @@ def main(out_dir):
         CALLS.clear()
         target = Path(out_dir) / scenario
         target.mkdir(parents=True, exist_ok=True)
-        log = target / "runtime.log"
+        if logger_type == "sqlite":
+            log = target / "logs.db"
+            logger_config = {"dbname": str(log)}
+        else:
+            log = target / "runtime.log"
+            logger_config = {"filename": str(log)}
         if log.exists():
             log.unlink()
-        runtime_logging.start(logger_type="file", config={"filename": str(log)})
+        runtime_logging.start(logger_type=logger_type, config=logger_config)
         run(config)
         runtime_logging.stop()
-        print(f"{scenario}: {sum(1 for _ in open(log))} log lines")
+        if logger_type == "sqlite":
+            con = sqlite3.connect(log)
+            con.execute("PRAGMA page_size = 1024")  # small pages: these databases are tiny
+            con.execute("VACUUM")
+            rows = sum(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                       for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+            con.close()
+            print(f"{scenario}: {rows} rows")
+        else:
+            print(f"{scenario}: {sum(1 for _ in open(log))} log lines")
     server.shutdown()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--logger":
+        main(sys.argv[3], sys.argv[2])
+    else:
+        main(sys.argv[1])

@@ -6,7 +6,8 @@
 //! - chat completions `{invocation_id, source_name, request, response,
 //!   cost, start_time, end_time}` whose `response` is the Python repr of
 //!   an OpenAI `ChatCompletion`, read with patterns (usage, model, content,
-//!   tool calls): an LLM call of `source_name`;
+//!   tool calls), or its JSON (the SQLite logger's): an LLM call of
+//!   `source_name`;
 //! - events `{source_name, event_name, json_state}`: a `received_message`
 //!   is an utterance of its sender to `source_name`; copies that a
 //!   GroupChatManager broadcasts to every member are not utterances again,
@@ -28,6 +29,7 @@ use std::sync::LazyLock;
 
 use crate::event::{Kind, Role, Status};
 use crate::ingest::conversation::{Conversation, Utterance};
+use crate::ingest::draft::Draft;
 use crate::ingest::format::Format;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
 use crate::ingest::time::parse_timestamp_ns;
@@ -77,23 +79,41 @@ impl Format for Ag2RuntimeLog {
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .ok_or_else(|| RecordError::unrecognized("a runtime log without its session line"))?;
-        let mut log = LogReader::default();
         let mut skipped = Vec::new();
-        let mut conversation = Conversation::new(session, ctx, out);
-        for (index, line) in lines {
+        let entries = lines.filter_map(|(index, line)| {
             let number = index as u32 + 1;
             if line.trim().is_empty() || line.starts_with("[file_logger]") {
-                continue;
+                return None;
             }
             match serde_json::from_str::<Value>(line) {
-                Ok(entry) => log.read(&entry, number, ctx, &mut conversation),
-                Err(error) => skipped.push((number, error.to_string())),
+                Ok(entry) => Some((Some(number), entry)),
+                Err(error) => {
+                    skipped.push((number, error.to_string()));
+                    None
+                }
             }
-        }
+        });
+        read_session(session, entries, ctx, out);
         for (number, detail) in skipped {
             out.skip(number, "malformed_json", detail);
         }
         Ok(())
+    }
+}
+
+/// Reads one session's log entries in the order they were logged: the
+/// file logger's JSON lines, or the SQLite logger's rows in the same
+/// shapes (`ag2_sqlite`), each with its line when it has one.
+pub(crate) fn read_session(
+    session: String,
+    entries: impl IntoIterator<Item = (Option<u32>, Value)>,
+    ctx: &RecordCtx,
+    out: &mut RecordOutput,
+) {
+    let mut log = LogReader::default();
+    let mut conversation = Conversation::new(session, ctx, out);
+    for (line, entry) in entries {
+        log.read(&entry, line, ctx, &mut conversation);
     }
 }
 
@@ -131,7 +151,13 @@ fn python_text(literal: &str) -> String {
 }
 
 impl LogReader {
-    fn read(&mut self, entry: &Value, line: u32, ctx: &RecordCtx, conversation: &mut Conversation) {
+    fn read(
+        &mut self,
+        entry: &Value,
+        line: Option<u32>,
+        ctx: &RecordCtx,
+        conversation: &mut Conversation,
+    ) {
         let text = |k: &str| entry.get(k).and_then(Value::as_str).map(str::to_string);
         if entry.get("agent_name").is_some() {
             if text("agent_type").as_deref() == Some("GroupChatManager") {
@@ -146,14 +172,16 @@ impl LogReader {
                 .get("input_args")
                 .map(|a| canonical_args(&content_text(a)))
                 .unwrap_or_default();
-            let name = self
-                .requested
-                .iter()
-                .rev()
-                .find(|(_, requested)| *requested == args)
-                .map(|(name, _)| name.clone())
-                .unwrap_or_else(|| "function".to_string());
-            let mut call = conversation.draft(Kind::ToolCall, &name, Some(line));
+            // The SQLite logger names the function; the file logger does not.
+            let name = text("function_name").unwrap_or_else(|| {
+                self.requested
+                    .iter()
+                    .rev()
+                    .find(|(_, requested)| *requested == args)
+                    .map(|(name, _)| name.clone())
+                    .unwrap_or_else(|| "function".to_string())
+            });
+            let mut call = conversation.draft(Kind::ToolCall, &name, line);
             call.event.start_ns = text("timestamp").as_deref().and_then(parse_timestamp_ns);
             call.event.status = Status::Ok;
             call.clues.own = text("source_name");
@@ -168,16 +196,75 @@ impl LogReader {
     fn chat_completion(
         &mut self,
         entry: &Value,
-        line: u32,
+        line: Option<u32>,
         ctx: &RecordCtx,
         conversation: &mut Conversation,
     ) {
         let text = |k: &str| entry.get(k).and_then(Value::as_str);
         let response = text("response").unwrap_or_default();
-        let mut llm = conversation.draft(Kind::LlmCall, "chat_completion", Some(line));
+        let mut llm = conversation.draft(Kind::LlmCall, "chat_completion", line);
         llm.times(text("start_time"), text("end_time"));
         llm.clues.own = text("source_name").map(str::to_string);
         llm.event.status = Status::Ok;
+        // The SQLite logger stores the response as JSON; the file logger
+        // as the Python repr of the ChatCompletion.
+        let output = match serde_json::from_str::<Value>(response) {
+            Ok(json @ Value::Object(_)) => self.json_response(&json, &mut llm),
+            _ => self.repr_response(response, &mut llm),
+        };
+        // AG2 prices the models it knows; 0 is what it logs for the others.
+        llm.event.cost_usd = entry
+            .get("cost")
+            .and_then(Value::as_f64)
+            .filter(|c| *c > 0.0);
+        llm.output_text(&output.join("\n"), ctx);
+        conversation.emit(llm);
+    }
+
+    /// A response as JSON (`json.dumps` of the ChatCompletion, or
+    /// `{"response": text}` for a plain one): its usage, model, content and
+    /// tool calls as `name(args)`.
+    fn json_response(&mut self, response: &Value, llm: &mut Draft) -> Vec<String> {
+        if let Some(plain) = response.get("response") {
+            return vec![content_text(plain)];
+        }
+        let usage = response.get("usage");
+        let tokens = |k: &str| usage.and_then(|u| u.get(k)).and_then(Value::as_i64);
+        llm.event.input_tokens = tokens("prompt_tokens");
+        llm.event.output_tokens = tokens("completion_tokens");
+        llm.event.model = response
+            .get("model")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let message = response.pointer("/choices/0/message");
+        let mut output: Vec<String> = message
+            .and_then(|m| m.get("content"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .into_iter()
+            .collect();
+        let calls = message
+            .and_then(|m| m.get("tool_calls"))
+            .and_then(Value::as_array);
+        for call in calls.into_iter().flatten() {
+            let function = call.get("function");
+            let field = |k: &str| {
+                function
+                    .and_then(|f| f.get(k))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let (name, args) = (field("name"), field("arguments"));
+            output.push(format!("{name}({args})"));
+            self.requested.push((name, canonical_args(&args)));
+        }
+        output
+    }
+
+    /// A response as the Python repr of the ChatCompletion, read with
+    /// patterns.
+    fn repr_response(&mut self, response: &str, llm: &mut Draft) -> Vec<String> {
         if let Some(usage) = USAGE.captures(response) {
             for field in USAGE_FIELD.captures_iter(&usage["fields"]) {
                 let value = field[2].parse().ok();
@@ -188,11 +275,6 @@ impl LogReader {
             }
         }
         llm.event.model = MODEL.captures(response).map(|m| m[1].to_string());
-        // AG2 prices the models it knows; 0 is what it logs for the others.
-        llm.event.cost_usd = entry
-            .get("cost")
-            .and_then(Value::as_f64)
-            .filter(|c| *c > 0.0);
         let mut output: Vec<String> = CONTENT
             .captures(response)
             .and_then(|c| c.get(1).or_else(|| c.get(2)))
@@ -209,11 +291,15 @@ impl LogReader {
             output.push(format!("{name}({args})"));
             self.requested.push((name, canonical_args(&args)));
         }
-        llm.output_text(&output.join("\n"), ctx);
-        conversation.emit(llm);
+        output
     }
 
-    fn received_message(&mut self, entry: &Value, line: u32, conversation: &mut Conversation) {
+    fn received_message(
+        &mut self,
+        entry: &Value,
+        line: Option<u32>,
+        conversation: &mut Conversation,
+    ) {
         let Some(state) = entry
             .get("json_state")
             .and_then(Value::as_str)
@@ -248,7 +334,7 @@ impl LogReader {
             content,
             addressed_to: if to_manager { None } else { receiver },
             name: Some("received_message".to_string()),
-            line: Some(line),
+            line,
             start_ns: entry
                 .get("timestamp")
                 .and_then(Value::as_str)

@@ -6,7 +6,9 @@
 //! blob-storage-export-fields.mdx, enriched observations: JSON Lines of
 //! snake_case fields, `parent_observation_id` "" for a root, times as
 //! `YYYY-MM-DD HH:MM:SS.ffffff` UTC, `usage_details` / `cost_details`, the
-//! trace's fields on every row). Each field is read in either spelling.
+//! trace's fields on every row), and their CSV files (a blob export's, the
+//! UI's camelCase batch export; rows read by `ingest::table`, objects as
+//! JSON text and numbers as text). Each field is read in either spelling.
 //!
 //! `type`: GENERATION → llm_call, TOOL → tool_call (a tool named `handoff
 //! to X` → handoff), AGENT → agent_invoke, CHAIN / SPAN → workflow, EVENT →
@@ -124,19 +126,19 @@ fn read_observation(
     };
     draft.times(text("startTime"), text("endTime"));
 
-    let usage = field(observation, "usageDetails")
-        .filter(|u| !u.is_null())
-        .or_else(|| observation.get("usage"));
+    let usage =
+        object_field(observation, "usageDetails").or_else(|| object_field(observation, "usage"));
     let tokens = |keys: &[&str]| {
-        keys.iter()
-            .find_map(|k| usage.and_then(|u| u.get(*k)).and_then(Value::as_i64))
+        keys.iter().find_map(|k| {
+            let n = number(usage.as_ref()?.get(*k)?)?;
+            Some(n as i64)
+        })
     };
     draft.event.input_tokens = tokens(&["input", "promptTokens"]);
     draft.event.output_tokens = tokens(&["output", "completionTokens"]);
-    draft.event.cost_usd = field(observation, "costDetails")
-        .and_then(|c| c.get("total"))
-        .and_then(Value::as_f64)
-        .or_else(|| field(observation, "totalCost").and_then(Value::as_f64))
+    draft.event.cost_usd = object_field(observation, "costDetails")
+        .and_then(|c| c.get("total").and_then(number))
+        .or_else(|| field(observation, "totalCost").and_then(number))
         // The blob export writes 0.0 where no cost was computed.
         .filter(|&c| c > 0.0);
 
@@ -187,6 +189,25 @@ fn read_observation(
         draft.event.status = Status::Ok;
     }
     Ok(draft)
+}
+
+/// An object field, or the JSON text of one (CSV exports write objects as
+/// JSON text); none when empty.
+fn object_field(record: &Value, camel: &str) -> Option<Value> {
+    match field(record, camel)? {
+        Value::String(text) => serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(|v| v.as_object().is_some_and(|o| !o.is_empty())),
+        object @ Value::Object(o) if !o.is_empty() => Some(object.clone()),
+        _ => None,
+    }
+}
+
+/// A number, or its text (a CSV cell).
+fn number(value: &Value) -> Option<f64> {
+    value
+        .as_f64()
+        .or_else(|| value.as_str()?.trim().parse().ok())
 }
 
 /// A field in the API's camelCase or the blob export's snake_case.

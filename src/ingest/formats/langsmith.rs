@@ -1,6 +1,8 @@
 //! LangSmith runs (FORMATS.md §3.5): a JSON array, JSON Lines, `{"runs":
-//! [...]}`, a run with its children nested in `child_runs`, or an ingest batch `{"post": [...], "patch": [...]}` whose
-//! patches complete the posted runs of the same id. Runs made by LangGraph
+//! [...]}`, a run with its children nested in `child_runs`, an ingest batch
+//! `{"post": [...], "patch": [...]}` whose patches complete the posted runs
+//! of the same id, or the rows of a bulk export's Parquet files (read by
+//! `ingest::table`; `inputs`, `outputs`, `extra`, ... as JSON text). Runs made by LangGraph
 //! carry `extra.metadata.langgraph_node` / `langgraph_step`: the node is
 //! the agent (a subgraph's inner nodes belong to the worker that runs them,
 //! read from the checkpoint namespace), the step the superstep, and the
@@ -61,9 +63,37 @@ impl Format for LangSmith {
     }
 }
 
+/// Fields that are JSON objects or lists in the API's runs and JSON text in
+/// the bulk export's Parquet files (docs.langchain.com/langsmith/data-export).
+const JSON_TEXT_FIELDS: [&str; 7] = [
+    "inputs",
+    "outputs",
+    "extra",
+    "events",
+    "tags",
+    "feedback_stats",
+    "parent_run_ids",
+];
+
+/// The runs of a record, their JSON-text fields decoded.
+fn merged_runs(doc: &Value) -> Vec<Map<String, Value>> {
+    let mut runs = undecoded_runs(doc);
+    for run in &mut runs {
+        for key in JSON_TEXT_FIELDS {
+            if let Some(Value::String(text)) = run.get(key) {
+                if let Ok(value @ (Value::Object(_) | Value::Array(_))) = serde_json::from_str(text)
+                {
+                    run.insert(key.to_string(), value);
+                }
+            }
+        }
+    }
+    runs
+}
+
 /// The runs of a record; in an ingest batch, each patch's fields laid over
 /// the posted run of the same id.
-fn merged_runs(doc: &Value) -> Vec<Map<String, Value>> {
+fn undecoded_runs(doc: &Value) -> Vec<Map<String, Value>> {
     let objects = |v: Option<&Value>| -> Vec<Map<String, Value>> {
         v.and_then(Value::as_array)
             .into_iter()

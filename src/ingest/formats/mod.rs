@@ -6,6 +6,7 @@
 //! driver that calls them.
 
 pub mod ag2_runtime_log;
+pub mod ag2_sqlite;
 pub mod agentchat;
 pub mod chat_history;
 pub mod crewai_log;

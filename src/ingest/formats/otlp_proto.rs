@@ -24,7 +24,7 @@ use serde_json::Value;
 use std::io::Read;
 
 use super::otlp_json::{OtlpJson, IGNORED_METRICS};
-use crate::ingest::format::Format;
+use crate::ingest::format::{BinaryMessages, Format};
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
 
 pub struct OtlpProto;
@@ -55,12 +55,12 @@ impl Format for OtlpProto {
 
     /// A framed file's messages; a raw file is one message, whatever it
     /// holds (an undecodable one is reported as such, not read as text).
-    fn binary_messages(&self, bytes: &[u8], max_bytes: usize) -> Vec<Result<Vec<u8>, RecordError>> {
-        if is_framed(bytes) {
+    fn binary_messages(&self, bytes: &[u8], max_bytes: usize) -> BinaryMessages {
+        Ok(if is_framed(bytes) {
             framed_messages(bytes, max_bytes)
         } else {
             vec![Ok(bytes.to_vec())]
-        }
+        })
     }
 
     fn parse(
