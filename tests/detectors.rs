@@ -158,6 +158,9 @@ fn framework_fixtures_give_exactly_their_planted_findings() {
             .unwrap()
             .map(|p| p.unwrap())
             .filter(|p| p.extension().is_some_and(|e| e != "md"))
+            // The SDK's default console output holds no span to check
+            // (formats.rs: a_redacted_console_capture_is_reported).
+            .filter(|p| !p.ends_with("console_redacted.txt"))
             .map(|p| p.strip_prefix(repo("")).unwrap().display().to_string())
             .collect();
         assert!(!files.is_empty(), "{pattern}");
@@ -167,7 +170,7 @@ fn framework_fixtures_give_exactly_their_planted_findings() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 59);
+    assert_eq!(checked, 60);
 }
 
 #[test]

@@ -354,10 +354,13 @@ fn one_openai_agents_run_gives_the_same_facts_in_every_export() {
         // Phoenix's span dataframe of the OpenInference spans (a real
         // Phoenix server's export, tools/frameworks/phoenix_dataframe.py),
         // saved by pandas as Parquet and CSV, and by TraceDataset.save().
+        // And what the SDK's ConsoleSpanExporter printed of another run of
+        // the same script (Python dict reprs).
         for table in [
             "phoenix_spans.parquet",
             "phoenix_spans.csv",
             "phoenix_trace_dataset.parquet",
+            "console.txt",
         ] {
             if dir.join(table).exists() {
                 assert_eq!(facts(&dir.join(table)), native, "{} {table}", dir.display());
@@ -366,7 +369,7 @@ fn one_openai_agents_run_gives_the_same_facts_in_every_export() {
         }
         scenarios += 1;
     }
-    assert_eq!((scenarios, tables), (6, 5));
+    assert_eq!((scenarios, tables), (6, 6));
 }
 
 /// LangGraph: the debug stream and the LangChain run tree of one run. The
@@ -754,6 +757,10 @@ fn sniffing_sends_each_file_to_its_adapter() {
             repo("tests/fixtures/frameworks/ag2/healthy/logs.db"),
             "ag2_sqlite",
         ),
+        (
+            repo("tests/fixtures/frameworks/openai_agents/repeated_tool_call/console.txt"),
+            "openai_agents_console",
+        ),
     ];
     if let Some(formats) = shared_data("formats") {
         for (rel, format) in [
@@ -1009,6 +1016,15 @@ fn chat_lists_under_each_wrapper_and_their_tool_calls() {
         assert_eq!(calls["tool_name"], "get_weather");
         assert_eq!(calls["tool_args"], r#"{"city":"Paris"}"#);
         assert_eq!(calls["agent"], "weather_agent");
+        // The chat has no tool span: the tool message answering the call
+        // id is the call's result.
+        let ingested = ingest_paths(&[&file]);
+        let call = ingested
+            .events
+            .iter()
+            .find(|e| e.kind == tracelint::event::Kind::ToolCall)
+            .unwrap();
+        assert_eq!(call.output.as_ref().unwrap().excerpt, "18C", "{wrapper}");
     }
 }
 
@@ -1380,20 +1396,76 @@ fn a_real_supervisor_run_gives_its_facts_in_both_exports() {
             "{file}"
         );
     }
-    let stats = stats_json(&[dir.join("langsmith_runs.jsonl").to_str().unwrap()]);
-    let tools: Vec<(&str, &str)> = stats["tool_calls"]
-        .as_array()
-        .unwrap()
+    for file in ["langsmith_runs.jsonl", "debug_subgraphs.jsonl"] {
+        let stats = stats_json(&[dir.join(file).to_str().unwrap()]);
+        let tools: Vec<(&str, &str)> = stats["tool_calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["agent"].as_str().unwrap(),
+                    c["tool_name"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            tools,
+            [("math_expert", "add"), ("research_expert", "web_search")],
+            "{file}"
+        );
+    }
+    // In the stream, ToolNode runs each call as a task of its own
+    // (tool_call_with_context) and its ToolMessage, matched by call id,
+    // is the call's result.
+    let stream = ingest_paths(&[&dir.join("debug_subgraphs.jsonl")]);
+    let results: Vec<(&str, &str)> = stream
+        .events
         .iter()
-        .map(|c| {
+        .filter(|e| e.kind == tracelint::event::Kind::ToolCall)
+        .map(|e| {
             (
-                c["agent"].as_str().unwrap(),
-                c["tool_name"].as_str().unwrap(),
+                e.tool_name.as_deref().unwrap(),
+                e.output.as_ref().map_or("", |o| o.excerpt.as_str()),
             )
         })
         .collect();
     assert_eq!(
-        tools,
-        [("math_expert", "add"), ("research_expert", "web_search")]
+        results,
+        [
+            (
+                "web_search",
+                "FAANG employed about 1.9 million people in 2024."
+            ),
+            ("add", "3")
+        ]
+    );
+}
+
+/// The OpenAI Agents SDK redacts what its console exporter prints unless
+/// told not to: such a capture is no clean run but one that cannot be
+/// seen, each redacted item a skipped record with the switch to set.
+#[test]
+fn a_redacted_console_capture_is_reported() {
+    let file =
+        repo("tests/fixtures/frameworks/openai_agents/repeated_tool_call/console_redacted.txt");
+    let output = common::tracelint()
+        .arg("check")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("20 records read from 1 files: 0 ingested, 20 skipped"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("console_redacted.txt:20: skipped (redacted_by_exporter)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("OPENAI_AGENTS_DONT_LOG_MODEL_DATA=false"),
+        "{stderr}"
     );
 }

@@ -228,8 +228,9 @@ fn read_text_records(
     }
     let text_format = match options.format {
         Some(forced) => forced.sniff_text(head).then_some(forced),
-        None if !starts_json(head) => registry::sniff_text(head),
-        None => None,
+        // Text formats are told by a prefix that is no JSON value, though
+        // it may start like one (`[Exporter] Export ...`).
+        None => registry::sniff_text(head),
     };
     if let Some(format) = text_format {
         let Some(bytes) = read_whole(reader, prefix, name, options, result)? else {

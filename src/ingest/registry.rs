@@ -6,8 +6,9 @@ use serde_json::Value;
 use super::format::Format;
 use super::formats::{
     ag2_runtime_log, ag2_sqlite, agentchat, chat_history, crewai_log, jaeger_json, js_span_dump,
-    langfuse, langgraph_debug, langsmith, mast_record, openai_agents, otlp_json, otlp_proto,
-    phoenix, python_span_dump, smolagents_memory, span_tree, trail_annotations, zipkin_json,
+    langfuse, langgraph_debug, langsmith, mast_record, openai_agents, openai_agents_console,
+    otlp_json, otlp_proto, phoenix, python_span_dump, smolagents_memory, span_tree,
+    trail_annotations, zipkin_json,
 };
 use crate::event::Event;
 
@@ -33,6 +34,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &ag2_runtime_log::Ag2RuntimeLog,
     &ag2_sqlite::Ag2Sqlite,
     &crewai_log::CrewAiLog,
+    &openai_agents_console::OpenAiAgentsConsole,
 ];
 
 pub fn by_name(name: &str) -> Option<&'static dyn Format> {

@@ -294,7 +294,10 @@ pub fn named_binary(name: &str) -> bool {
 fn is_tracelint_parquet(path: &Path) -> bool {
     use std::io::{Seek, SeekFrom};
     const FOOTER_BYTES: u64 = 64 << 10;
-    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+    if !path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+    {
         return false;
     }
     let Ok(mut file) = File::open(path) else {

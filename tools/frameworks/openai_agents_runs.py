@@ -7,6 +7,14 @@ fixture scenarios, and records each run three ways at once:
 - openinference.otlp.jsonl: OTLP/JSON from openinference-instrumentation-openai-agents.
 
 Usage: python openai_agents_runs.py OUT_DIR
+
+With `--console SCENARIO` it instead runs that one scenario with the SDK's own
+`BatchTraceProcessor(ConsoleSpanExporter())` as the only trace processor, so
+stdout is the SDK's console output (spans are printed in full only when
+OPENAI_AGENTS_DONT_LOG_MODEL_DATA and OPENAI_AGENTS_DONT_LOG_TOOL_DATA are
+false/0; by default each line says the data is redacted), then the outcome:
+
+    python openai_agents_runs.py --console repeated_tool_call > console.txt
 """
 
 import asyncio
@@ -198,6 +206,29 @@ SCENARIOS = {
 }
 
 
+def run(build):
+    """Runs one scenario; returns how it ended, as one line."""
+    start, task, max_turns = build()
+    try:
+        result = asyncio.run(Runner.run(start, task, max_turns=max_turns))
+        return f"final output: {result.final_output!r}"
+    except MaxTurnsExceeded as error:
+        return f"MaxTurnsExceeded: {error}"
+
+
+def console(scenario):
+    """Runs one scenario with the SDK's ConsoleSpanExporter as the only
+    trace processor (no export to api.openai.com)."""
+    from agents.tracing import flush_traces, get_trace_provider
+    from agents.tracing.processors import BatchTraceProcessor, ConsoleSpanExporter
+
+    set_trace_processors([BatchTraceProcessor(ConsoleSpanExporter())])
+    outcome = run(SCENARIOS[scenario])
+    flush_traces()
+    get_trace_provider().shutdown()
+    print(f"{scenario}: {outcome}", flush=True)
+
+
 def main(out_dir):
     from openinference.instrumentation.openai_agents import (
         OpenAIAgentsInstrumentor as OpenInferenceInstrumentor,
@@ -223,12 +254,7 @@ def main(out_dir):
         native.items.clear()
         for exporter in exporters.values():
             exporter.clear()
-        start, task, max_turns = build()
-        try:
-            result = asyncio.run(Runner.run(start, task, max_turns=max_turns))
-            outcome = f"final output: {result.final_output!r}"
-        except MaxTurnsExceeded as error:
-            outcome = f"MaxTurnsExceeded: {error}"
+        outcome = run(build)
         target = Path(out_dir) / scenario
         target.mkdir(parents=True, exist_ok=True)
         with open(target / "native.jsonl", "w") as out:
@@ -241,4 +267,7 @@ def main(out_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--console":
+        console(sys.argv[2])
+    else:
+        main(sys.argv[1])

@@ -12,12 +12,14 @@
 //!
 //! Each message is a `message` event whose step is its index (Who&When's
 //! `mistake_step` indexes the same list); speaker changes are handoff
-//! edges; `tool_calls` / `function_call` become tool-call events. The
+//! edges; `tool_calls` / `function_call` become tool-call events, with the
+//! result of the tool message that answers their call id. The
 //! labels such files carry (Who&When mistake agent and step, MAST v1
 //! `note.options`) go to the labels table.
 
 use regex::Regex;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use crate::event::{Kind, Role};
@@ -137,11 +139,27 @@ pub(super) fn read_chat(
         }
     };
     read_labels(chat, &trace_id, ctx, out);
+    let results = tool_results(messages);
     let mut conversation = Conversation::new(trace_id, ctx, out);
     for (step, message) in messages.iter().enumerate() {
-        read_message(message, step as i64, &mut conversation);
+        read_message(message, step as i64, &results, ctx, &mut conversation);
     }
     Ok(())
+}
+
+/// The results of OpenAI-style tool calls in a chat, by the call id their
+/// tool message answers (`{"role": "tool", "tool_call_id", "content"}`): a
+/// chat records the calls only as the model's requests, so their results
+/// are found here.
+fn tool_results(messages: &[Value]) -> HashMap<&str, String> {
+    messages
+        .iter()
+        .filter(|m| m.get("role").and_then(Value::as_str) == Some("tool"))
+        .filter_map(|m| {
+            let id = m.get("tool_call_id")?.as_str()?;
+            Some((id, m.get("content").map(content_text).unwrap_or_default()))
+        })
+        .collect()
 }
 
 /// `Speaker (-> Target)`, `Speaker (thought)`, `Speaker (termination
@@ -149,7 +167,13 @@ pub(super) fn read_chat(
 static ROLE_WITH_NOTE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?P<speaker>[^()]+?)\s*\((?P<note>[^()]*)\)\s*$").unwrap());
 
-fn read_message(message: &Value, step: i64, conversation: &mut Conversation) {
+fn read_message(
+    message: &Value,
+    step: i64,
+    results: &HashMap<&str, String>,
+    ctx: &RecordCtx,
+    conversation: &mut Conversation,
+) {
     let role_text = message.get("role").and_then(Value::as_str).unwrap_or("");
     let name = message
         .get("name")
@@ -196,35 +220,41 @@ fn read_message(message: &Value, step: i64, conversation: &mut Conversation) {
         step: Some(step),
         ..Utterance::default()
     });
-    for (name, args) in tool_calls_of(message) {
+    for (name, args, id) in tool_calls_of(message) {
         let mut call = conversation.draft(Kind::ToolCall, &name, None);
         call.event.parent_id = Some(span_id.clone());
         call.event.step = Some(step);
         call.clues.own = speaker.clone();
         call.tool(Some(name), args.as_deref());
+        if let Some(result) = id.and_then(|id| results.get(id)) {
+            call.output_text(result, ctx);
+        }
         conversation.emit(call);
     }
 }
 
-/// (name, raw arguments) of OpenAI-style `tool_calls` and legacy
+/// (name, raw arguments, call id) of OpenAI-style `tool_calls` and legacy
 /// `function_call` on a message.
-fn tool_calls_of(message: &Value) -> Vec<(String, Option<String>)> {
-    let function = |f: &Value| {
+fn tool_calls_of(message: &Value) -> Vec<(String, Option<String>, Option<&str>)> {
+    fn function<'v>(
+        f: &Value,
+        id: Option<&'v Value>,
+    ) -> Option<(String, Option<String>, Option<&'v str>)> {
         let name = f.get("name").and_then(Value::as_str)?.to_string();
         let args = f.get("arguments").map(|a| match a {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         });
-        Some((name, args))
-    };
-    let mut calls: Vec<(String, Option<String>)> = message
+        Some((name, args, id.and_then(Value::as_str)))
+    }
+    let mut calls: Vec<_> = message
         .get("tool_calls")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|c| function(c.get("function").unwrap_or(c)))
+        .filter_map(|c| function(c.get("function").unwrap_or(c), c.get("id")))
         .collect();
-    calls.extend(message.get("function_call").and_then(function));
+    calls.extend(message.get("function_call").and_then(|f| function(f, None)));
     calls
 }
 

@@ -3,11 +3,11 @@
 //! "checkpoint", "step", "timestamp", "payload"}`.
 //!
 //! A `task` is a node running in a superstep: a step event whose agent is
-//! the node; when the last message of its input is an AI message with tool
-//! calls, the node executes them (LangGraph's ToolNode), one tool-call event
-//! each. A `task_result` gives the node's output messages: each AI message
-//! is an LLM call (its `usage_metadata`, its text or tool calls); an error
-//! fails the task. Checkpoints repeat state and carry no event. The passage
+//! the node; a ToolNode's task executes tool calls (`tool_calls_of_task`),
+//! one tool-call event each. A `task_result` gives the node's output
+//! messages: each AI message is an LLM call (its `usage_metadata`, its text
+//! or tool calls), each ToolMessage the result of the call whose id it
+//! answers (`tool_results`); an error fails the task. Checkpoints repeat state and carry no event. The passage
 //! from one node to the next is a handoff edge, set once the trace is
 //! assembled. The stream holds no trace id: a file is one run, named after
 //! the file.
@@ -87,18 +87,11 @@ impl Format for LangGraphDebug {
         match line.get("type").and_then(Value::as_str) {
             Some("task") => {
                 new_event(task_id.clone(), Kind::Step, &node).emit(ctx, out);
-                let input_messages = payload
-                    .get("input")
-                    .and_then(|i| i.get("messages"))
-                    .and_then(Value::as_array);
-                let calls = input_messages
-                    .and_then(|m| m.last())
-                    .filter(|m| is_ai(m))
-                    .and_then(|m| m.get("tool_calls"))
-                    .and_then(Value::as_array);
-                for (i, call) in calls.into_iter().flatten().enumerate() {
+                for (i, call) in tool_calls_of_task(payload).into_iter().enumerate() {
                     let name = text(call, "name").unwrap_or_default();
-                    let mut draft = new_event(format!("{task_id}:call:{i}"), Kind::ToolCall, &name);
+                    let call_id = text(call, "id").unwrap_or_else(|| i.to_string());
+                    let span_id = format!("{task_id}{CALL}{call_id}");
+                    let mut draft = new_event(span_id, Kind::ToolCall, &name);
                     draft.event.parent_id = Some(task_id.clone());
                     let args = call.get("args").map(Value::to_string);
                     draft.tool(Some(name), args.as_deref());
@@ -111,6 +104,25 @@ impl Format for LangGraphDebug {
                     .and_then(|r| r.get("messages"))
                     .and_then(Value::as_array);
                 for (i, message) in messages.into_iter().flatten().enumerate() {
+                    if is_tool(message) {
+                        // A tool's result: it goes to its call (`tool_results`).
+                        let call_id =
+                            text(message, "tool_call_id").unwrap_or_else(|| i.to_string());
+                        let name = text(message, "name").unwrap_or_default();
+                        let mut draft =
+                            new_event(format!("{task_id}{RESULT}{call_id}"), Kind::Message, &name);
+                        draft.event.parent_id = Some(task_id.clone());
+                        draft.event.role = Some(Role::Tool);
+                        let content = message.get("content").map(content_text).unwrap_or_default();
+                        if text(message, "status").as_deref() == Some("error") {
+                            draft.error(None, Some(&content));
+                        } else {
+                            draft.event.status = Status::Ok;
+                        }
+                        draft.output_text(&content, ctx);
+                        draft.emit(ctx, out);
+                        continue;
+                    }
                     // langgraph-supervisor writes the handoff back itself
                     // (`__is_handoff_back`): no model made it.
                     let handoff_back = message
@@ -148,12 +160,75 @@ impl Format for LangGraphDebug {
 
     fn finish_trace(&self, events: &mut [&mut Event]) {
         once_per_message(events);
+        tool_results(events);
         mark_node_transitions(events);
     }
 }
 
 /// Between a task id and a message id in an event's span id.
 const MESSAGE: &str = ":message:";
+/// ... and a tool call id in a tool call's span id,
+const CALL: &str = ":call:";
+/// ... and in its result's.
+const RESULT: &str = ":result:";
+
+/// The tool calls a task executes: LangGraph's ToolNode runs each call as a
+/// task of its own (`input: {"__type": "tool_call_with_context",
+/// "tool_call": {name, args, id}}`, langgraph ≥ 0.6), or all the calls of
+/// the last message of its input when that is an AI message (older ToolNode).
+fn tool_calls_of_task(payload: &Value) -> Vec<&Value> {
+    let input = payload.get("input");
+    if input.and_then(|i| i.get("__type")).and_then(Value::as_str) == Some("tool_call_with_context")
+    {
+        return input.and_then(|i| i.get("tool_call")).into_iter().collect();
+    }
+    input
+        .and_then(|i| i.get("messages"))
+        .and_then(Value::as_array)
+        .and_then(|m| m.last())
+        .filter(|m| is_ai(m))
+        .and_then(|m| m.get("tool_calls"))
+        .and_then(Value::as_array)
+        .map(|calls| calls.iter().collect())
+        .unwrap_or_default()
+}
+
+/// Gives each tool call the result its ToolMessage carries (matched by the
+/// call id, in the task that ran it): its output, and its failure. The
+/// result stays a message of the run without the text; results of no call
+/// in the stream (a subgraph's messages carried up to its parent) stay
+/// messages with their text when no call has that id.
+fn tool_results(events: &mut [&mut Event]) {
+    let calls: std::collections::HashMap<String, usize> = events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == Kind::ToolCall)
+        .filter_map(|(i, e)| Some((e.span_id.rsplit_once(CALL)?.1.to_string(), i)))
+        .collect();
+    for r in 0..events.len() {
+        let Some((_, call_id)) = events[r].span_id.rsplit_once(RESULT) else {
+            continue;
+        };
+        let Some(&c) = calls.get(call_id) else {
+            continue;
+        };
+        let result = events[r].output.take();
+        let signature = events[r].output_sig.take();
+        let (status, message) = (events[r].status, events[r].error_message.clone());
+        events[r].kind = Kind::Other;
+        let call = &mut *events[c];
+        if call.output.is_none() {
+            call.output = result;
+            call.output_sig = signature;
+            if status == Status::Error {
+                call.status = Status::Error;
+                call.error_message = message;
+            } else if call.status == Status::Unset {
+                call.status = status;
+            }
+        }
+    }
+}
 
 /// A subgraph's result carries its messages up: the worker node's result
 /// holds the messages its inner `agent` node's result held. One message is
@@ -187,6 +262,14 @@ fn namespaced(line: &Value) -> (Option<&Vec<Value>>, &Value) {
         }
         event => (None, event),
     }
+}
+
+/// A tool's result as LangChain dumps it (`type: tool`, a ToolMessage).
+fn is_tool(message: &Value) -> bool {
+    matches!(
+        message.get("type").and_then(Value::as_str),
+        Some("tool" | "ToolMessage")
+    )
 }
 
 /// An AI message as LangChain dumps it (`type: ai`, or a serialized

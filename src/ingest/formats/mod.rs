@@ -18,6 +18,7 @@ pub mod langsmith;
 mod mast_logs;
 pub mod mast_record;
 pub mod openai_agents;
+pub mod openai_agents_console;
 pub mod otlp_json;
 pub mod otlp_proto;
 pub mod phoenix;

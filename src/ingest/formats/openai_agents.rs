@@ -57,7 +57,9 @@ impl Format for OpenAiAgents {
     }
 }
 
-fn read_item(item: &Value, ctx: &RecordCtx) -> Result<Draft, (&'static str, String)> {
+/// One trace or span item as the SDK exports it, as a draft event (or why
+/// it cannot be one).
+pub(super) fn read_item(item: &Value, ctx: &RecordCtx) -> Result<Draft, (&'static str, String)> {
     let text = |k: &str| item.get(k).and_then(Value::as_str);
     let object = text("object").unwrap_or_default();
     let id = text("id").map(str::to_string);
