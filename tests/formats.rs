@@ -419,11 +419,13 @@ fn one_langgraph_run_gives_the_same_facts_as_stream_and_run_tree() {
         [edge("critic", "planner", 3), edge("planner", "critic", 4)]
     );
     assert_eq!(planner.tokens, (Some(800), Some(160)));
+    // The prebuilt `tools` node calls no model: its calls are the
+    // researcher's, whose model asked for them.
     let repeated = facts_of("repeated_tool_call");
     assert_eq!(
         repeated.tools,
         [(
-            "tools".into(),
+            "researcher".into(),
             "search".into(),
             r#"{"query":"latest GDP of France"}"#.into(),
             5
@@ -1148,6 +1150,22 @@ fn nested_child_runs_read_as_the_flat_runs() {
         (&t["events"], &t["llm_calls"], &t["tool_calls"]),
         (&13.into(), &3.into(), &3.into())
     );
+    // One agent: the `tools` node runs the agent's calls.
+    assert_eq!(t["agents"], serde_json::json!(["agent"]));
+    let output = common::tracelint()
+        .args(["check", "--output-format", "json"])
+        .arg(&case)
+        .output()
+        .unwrap();
+    let found: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut detectors: Vec<&str> = found["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["detector"].as_str().unwrap())
+        .collect();
+    detectors.sort();
+    assert_eq!(detectors, ["repeated-tool-call", "turn-limit-hit"]);
     assert_eq!(
         (
             &t["input_tokens"],

@@ -172,7 +172,8 @@ impl Draft {
 /// The LangGraph node steps of a trace, in order: each change of agent is a
 /// handoff from the previous one to this one (FORMATS.md §3.8: node
 /// transitions are the edges of cycle detection), among the nodes that call
-/// a model. A passage that a handoff tool already made (langgraph-supervisor's `transfer_to_X`, read as a
+/// a model; a node that calls none (the prebuilt `tools` node) is no agent,
+/// and its events are those of the model-calling node that ran before it. A passage that a handoff tool already made (langgraph-supervisor's `transfer_to_X`, read as a
 /// handoff in assembly) is that handoff, not a second one.
 pub fn mark_node_transitions(events: &mut [&mut Event]) {
     // Nodes that call no model (LangGraph's prebuilt `tools` node) are
@@ -182,6 +183,19 @@ pub fn mark_node_transitions(events: &mut [&mut Event]) {
         .filter(|e| e.kind == Kind::LlmCall)
         .filter_map(|e| e.agent.clone())
         .collect();
+    if deciders.is_empty() {
+        return;
+    }
+    // Their events are the calling agent's: the model-calling node that ran
+    // last before them (a node before any keeps its own name).
+    let mut caller: Option<String> = None;
+    for event in events.iter_mut() {
+        match &event.agent {
+            Some(node) if deciders.contains(node) => caller = Some(node.clone()),
+            Some(_) if caller.is_some() => event.agent = caller.clone(),
+            _ => {}
+        }
+    }
     let mut last_node: Option<String> = None;
     // The target of the last handoff made by a tool, until it is reached.
     let mut handed_to: Option<String> = None;
