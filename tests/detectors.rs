@@ -124,7 +124,16 @@ fn framework_fixtures_give_exactly_their_planted_findings() {
         ),
         ("agentchat/healthy/*", none),
         ("agentchat/replan_after_failure/*", none),
-        ("agentchat/handoff_ping_pong/*", LOOPS_PING_PONG),
+        (
+            "agentchat/handoff_ping_pong/task_result.json",
+            LOOPS_PING_PONG,
+        ),
+        // The event log does not carry the team's stop reason: the cycle
+        // is found, the turn limit cannot be seen.
+        (
+            "agentchat/handoff_ping_pong/event_log.jsonl",
+            &["handoff-cycle"],
+        ),
         ("agentchat/repeated_tool_call/*", &["repeated-tool-call"]),
         (
             "agentchat/failed_worker_ignored/*",
@@ -170,7 +179,7 @@ fn framework_fixtures_give_exactly_their_planted_findings() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 60);
+    assert_eq!(checked, 63);
 }
 
 #[test]

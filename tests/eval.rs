@@ -61,20 +61,20 @@ fn the_planted_fixtures_score_exactly() {
         "the three corpora are absent"
     );
     let fixtures = corpus(&report, "framework fixtures (planted)");
-    assert_eq!(fixtures["traces"], 54);
+    assert_eq!(fixtures["traces"], 57);
     let modes = &fixtures["per_category"];
     // 1.3: the two false positives are LangGraph's ping-pong agents, which
     // do repeat their line; the miss is the GenAI export without texts.
-    assert_eq!(counts(modes, "1.3"), (21, 2, 1));
-    assert_eq!(counts(modes, "1.5"), (17, 0, 1));
+    assert_eq!(counts(modes, "1.3"), (22, 2, 1));
+    assert_eq!(counts(modes, "1.5"), (18, 0, 1));
     assert_eq!(counts(modes, "3.1"), (6, 0, 0));
     assert_eq!(counts(modes, "2.1"), (0, 0, 0));
     let detectors = &fixtures["per_detector"];
     assert_eq!(counts(detectors, "failed-worker-ignored"), (6, 0, 0));
     // ADK's transfer ping-pong has no turn limit to hit: handoff-cycle
     // finds it.
-    assert_eq!(counts(detectors, "turn-limit-hit"), (12, 0, 6));
-    assert_eq!(counts(detectors, "repeated-tool-call"), (13, 0, 9));
+    assert_eq!(counts(detectors, "turn-limit-hit"), (12, 0, 7));
+    assert_eq!(counts(detectors, "repeated-tool-call"), (14, 0, 9));
 }
 
 #[test]
@@ -183,7 +183,7 @@ fn blame_names_where_each_planted_failure_began() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(report["traces"], 54);
+    assert_eq!(report["traces"], 57);
     let mut seen: Vec<(String, String, String)> = Vec::new();
     for b in report["blames"].as_array().unwrap() {
         let file = b["source_file"].as_str().unwrap();
@@ -198,7 +198,7 @@ fn blame_names_where_each_planted_failure_began() {
             b["reason"].as_str().unwrap().to_string(),
         ));
     }
-    assert_eq!(seen.len(), 34);
+    assert_eq!(seen.len(), 36);
     let agents_of = |scenario: &str| -> std::collections::BTreeSet<String> {
         seen.iter()
             .filter(|(s, _, _)| s == scenario)

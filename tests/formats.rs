@@ -763,6 +763,10 @@ fn sniffing_sends_each_file_to_its_adapter() {
             repo("tests/fixtures/frameworks/openai_agents/repeated_tool_call/console.txt"),
             "openai_agents_console",
         ),
+        (
+            repo("tests/fixtures/frameworks/agentchat/healthy/event_log.jsonl"),
+            "autogen_core_events",
+        ),
     ];
     if let Some(formats) = shared_data("formats") {
         for (rel, format) in [
@@ -1082,7 +1086,7 @@ fn every_container_shape_of_a_format_reads_alike() {
 }
 
 /// Cut short anywhere, every fixture still reads without a panic, and every
-/// record is accounted for.
+/// record is accounted for (ingested, skipped, or another signal).
 #[test]
 fn truncated_fixtures_never_panic() {
     let mut files = Vec::new();
@@ -1114,7 +1118,7 @@ fn truncated_fixtures_never_panic() {
             let s = &ingested.report.summary;
             assert_eq!(
                 s.records_read,
-                s.ingested + s.skipped,
+                s.ingested + s.skipped + s.other_signals.values().sum::<u64>(),
                 "{}",
                 cut_file.display()
             );
@@ -1457,6 +1461,54 @@ fn a_real_supervisor_run_gives_its_facts_in_both_exports() {
             ),
             ("add", "3")
         ]
+    );
+}
+
+/// autogen-core's event log of an AgentChat run (a real run through
+/// autogen-ext's OpenAI client against a scripted server,
+/// tools/frameworks/agentchat_runs.py --event-log) gives the TaskResult's
+/// per-agent calls, tokens, tool calls and handoffs; its runtime messages
+/// are counted as other signals, and a failed tool, which the log shows
+/// only inside a runtime message, is a failed tool call.
+#[test]
+fn autogen_core_event_logs_give_the_task_results_facts() {
+    for scenario in ["healthy", "repeated_tool_call", "handoff_ping_pong"] {
+        let dir = repo(&format!("tests/fixtures/frameworks/agentchat/{scenario}"));
+        let mut log = facts(&dir.join("event_log.jsonl"));
+        let mut result = facts(&dir.join("task_result.json"));
+        // The task's first message is the user's, who is no agent of the
+        // runtime; the TaskResult alone has the stop reason.
+        result.per_agent.remove("user");
+        result.per_agent.remove("");
+        result.edges.retain(|(from, _, _)| from != "user");
+        result.agents.retain(|a| a != "user");
+        (log.termination, log.status) = (result.termination.clone(), result.status.clone());
+        assert_eq!(log, result, "{scenario}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.jsonl");
+    let payload = serde_json::json!({"message": {"source": "orchestrator", "type": "ToolCallExecutionEvent",
+        "content": [{"content": "503 Service Unavailable", "name": "fetch_primary", "call_id": "c1", "is_error": true}]}});
+    let line = serde_json::json!({"payload": payload.to_string(), "sender": "orchestrator_t/t",
+        "receiver": "output_topic_t/t", "kind": "MessageKind.PUBLISH", "delivery_stage": "DeliveryStage.SEND", "type": "Message"});
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    let ingested = ingest_paths(&[&file]);
+    let call = &ingested.events[0];
+    assert_eq!(
+        (
+            call.kind,
+            call.tool_name.as_deref(),
+            call.status,
+            call.error_message.as_deref(),
+            call.agent.as_deref()
+        ),
+        (
+            tracelint::event::Kind::ToolCall,
+            Some("fetch_primary"),
+            tracelint::event::Status::Error,
+            Some("503 Service Unavailable"),
+            Some("orchestrator")
+        )
     );
 }
 

@@ -35,6 +35,15 @@ pub struct RecordError {
 pub const UNRECOGNIZED_RECORD: &str = "unrecognized_record";
 
 impl RecordError {
+    /// A text record's text (a log read whole), or why it is not UTF-8.
+    pub fn text_of(record: &[u8]) -> Result<&str, RecordError> {
+        std::str::from_utf8(record).map_err(|e| RecordError {
+            reason: "invalid_utf8",
+            detail: e.to_string(),
+            line: None,
+        })
+    }
+
     pub fn unrecognized(what: &str) -> RecordError {
         RecordError {
             reason: UNRECOGNIZED_RECORD,

@@ -5,10 +5,10 @@ use serde_json::Value;
 
 use super::format::Format;
 use super::formats::{
-    ag2_runtime_log, ag2_sqlite, agentchat, chat_history, crewai_log, jaeger_json, js_span_dump,
-    langfuse, langgraph_debug, langsmith, mast_record, openai_agents, openai_agents_console,
-    otlp_json, otlp_proto, phoenix, python_span_dump, smolagents_memory, span_tree,
-    trail_annotations, zipkin_json,
+    ag2_runtime_log, ag2_sqlite, agentchat, autogen_core_events, chat_history, crewai_log,
+    jaeger_json, js_span_dump, langfuse, langgraph_debug, langsmith, mast_record, openai_agents,
+    openai_agents_console, otlp_json, otlp_proto, phoenix, python_span_dump, smolagents_memory,
+    span_tree, trail_annotations, zipkin_json,
 };
 use crate::event::Event;
 
@@ -28,6 +28,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &langfuse::Langfuse,
     &mast_record::MastRecord,
     &agentchat::AgentChat,
+    &autogen_core_events::AutogenCoreEvents,
     &smolagents_memory::SmolagentsMemory,
     &chat_history::ChatHistory,
     &trail_annotations::TrailAnnotations,

@@ -8,18 +8,32 @@ autogen-core 0.7.5 they record message passing between topics — create,
 publish, process — with no agent, tool or token attributes, one trace per
 message, so they say nothing of the facts compared here.)
 
+With `--event-log` the scenarios (all, or those named) are run again and
+recorded instead with autogen-core's structured event logger, as its
+logging guide says: a handler on `logging.getLogger(EVENT_LOGGER_NAME)` at
+INFO, formatted "%(message)s", i.e. one `str(event)` (JSON) per line, into
+event_log.jsonl; task_result.json is not written. The replay client logs no
+LLMCallEvent, so here each agent's model is the real
+`OpenAIChatCompletionClient` talking to a scripted OpenAI-compatible server
+on localhost that answers with the same script of `CreateResult`s (one URL
+per client), and the LLMCallEvents are exactly as in production.
+
 Usage: python agentchat_runs.py OUT_DIR
+       python agentchat_runs.py --event-log OUT_DIR [SCENARIO ...]
 """
 
 import asyncio
 import json
+import logging
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 from autogen_agentchat.agents import AssistantAgent
 from autogen_agentchat.conditions import MaxMessageTermination, TextMentionTermination
 from autogen_agentchat.teams import RoundRobinGroupChat, Swarm
-from autogen_core import FunctionCall
+from autogen_core import EVENT_LOGGER_NAME, FunctionCall
 from autogen_core.models import CreateResult, RequestUsage
 from autogen_ext.models.replay import ReplayChatCompletionClient
 
@@ -41,8 +55,57 @@ def call(name, args, n):
                         usage=RequestUsage(prompt_tokens=80, completion_tokens=15))
 
 
+# With --event-log: the scripted server's port, and each client's script and
+# how far it has got, by the client's number in its base URL.
+SERVER = {"port": None, "scripts": [], "steps": []}
+
+
 def client(script):
-    return ReplayChatCompletionClient(script, model_info=MODEL_INFO)
+    if SERVER["port"] is None:
+        return ReplayChatCompletionClient(script, model_info=MODEL_INFO)
+    from autogen_ext.models.openai import OpenAIChatCompletionClient
+
+    SERVER["scripts"].append(script)
+    SERVER["steps"].append(0)
+    n = len(SERVER["scripts"]) - 1
+    return OpenAIChatCompletionClient(model="scripted-model", api_key="sk-offline",
+                                      base_url=f"http://127.0.0.1:{SERVER['port']}/c{n}/v1",
+                                      model_info=MODEL_INFO)
+
+
+def completion(n, step, result):
+    """The script's next CreateResult as an OpenAI chat completion."""
+    if isinstance(result.content, str):
+        message = {"role": "assistant", "content": result.content}
+        finish = "stop"
+    else:
+        message = {"role": "assistant", "content": None, "tool_calls": [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in result.content]}
+        finish = "tool_calls"
+    usage = result.usage
+    return {"id": f"chatcmpl-c{n}-{step}", "object": "chat.completion", "created": 1795000000,
+            "model": "scripted-model",
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+            "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+                      "total_tokens": usage.prompt_tokens + usage.completion_tokens}}
+
+
+class ScriptedModel(BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        n = int(self.path.split("/")[1][1:])  # /c<n>/v1/chat/completions
+        step = SERVER["steps"][n]
+        SERVER["steps"][n] = step + 1
+        payload = json.dumps(completion(n, step, SERVER["scripts"][n][step])).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
 
 
 def search(query: str) -> str:
@@ -154,5 +217,38 @@ def main(out_dir):
         asyncio.run(run(scenario, build, out_dir))
 
 
+async def run_logged(scenario, build, out_dir):
+    SERVER["scripts"].clear()
+    SERVER["steps"].clear()
+    team, task = build()
+    target = Path(out_dir) / scenario
+    target.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(target / "event_log.jsonl", mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    event_logger = logging.getLogger(EVENT_LOGGER_NAME)
+    event_logger.addHandler(handler)
+    event_logger.setLevel(logging.INFO)
+    try:
+        result = await team.run(task=task)
+    finally:
+        event_logger.removeHandler(handler)
+        handler.close()
+    lines = sum(1 for _ in open(target / "event_log.jsonl"))
+    print(f"{scenario}: {len(result.messages)} messages, stop_reason={result.stop_reason!r}, "
+          f"{lines} event log lines")
+
+
+def main_event_log(out_dir, names):
+    server = HTTPServer(("127.0.0.1", 0), ScriptedModel)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    SERVER["port"] = server.server_port
+    for scenario in names or SCENARIOS:
+        asyncio.run(run_logged(scenario, SCENARIOS[scenario], out_dir))
+    server.shutdown()
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--event-log":
+        main_event_log(sys.argv[2], sys.argv[3:])
+    else:
+        main(sys.argv[1])

@@ -62,11 +62,7 @@ impl Format for Ag2RuntimeLog {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let text = std::str::from_utf8(record).map_err(|e| RecordError {
-            reason: "invalid_utf8",
-            detail: e.to_string(),
-            line: None,
-        })?;
+        let text = RecordError::text_of(record)?;
         // Blank lines before the session line are no records (`enumerate`
         // first: line numbers count them).
         let mut lines = text

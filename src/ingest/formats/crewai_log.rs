@@ -83,11 +83,7 @@ impl Format for CrewAiLog {
                 .filter_map(|e| e.as_object().cloned())
                 .collect()
         } else {
-            let text = std::str::from_utf8(record).map_err(|e| RecordError {
-                reason: "invalid_utf8",
-                detail: e.to_string(),
-                line: None,
-            })?;
+            let text = RecordError::text_of(record)?;
             text_entries(text)
         };
         let mut conversation = Conversation::new(trace_id_of_file(&ctx.file, None), ctx, out);

@@ -8,6 +8,7 @@
 pub mod ag2_runtime_log;
 pub mod ag2_sqlite;
 pub mod agentchat;
+pub mod autogen_core_events;
 pub mod chat_history;
 pub mod crewai_log;
 pub mod jaeger_json;

@@ -54,11 +54,7 @@ impl Format for OpenAiAgentsConsole {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let text = std::str::from_utf8(record).map_err(|e| RecordError {
-            reason: "invalid_utf8",
-            detail: e.to_string(),
-            line: None,
-        })?;
+        let text = RecordError::text_of(record)?;
         for (index, line) in text.lines().enumerate() {
             let number = ctx.line + index as u32;
             let line = line.trim_end();
