@@ -456,7 +456,7 @@ fn a_sqlite_database_that_is_not_ag2s_log_is_skipped_and_a_damaged_one_too() {
         .unwrap();
     drop(db);
     assert_skip(&path, "unrecognized_record", &path.display().to_string(), 0);
-    stats(&path, &[]).said("without AG2's runtime logging tables chat_completions and events (its tables: checkpoints)");
+    stats(&path, &[]).said("without AG2's runtime logging tables: no chat_completions, events (its tables: checkpoints)");
     let bytes = std::fs::read(common::repo(
         "tests/fixtures/frameworks/ag2/healthy/logs.db",
     ))

@@ -1539,3 +1539,129 @@ fn a_redacted_console_capture_is_reported() {
         "{stderr}"
     );
 }
+
+/// AG2 appends every run to the same logs.db: each session is a trace of
+/// its own, its events found by their agent ids (here the second run's rows
+/// have the same times as the first's), and rows still in a write-ahead
+/// log beside the database are read, leaving no file behind.
+#[test]
+fn runs_appended_to_one_ag2_database_are_traces_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logs.db");
+    std::fs::copy(repo("tests/fixtures/frameworks/ag2/healthy/logs.db"), &path).unwrap();
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;
+         INSERT INTO agents (agent_id, wrapper_id, session_id, name, class, init_args, timestamp)
+           SELECT agent_id + 1, wrapper_id, 'second-run', name, class, init_args, timestamp FROM agents;
+         INSERT INTO chat_completions (invocation_id, client_id, wrapper_id, session_id, source_name, request, response, is_cached, cost, start_time, end_time)
+           SELECT invocation_id || '-2', client_id, wrapper_id, 'second-run', source_name, request, response, is_cached, cost, start_time, end_time FROM chat_completions;
+         INSERT INTO events (event_name, source_id, source_name, agent_module, agent_class_name, json_state, timestamp)
+           SELECT event_name, source_id + 1, source_name, agent_module, agent_class_name, json_state, timestamp FROM events;
+         INSERT INTO function_calls (source_id, source_name, function_name, args, returns, timestamp)
+           SELECT source_id + 1, source_name, function_name, args, returns, timestamp FROM function_calls;",
+    )
+    .unwrap();
+    assert!(dir.path().join("logs.db-wal").exists());
+    let tmp = tempfile::tempdir().unwrap();
+    let output = common::tracelint()
+        .env("TMPDIR", tmp.path())
+        .args(["stats", "--output-format", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    drop(db);
+    let stats: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let traces: Vec<(String, u64, u64)> = stats["traces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["trace_id"].as_str().unwrap().to_string(),
+                t["events"].as_u64().unwrap(),
+                t["tool_calls"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(traces.len(), 2, "{traces:?}");
+    assert!(
+        traces
+            .iter()
+            .all(|(_, events, tools)| (*events, *tools) == (7, 1)),
+        "{traces:?}"
+    );
+    assert!(traces.iter().any(|(id, _, _)| id == "second-run"));
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "files left in TMPDIR"
+    );
+}
+
+/// Runs of several AgentChat teams appended to one event log are apart:
+/// every agent id carries its team's id.
+#[test]
+fn team_runs_in_one_autogen_core_event_log_are_traces_of_their_own() {
+    let log = std::fs::read_to_string(repo(
+        "tests/fixtures/frameworks/agentchat/repeated_tool_call/event_log.jsonl",
+    ))
+    .unwrap();
+    let team = log
+        .split("\"agent_id\": \"researcher_")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let second = log.replace(&team, "00000000-0000-4000-8000-000000000002");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.jsonl");
+    std::fs::write(&file, format!("{log}{second}")).unwrap();
+    let stats = stats_json(&[file.to_str().unwrap()]);
+    let traces = stats["traces"].as_array().unwrap();
+    assert_eq!(traces.len(), 2);
+    assert!(traces
+        .iter()
+        .all(|t| t["tool_calls"] == 5 && t["llm_calls"] == 6));
+}
+
+/// A console capture reads the same when the program printed first, and
+/// when each line carries a log prefix or a terminal's colour codes.
+#[test]
+fn console_captures_read_after_program_output_prefixes_and_colours() {
+    let capture = std::fs::read_to_string(repo(
+        "tests/fixtures/frameworks/openai_agents/repeated_tool_call/console.txt",
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let variants = [
+        (
+            "preamble.txt",
+            format!("Starting the agent...\nloaded 3 tools\n{capture}"),
+        ),
+        (
+            "prefixed.txt",
+            capture
+                .lines()
+                .map(|l| format!("2026-11-30T14:54:50.394512Z INFO:openai.agents:{l}\n"))
+                .collect(),
+        ),
+        (
+            "coloured.txt",
+            capture
+                .lines()
+                .map(|l| format!("\x1b[32m{l}\x1b[0m\n"))
+                .collect(),
+        ),
+    ];
+    let plain = facts(&repo(
+        "tests/fixtures/frameworks/openai_agents/repeated_tool_call/console.txt",
+    ));
+    for (name, text) in variants {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        assert_eq!(facts(&file), plain, "{name}");
+    }
+}

@@ -22,6 +22,13 @@ pub trait Format: Sync {
     fn sniff_text(&self, _first_line: &[u8]) -> bool {
         false
     }
+    /// Whether a line met among the first lines of a file whose first line
+    /// is neither JSON nor any format's is this format's, after a preamble
+    /// (a program's own output before its exporter's lines, a log prefix
+    /// on each line). Such a file is parsed whole, as one record.
+    fn sniff_text_after_preamble(&self, _line: &[u8]) -> bool {
+        false
+    }
     /// Whether this format's files are binary: a file forced to it, or
     /// named with a binary extension (`.pb`, `.binpb`), is read by its
     /// messages whatever its first bytes.
@@ -37,8 +44,9 @@ pub trait Format: Sync {
     /// one record (numbered from 1 in place of a line); a message that
     /// cannot be taken out is its error. Messages over `max_bytes` are
     /// errors. The outer error is a file none of whose messages can be
-    /// told apart (a damaged database).
-    fn binary_messages(&self, _bytes: &[u8], _max_bytes: usize) -> BinaryMessages {
+    /// told apart (a damaged database). `name` is the input's name (a path,
+    /// when it is a file: a database's side files are beside it).
+    fn binary_messages(&self, _bytes: &[u8], _name: &str, _max_bytes: usize) -> BinaryMessages {
         Ok(Vec::new())
     }
     /// Completes a trace of this format once it is assembled (agents

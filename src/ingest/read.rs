@@ -166,7 +166,7 @@ fn read_records(
         return Ok(());
     };
     result.format = Some(format.name());
-    let messages = match format.binary_messages(&bytes, options.max_record_bytes) {
+    let messages = match format.binary_messages(&bytes, name, options.max_record_bytes) {
         Ok(messages) => messages,
         Err(error) => {
             result.skip(name, Location::File, error.reason, error.detail);
@@ -229,8 +229,16 @@ fn read_text_records(
     let text_format = match options.format {
         Some(forced) => forced.sniff_text(head).then_some(forced),
         // Text formats are told by a prefix that is no JSON value, though
-        // it may start like one (`[Exporter] Export ...`).
-        None => registry::sniff_text(head),
+        // it may start like one (`[Exporter] Export ...`); some after a
+        // preamble, looked for in the lines already buffered.
+        None => registry::sniff_text(head).or_else(|| {
+            if starts_json(head) {
+                return None;
+            }
+            let buffered = reader.fill_buf().ok()?;
+            let lines = std::iter::once(head).chain(buffered.split(|&b| b == b'\n'));
+            registry::sniff_text_after_preamble(lines.take(PREAMBLE_LINES))
+        }),
     };
     if let Some(format) = text_format {
         let Some(bytes) = read_whole(reader, prefix, name, options, result)? else {
@@ -256,6 +264,10 @@ fn read_text_records(
     }
     Ok(())
 }
+
+/// Lines looked through for a text format after a preamble (of those
+/// already read into the buffer).
+const PREAMBLE_LINES: usize = 200;
 
 /// The rest of an input after `prefix`, whole; `None`, with the input
 /// skipped, when it is larger than the record limit.

@@ -51,6 +51,18 @@ pub fn sniff_text(first_line: &[u8]) -> Option<&'static dyn Format> {
     FORMATS.iter().copied().find(|f| f.sniff_text(first_line))
 }
 
+/// The text format that recognizes one of `lines` after a preamble, if any.
+pub fn sniff_text_after_preamble<'l>(
+    mut lines: impl Iterator<Item = &'l [u8]>,
+) -> Option<&'static dyn Format> {
+    lines.find_map(|line| {
+        FORMATS
+            .iter()
+            .copied()
+            .find(|f| f.sniff_text_after_preamble(line))
+    })
+}
+
 /// The binary format of a file that starts with `head`, if any; a file
 /// named as binary (`named_binary`) is of the first binary format.
 pub fn sniff_binary(head: &[u8], named_binary: bool) -> Option<&'static dyn Format> {

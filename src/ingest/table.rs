@@ -68,22 +68,28 @@ pub fn is_parquet(head: &[u8]) -> bool {
     head.starts_with(b"PAR1")
 }
 
-/// The delimiter of a CSV table: a file named `.csv` (`,`) or `.tsv`
-/// (tab), compressed or not, or one whose first line is a header naming a
-/// column of `KEY_COLUMNS`.
+/// The delimiter of a CSV table: a file named `.csv` (`,`, or `;` when
+/// its header has more of them) or `.tsv` (tab), compressed or not, or one
+/// whose first line is a header naming a column of `KEY_COLUMNS`.
 pub fn csv_delimiter(name: &str, first_line: &[u8]) -> Option<u8> {
     let lower = name.to_ascii_lowercase();
     let stem = lower
         .strip_suffix(".gz")
         .or_else(|| lower.strip_suffix(".zst"))
         .unwrap_or(&lower);
+    let count = |d: u8| first_line.iter().filter(|&&b| b == d).count();
     if stem.ends_with(".csv") {
-        return Some(b',');
+        // Spreadsheets in many locales save CSV with semicolons.
+        return Some(if count(b';') > count(b',') {
+            b';'
+        } else {
+            b','
+        });
     }
     if stem.ends_with(".tsv") {
         return Some(b'\t');
     }
-    [b',', b'\t'].into_iter().find(|&delimiter| {
+    [b',', b'\t', b';'].into_iter().find(|&delimiter| {
         first_line
             .split(|&b| b == delimiter)
             .map(|field| {
@@ -478,5 +484,9 @@ mod tests {
             Some(b'\t')
         );
         assert_eq!(csv_delimiter("notes.txt", b"hello, world"), None);
+        assert_eq!(
+            csv_delimiter("excel.csv", b"id;trace_id;name, first"),
+            Some(b';')
+        );
     }
 }

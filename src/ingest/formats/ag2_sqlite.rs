@@ -11,13 +11,16 @@
 //! becomes the record `runtime.log` holds and is read by the same reader
 //! (`ag2_runtime_log::read_session`), in the order they were logged
 //! (timestamps, then table order). A session is one trace and one record.
-//! Events and function calls carry no session: with several sessions in
-//! one database (the logger appends to an existing file), each belongs to
-//! the latest session started before it. Times are UTC without a zone.
+//! Events and function calls carry no session but their agent's id
+//! (`source_id`), which the `agents` table gives a session: the logger
+//! appends every run to an existing file, so a database holds many. A row
+//! whose agent id several sessions share goes to the latest session started
+//! before it. Times are UTC without a zone. A write-ahead log beside the
+//! database (`logs.db-wal`) is read with it.
 
 use rusqlite::{Connection, OpenFlags};
 use serde_json::{json, Value};
-use std::io::Write;
+use std::collections::HashMap;
 
 use super::ag2_runtime_log::read_session;
 use crate::ingest::format::{BinaryMessages, Format};
@@ -50,8 +53,8 @@ impl Format for Ag2Sqlite {
 
     /// One message per session: `{"session_id", "entries": [...]}`, the
     /// entries in the file logger's shapes.
-    fn binary_messages(&self, bytes: &[u8], max_bytes: usize) -> BinaryMessages {
-        Ok(read_database(bytes)?
+    fn binary_messages(&self, bytes: &[u8], name: &str, max_bytes: usize) -> BinaryMessages {
+        Ok(read_database(bytes, name)?
 
             .into_iter()
             .map(|session| {
@@ -92,45 +95,99 @@ impl Format for Ag2Sqlite {
 /// (agents are created before they speak), then its row id.
 type Place = (i64, u8, i64);
 
+/// A row: its place, its session when it names one (or its agent does),
+/// and its record in the file logger's shape.
+type Row = (Place, Option<String>, Value);
+
 /// The sessions of a database, each `{"session_id", "entries"}` in order.
-fn read_database(bytes: &[u8]) -> Result<Vec<Value>, RecordError> {
+fn read_database(bytes: &[u8], name: &str) -> Result<Vec<Value>, RecordError> {
     let unreadable = |detail: String| RecordError {
         reason: "unreadable_file",
         detail,
         line: None,
     };
-    // SQLite reads files; the input may have come decompressed or on stdin.
-    let mut copy = tempfile::NamedTempFile::new().map_err(|e| unreadable(e.to_string()))?;
-    copy.write_all(bytes)
-        .map_err(|e| unreadable(e.to_string()))?;
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let db = Connection::open_with_flags(copy.path(), flags)
+    // The folder lives until the connection is done with it.
+    let (_dir, db) = open_copy(bytes, name)
         .map_err(|e| unreadable(format!("not a readable SQLite database: {e}")))?;
     let tables =
         table_names(&db).map_err(|e| unreadable(format!("not a readable SQLite database: {e}")))?;
-    if !["chat_completions", "events"]
-        .iter()
-        .all(|t| tables.iter().any(|n| n == t))
-    {
+    let missing: Vec<&str> = ["chat_completions", "events"]
+        .into_iter()
+        .filter(|t| !tables.iter().any(|n| n == t))
+        .collect();
+    if !missing.is_empty() {
         return Err(RecordError::unrecognized(&format!(
-            "a SQLite database without AG2's runtime logging tables chat_completions and events (its tables: {})",
+            "a SQLite database without AG2's runtime logging tables: no {} (its tables: {})",
+            missing.join(", "),
             tables.join(", ")
         )));
     }
     let has = |t: &str| tables.iter().any(|n| n == t);
-    let rows = (|| -> rusqlite::Result<Vec<(Place, Option<String>, Value)>> {
+    let rows = (|| -> rusqlite::Result<Vec<Row>> {
+        let owners = if has("agents") {
+            agent_sessions(&db)?
+        } else {
+            HashMap::new()
+        };
         let mut rows = completions(&db)?;
-        rows.extend(events(&db)?);
+        rows.extend(events(&db, &owners)?);
         if has("agents") {
             rows.extend(agents(&db)?);
         }
         if has("function_calls") {
-            rows.extend(function_calls(&db)?);
+            rows.extend(function_calls(&db, &owners)?);
         }
         Ok(rows)
     })()
     .map_err(|e| unreadable(format!("AG2 logging tables not as expected: {e}")))?;
     Ok(sessions(rows))
+}
+
+/// A copy of the database SQLite can open, in a temporary folder that
+/// takes SQLite's side files with it when dropped: the input may have come
+/// decompressed or on stdin. A write-ahead log beside a named database
+/// (`logs.db-wal`) is copied too, so rows not yet checkpointed are read.
+fn open_copy(bytes: &[u8], name: &str) -> std::io::Result<(tempfile::TempDir, Connection)> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("logs.db");
+    std::fs::write(&path, bytes)?;
+    let wal = std::path::PathBuf::from(format!("{name}-wal"));
+    if wal.is_file() {
+        std::fs::copy(&wal, dir.path().join("logs.db-wal"))?;
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let db = Connection::open_with_flags(&path, flags).map_err(std::io::Error::other)?;
+    Ok((dir, db))
+}
+
+/// The session of each agent id (`agents.agent_id`, Python's `id()` of the
+/// agent) that belongs to one session only: events and function calls name
+/// their agent (`source_id`) but not their session.
+fn agent_sessions(db: &Connection) -> rusqlite::Result<HashMap<i64, String>> {
+    let mut statement = db.prepare("SELECT agent_id, session_id FROM agents")?;
+    let pairs = statement.query_map([], |row| {
+        Ok((
+            row.get::<_, Option<i64>>(0)?,
+            row.get::<_, Option<String>>(1)?,
+        ))
+    })?;
+    let mut owners: HashMap<i64, Option<String>> = HashMap::new();
+    for pair in pairs {
+        if let (Some(agent), Some(session)) = pair? {
+            owners
+                .entry(agent)
+                .and_modify(|s| {
+                    if s.as_deref() != Some(session.as_str()) {
+                        *s = None;
+                    }
+                })
+                .or_insert(Some(session));
+        }
+    }
+    Ok(owners
+        .into_iter()
+        .filter_map(|(agent, session)| Some((agent, session?)))
+        .collect())
 }
 
 fn table_names(db: &Connection) -> rusqlite::Result<Vec<String>> {
@@ -147,7 +204,7 @@ fn when(text: &Option<String>) -> i64 {
         .unwrap_or(i64::MIN)
 }
 
-fn completions(db: &Connection) -> rusqlite::Result<Vec<(Place, Option<String>, Value)>> {
+fn completions(db: &Connection) -> rusqlite::Result<Vec<Row>> {
     let mut statement = db.prepare(
         "SELECT id, invocation_id, session_id, source_name, request, response, cost, start_time, end_time FROM chat_completions",
     )?;
@@ -169,7 +226,7 @@ fn completions(db: &Connection) -> rusqlite::Result<Vec<(Place, Option<String>, 
     rows.collect()
 }
 
-fn agents(db: &Connection) -> rusqlite::Result<Vec<(Place, Option<String>, Value)>> {
+fn agents(db: &Connection) -> rusqlite::Result<Vec<Row>> {
     let mut statement = db.prepare("SELECT id, session_id, name, class, timestamp FROM agents")?;
     let rows = statement.query_map([], |row| {
         let time: Option<String> = row.get(4)?;
@@ -184,9 +241,10 @@ fn agents(db: &Connection) -> rusqlite::Result<Vec<(Place, Option<String>, Value
     rows.collect()
 }
 
-fn events(db: &Connection) -> rusqlite::Result<Vec<(Place, Option<String>, Value)>> {
-    let mut statement =
-        db.prepare("SELECT id, event_name, source_name, json_state, timestamp FROM events")?;
+fn events(db: &Connection, owners: &HashMap<i64, String>) -> rusqlite::Result<Vec<Row>> {
+    let mut statement = db.prepare(
+        "SELECT id, event_name, source_name, json_state, timestamp, source_id FROM events",
+    )?;
     let rows = statement.query_map([], |row| {
         let time: Option<String> = row.get(4)?;
         let entry = json!({
@@ -195,14 +253,23 @@ fn events(db: &Connection) -> rusqlite::Result<Vec<(Place, Option<String>, Value
             "json_state": row.get::<_, Option<String>>(3)?,
             "timestamp": time,
         });
-        Ok(((when(&time), 2, row.get(0)?), None, entry))
+        let session = owner(row.get_ref(5)?, owners);
+        Ok(((when(&time), 2, row.get(0)?), session, entry))
     })?;
     rows.collect()
 }
 
-fn function_calls(db: &Connection) -> rusqlite::Result<Vec<(Place, Option<String>, Value)>> {
+/// The session of a row's `source_id`, when its agent is of one session.
+fn owner(source_id: rusqlite::types::ValueRef, owners: &HashMap<i64, String>) -> Option<String> {
+    match source_id {
+        rusqlite::types::ValueRef::Integer(id) => owners.get(&id).cloned(),
+        _ => None,
+    }
+}
+
+fn function_calls(db: &Connection, owners: &HashMap<i64, String>) -> rusqlite::Result<Vec<Row>> {
     let mut statement = db.prepare(
-        "SELECT rowid, source_name, function_name, args, returns, timestamp FROM function_calls",
+        "SELECT rowid, source_name, function_name, args, returns, timestamp, source_id FROM function_calls",
     )?;
     let rows = statement.query_map([], |row| {
         let time: Option<String> = row.get(5)?;
@@ -219,14 +286,16 @@ fn function_calls(db: &Connection) -> rusqlite::Result<Vec<(Place, Option<String
             "returns": json_text(4)?,
             "timestamp": time,
         });
-        Ok(((when(&time), 2, row.get(0)?), None, entry))
+        let session = owner(row.get_ref(6)?, owners);
+        Ok(((when(&time), 2, row.get(0)?), session, entry))
     })?;
     rows.collect()
 }
 
-/// Rows grouped into sessions, each in log order: a row without a session
-/// (events, function calls) goes to the latest session started before it.
-fn sessions(mut rows: Vec<(Place, Option<String>, Value)>) -> Vec<Value> {
+/// Rows grouped into sessions, each in log order: a row whose session is
+/// not known (an event of an agent id that more than one session used)
+/// goes to the latest session started before it.
+fn sessions(mut rows: Vec<Row>) -> Vec<Value> {
     rows.sort_by_key(|(place, _, _)| *place);
     let mut order: Vec<String> = Vec::new();
     let mut entries: Vec<Vec<Value>> = Vec::new();

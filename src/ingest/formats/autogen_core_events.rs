@@ -19,8 +19,9 @@
 //!   chat responses): counted as other signals, not steps.
 //!
 //! `agent_id` is `type/key`; AgentChat names an agent's type
-//! `<name>_<team id>` with the team id as key, so the agent is `<name>`.
-//! Lines carry no time and no run id: a file is one run, in line order.
+//! `<name>_<team id>` with the team id as key, so the agent is `<name>` and
+//! the run (the trace) is the team id; a file may hold several runs. Lines
+//! carry no time: a run's events are in line order.
 
 use serde_json::Value;
 
@@ -71,11 +72,15 @@ impl Format for AutogenCoreEvents {
     ) -> Result<(), RecordError> {
         let line: Value = parse_json(record, ctx.line)?;
         let kind = line.get("type").and_then(Value::as_str).unwrap_or_default();
-        let trace_id = trace_id_of_file(&ctx.file, None);
+        let agent_id = ["agent_id", "sender"]
+            .iter()
+            .find_map(|k| line.get(*k).and_then(Value::as_str));
+        let trace_id = run_of(agent_id, ctx);
         let span_id = format!("{trace_id}:{}", ctx.line);
         let mut draft = Draft::new(ctx, trace_id, span_id, ctx.line);
         draft.event.op = kind.to_string();
         draft.clues.own = line.get("agent_id").and_then(Value::as_str).map(agent_name);
+        let trace_id = draft.event.trace_id.clone();
         match kind {
             "LLMCall" | "LLMStreamEnd" => {
                 read_llm_call(&line, ctx, &mut draft);
@@ -98,7 +103,7 @@ impl Format for AutogenCoreEvents {
                 }
             }
             "Message" => {
-                if !failed_tool_calls(&line, ctx, out) {
+                if !failed_tool_calls(&line, &trace_id, ctx, out) {
                     out.other_signal(TRANSPORT, 1);
                 }
                 return Ok(());
@@ -119,6 +124,23 @@ impl Format for AutogenCoreEvents {
         }
         draft.emit(ctx, out);
         Ok(())
+    }
+}
+
+/// The run a line belongs to: AgentChat keys every agent of a team with the
+/// team's id (`<name>_<team id>/<team id>`), so runs appended to one file
+/// stay apart; a line of no such agent is the file's run.
+fn run_of(agent_id: Option<&str>, ctx: &RecordCtx) -> String {
+    let team = agent_id.and_then(|id| {
+        let (agent_type, key) = id.split_once('/')?;
+        agent_type
+            .strip_suffix(key)
+            .filter(|t| t.ends_with('_') && !key.is_empty())
+            .map(|_| key)
+    });
+    match team {
+        Some(team) => team.to_string(),
+        None => trace_id_of_file(&ctx.file, None),
     }
 }
 
@@ -182,7 +204,12 @@ fn read_llm_call(line: &Value, ctx: &RecordCtx, draft: &mut Draft) {
 /// the team's output topic whose results failed: each failed result is a
 /// failed tool call (the `ToolCall` event is logged only on success).
 /// Whether the message was read as such.
-fn failed_tool_calls(line: &Value, ctx: &RecordCtx, out: &mut RecordOutput) -> bool {
+fn failed_tool_calls(
+    line: &Value,
+    trace_id: &str,
+    ctx: &RecordCtx,
+    out: &mut RecordOutput,
+) -> bool {
     let to_output = line
         .get("receiver")
         .and_then(Value::as_str)
@@ -212,14 +239,13 @@ fn failed_tool_calls(line: &Value, ctx: &RecordCtx, out: &mut RecordOutput) -> b
     if failed.is_empty() {
         return false;
     }
-    let trace_id = trace_id_of_file(&ctx.file, None);
     let agent = message
         .get("source")
         .and_then(Value::as_str)
         .map(str::to_string);
     for (i, result) in failed.into_iter().enumerate() {
         let span_id = format!("{trace_id}:{}:{i}", ctx.line);
-        let mut call = Draft::new(ctx, trace_id.clone(), span_id, ctx.line);
+        let mut call = Draft::new(ctx, trace_id.to_string(), span_id, ctx.line);
         let name = result
             .get("name")
             .and_then(Value::as_str)

@@ -13,11 +13,15 @@
 //!   is not set to false. Nothing of such a span can be seen: each is
 //!   skipped as `redacted_by_exporter`, so the run is reported, not passed.
 //!
-//! Other lines are the program's own output and are passed over. The file
-//! is sniffed from its first line, so a capture must start with the
-//! exporter's first line.
+//! Other lines are the program's own output and are passed over, as is a
+//! prefix before `[Exporter]` on a line (a timestamp of `docker logs -t`, a
+//! logging format, a colour code). The file is recognized by its first line,
+//! or by one of its first lines after the program's own output.
 
+use regex::Regex;
 use serde_json::{json, Value};
+use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use super::openai_agents::read_item;
 use crate::ingest::format::Format;
@@ -30,6 +34,17 @@ const EXPORTER: &str = "[Exporter] Export";
 const SPAN: &str = "[Exporter] Export span: ";
 const TRACE: &str = "[Exporter] Export trace_id=";
 const REDACTED: &str = "data is redacted.";
+
+/// ANSI colour and style codes (`ESC [ 32 m`), as a terminal capture keeps them.
+static ANSI: LazyLock<Regex> = LazyLock::new(|| Regex::new("\x1b\\[[0-9;]*[A-Za-z]").unwrap());
+
+fn without_colour(line: &str) -> Cow<'_, str> {
+    if line.contains('\x1b') {
+        ANSI.replace_all(line, "")
+    } else {
+        Cow::Borrowed(line)
+    }
+}
 
 impl Format for OpenAiAgentsConsole {
     fn name(&self) -> &'static str {
@@ -48,6 +63,10 @@ impl Format for OpenAiAgentsConsole {
         first_line.starts_with(EXPORTER.as_bytes())
     }
 
+    fn sniff_text_after_preamble(&self, line: &[u8]) -> bool {
+        memchr::memmem::find(line, EXPORTER.as_bytes()).is_some()
+    }
+
     fn parse(
         &self,
         record: &[u8],
@@ -57,7 +76,13 @@ impl Format for OpenAiAgentsConsole {
         let text = RecordError::text_of(record)?;
         for (index, line) in text.lines().enumerate() {
             let number = ctx.line + index as u32;
-            let line = line.trim_end();
+            // A log prefix (a timestamp, a logger name, a colour code)
+            // may stand before the exporter's words.
+            let line = without_colour(line);
+            let line = match line.find(EXPORTER) {
+                Some(at) => line[at..].trim_end(),
+                None => continue,
+            };
             let item = if let Some(dict) = line.strip_prefix(SPAN) {
                 match python_literal(dict) {
                     Some(item) => item,

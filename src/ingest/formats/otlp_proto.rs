@@ -55,7 +55,7 @@ impl Format for OtlpProto {
 
     /// A framed file's messages; a raw file is one message, whatever it
     /// holds (an undecodable one is reported as such, not read as text).
-    fn binary_messages(&self, bytes: &[u8], max_bytes: usize) -> BinaryMessages {
+    fn binary_messages(&self, bytes: &[u8], _name: &str, max_bytes: usize) -> BinaryMessages {
         Ok(if is_framed(bytes) {
             framed_messages(bytes, max_bytes)
         } else {
