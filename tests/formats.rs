@@ -1665,3 +1665,63 @@ fn console_captures_read_after_program_output_prefixes_and_colours() {
         assert_eq!(facts(&file), plain, "{name}");
     }
 }
+
+/// A folder of exports as tools write them: Langfuse's blob export puts
+/// traces and scores beside the observations, and a report folder may sit
+/// among the traces. Those files hold no steps: they are set aside as other
+/// signals, said in the summary, and `--strict` still passes.
+#[test]
+fn companion_files_of_an_export_folder_are_set_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::copy(
+        repo("tests/fixtures/langfuse/blob_export.csv"),
+        root.join("observations.csv"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("traces.csv"),
+        "\"id\",\"timestamp\",\"name\",\"public\",\"bookmarked\",\"input\"\n\"t1\",\"2026-11-23 00:48:17.452837\",\"run\",\"false\",\"false\",\"hi\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("scores.csv"),
+        "\"id\",\"trace_id\",\"observation_id\",\"name\",\"value\",\"data_type\"\n\"s1\",\"t1\",\"\",\"correctness\",\"0\",\"NUMERIC\"\n",
+    )
+    .unwrap();
+    common::tracelint()
+        .args(["report", "--quiet"])
+        .arg(root.join("observations.csv"))
+        .arg("-o")
+        .arg(root.join("report"))
+        .assert()
+        .success();
+    let output = common::tracelint()
+        .args(["check", "--strict", "--output-format", "json"])
+        .arg(root)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let summary = &doc["summary"];
+    assert_eq!(summary["skipped"], 0, "{summary}");
+    assert_eq!(summary["traces"], 1);
+    let set_aside = summary["other_signals"].as_object().unwrap();
+    let count = |prefix: &str| {
+        set_aside
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(_, v)| v.as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(count("Langfuse trace files"), 1, "{summary}");
+    assert_eq!(count("Langfuse score files"), 1, "{summary}");
+    // findings.json, findings.parquet and traces.csv (the store, events.parquet,
+    // is passed over by the folder search).
+    assert_eq!(count("tracelint's own output files"), 3, "{summary}");
+}

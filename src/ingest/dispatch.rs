@@ -28,6 +28,45 @@ pub fn sniff_format(first_record: &Value) -> Result<&'static dyn Format, String>
     })
 }
 
+/// What a file beside trace exports holds when it holds no steps of a run
+/// (tracelint's own report files; Langfuse's traces and scores exports
+/// beside its observations; Phoenix's span evaluations): such a file is set
+/// aside as another signal, said in the summary, not a skipped record, so
+/// an export folder passes `--strict`. Told by its first record (a table's
+/// empty cells are absent from it).
+pub fn companion_of(first_record: &Value) -> Option<&'static str> {
+    let record = match first_record {
+        Value::Array(items) => items.first()?,
+        other => other,
+    };
+    let has = |k: &str| record.get(k).is_some();
+    let any = |ks: &[&str]| ks.iter().any(|k| has(k));
+    let span_id = has("span_id")
+        || record
+            .get("context")
+            .is_some_and(|c| c.get("span_id").is_some());
+    if (has("schema_version")
+        && record
+            .get("summary")
+            .is_some_and(|s| s.get("records_read").is_some()))
+        || (has("detector") && has("mast_mode") && has("confidence"))
+        || (has("trace_id") && has("llm_calls") && has("handoffs") && has("tool_calls"))
+    {
+        Some(TRACELINT_OUTPUTS)
+    } else if any(&["data_type", "dataType"]) && has("value") && any(&["trace_id", "traceId"]) {
+        Some("Langfuse score files (set aside: scores, not steps)")
+    } else if has("bookmarked") && has("public") && !has("type") {
+        Some("Langfuse trace files without observations (set aside: export observations to read the steps)")
+    } else if span_id && has("explanation") && any(&["label", "score"]) {
+        Some("Phoenix span evaluation files (set aside: evaluations, not steps)")
+    } else {
+        None
+    }
+}
+
+/// `companion_of`'s name for tracelint's own report and store files.
+const TRACELINT_OUTPUTS: &str = "tracelint's own output files (set aside)";
+
 fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",

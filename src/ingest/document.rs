@@ -6,7 +6,7 @@
 use serde::de::IgnoredAny;
 use std::sync::Arc;
 
-use super::dispatch::{parse_record, record_ctx, sniff_format};
+use super::dispatch::{companion_of, parse_record, record_ctx, sniff_format};
 use super::file_result::FileResult;
 use super::format::Format;
 use super::framing::line_of_offset;
@@ -75,21 +75,32 @@ pub fn read_document(
                 let record = &bytes[record_start..end];
                 let format = match format {
                     Some(f) => f,
-                    None => match serde_json::from_slice(record)
-                        .map_err(|e| e.to_string())
-                        .and_then(|value| sniff_format(&value))
-                    {
-                        Ok(f) => {
-                            if !accepts_repairs(f, repairs, file, result) {
+                    None => {
+                        let value = serde_json::from_slice::<serde_json::Value>(record);
+                        let sniffed = match &value {
+                            Ok(value) => sniff_format(value),
+                            Err(e) => Err(e.to_string()),
+                        };
+                        match sniffed {
+                            Ok(f) => {
+                                if !accepts_repairs(f, repairs, file, result) {
+                                    return;
+                                }
+                                *format.insert(f)
+                            }
+                            Err(detail) => {
+                                match value.as_ref().ok().and_then(companion_of) {
+                                    Some(what) => {
+                                        *result.other_signals.entry(what).or_default() += 1
+                                    }
+                                    None => {
+                                        result.skip(file, Location::File, "unknown_format", detail)
+                                    }
+                                }
                                 return;
                             }
-                            *format.insert(f)
                         }
-                        Err(detail) => {
-                            result.skip(file, Location::File, "unknown_format", detail);
-                            return;
-                        }
-                    },
+                    }
                 };
                 result.format = Some(format.name());
                 let ctx = record_ctx(format, file, file_index, line, options);

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::io::BufRead;
 use std::sync::Arc;
 
-use super::dispatch::{parse_record, record_ctx, sniff_format};
+use super::dispatch::{companion_of, parse_record, record_ctx, sniff_format};
 use super::file_result::FileResult;
 use super::format::Format;
 use super::framing::{BlockItem, LineBlocks};
@@ -73,7 +73,8 @@ pub(super) enum BlockFormat {
     /// No record here is JSON: each was skipped with its own reason, and
     /// the next block may tell.
     NoneHere,
-    /// The first JSON record is of no known format: the file was skipped.
+    /// The first JSON record is of no known format: the file was skipped,
+    /// or set aside as a companion of trace exports (`companion_of`).
     Unknown,
 }
 
@@ -115,8 +116,13 @@ pub(super) fn block_format(
             BlockFormat::NoneHere
         }
         (None, Some(first)) => {
-            let detail = sniff_format(&first).err().unwrap_or_default();
-            result.skip(file, Location::File, "unknown_format", detail);
+            match companion_of(&first) {
+                Some(what) => *result.other_signals.entry(what).or_default() += 1,
+                None => {
+                    let detail = sniff_format(&first).err().unwrap_or_default();
+                    result.skip(file, Location::File, "unknown_format", detail);
+                }
+            }
             BlockFormat::Unknown
         }
     }
