@@ -626,10 +626,17 @@ fn ag2_runtime_logs_have_their_planted_facts() {
             1
         )]
     );
-    // The logger's own failure lines are passed over, not skipped records.
+    // Every line after the session line is a record: 7 are events; the
+    // logger's own failure lines, registrations and bookkeeping events are
+    // other signals, not skipped records.
     let stats = stats_json(&[file("healthy").to_str().unwrap()]);
     assert_eq!(stats["summary"]["skipped"], 0);
     assert_eq!(stats["summary"]["events"], 7);
+    assert_eq!(stats["summary"]["records_read"], 27);
+    assert_eq!(
+        stats["summary"]["other_signals"]["AG2 logger's own failure lines"],
+        4
+    );
 }
 
 /// CrewAI's logs.txt and logs.json of the same crew say the same.

@@ -61,6 +61,13 @@ impl<'c, 'o> Conversation<'c, 'o> {
         &self.trace_id
     }
 
+    /// Counts a record of the conversation's log that is no step of it (a
+    /// registration, a bookkeeping event) as another signal: read, neither
+    /// an event nor skipped.
+    pub fn set_aside(&mut self, what: &'static str) {
+        self.out.other_signal(what, 1);
+    }
+
     /// A synthesized span id, `{trace_id}:{n}`, for the next event.
     fn next_span_id(&mut self) -> String {
         let id = format!("{}:{}", self.trace_id, self.index);

@@ -19,8 +19,9 @@
 //! - new agents `{agent_name, agent_type}` tell which agents are managers.
 //!
 //! Lines the logger writes about its own failures (`[file_logger] Failed
-//! to log ...`) carry nothing and are passed over. The whole file is one
-//! trace, the session.
+//! to log ...`), registrations of agents, clients and wrappers, and events
+//! that are no utterance carry no step: they are counted as other signals.
+//! The whole file is one trace, the session.
 
 use regex::Regex;
 use serde_json::Value;
@@ -76,8 +77,12 @@ impl Format for Ag2RuntimeLog {
             .filter(|s| !s.is_empty())
             .ok_or_else(|| RecordError::unrecognized("a runtime log without its session line"))?;
         let mut skipped = Vec::new();
+        let mut logger_failures = 0;
         let entries = lines.filter_map(|(index, line)| {
             let number = index as u32 + 1;
+            if line.starts_with("[file_logger]") {
+                logger_failures += 1;
+            }
             if line.trim().is_empty() || line.starts_with("[file_logger]") {
                 return None;
             }
@@ -90,6 +95,9 @@ impl Format for Ag2RuntimeLog {
             }
         });
         read_session(session, entries, ctx, out);
+        if logger_failures > 0 {
+            out.other_signal(LOGGER_FAILURES, logger_failures);
+        }
         for (number, detail) in skipped {
             out.skip(number, "malformed_json", detail);
         }
@@ -112,6 +120,13 @@ pub(crate) fn read_session(
         log.read(&entry, line, ctx, &mut conversation);
     }
 }
+
+/// `other_signals` keys of the log's records that are no step of the chat.
+const REGISTRATIONS: &str = "AG2 agent, client and wrapper registrations";
+const BOOKKEEPING: &str =
+    "AG2 events that are no utterance (reply functions run, a manager's broadcast copies)";
+/// ... and of the logger's lines about its own failures.
+const LOGGER_FAILURES: &str = "AG2 logger's own failure lines";
 
 /// What the log has told so far.
 #[derive(Default)]
@@ -159,10 +174,13 @@ impl LogReader {
             if text("agent_type").as_deref() == Some("GroupChatManager") {
                 self.managers.extend(text("agent_name"));
             }
+            conversation.set_aside(REGISTRATIONS);
         } else if entry.get("invocation_id").is_some() {
             self.chat_completion(entry, line, ctx, conversation);
         } else if text("event_name").as_deref() == Some("received_message") {
             self.received_message(entry, line, conversation);
+        } else if entry.get("event_name").is_some() {
+            conversation.set_aside(BOOKKEEPING);
         } else if entry.get("input_args").is_some() {
             let args = entry
                 .get("input_args")
@@ -186,6 +204,9 @@ impl LogReader {
                 call.output_text(&content_text(returns), ctx);
             }
             conversation.emit(call);
+        } else {
+            // OpenAI wrappers and clients being created.
+            conversation.set_aside(REGISTRATIONS);
         }
     }
 
@@ -312,7 +333,9 @@ impl LogReader {
             .and_then(Value::as_str)
             .map(str::to_string);
         if sender.as_ref().is_some_and(|s| self.managers.contains(s)) {
-            return; // a manager's broadcast copy of a member's message
+            // A manager's broadcast copy of a member's message.
+            conversation.set_aside(BOOKKEEPING);
+            return;
         }
         let message = state.get("message").unwrap_or(&Value::Null);
         let content = match message {
