@@ -466,3 +466,21 @@ fn a_sqlite_database_that_is_not_ag2s_log_is_skipped_and_a_damaged_one_too() {
     assert_eq!(run.summary["ingested"], 0, "{}", run.summary);
     assert_eq!(run.summary["skipped"], 1, "{}", run.summary);
 }
+
+#[test]
+fn a_table_time_that_is_no_time_is_a_repair_and_epoch_numbers_are_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = "070941f91cf4dcf38d9f3688a14e5c06";
+    let good = phoenix_row("00000000000000a1", trace, "1");
+    let text = format!(
+        "{PHOENIX_HEADER}\n{good}\n00000000000000b2,chat,LLM,,yesterday,1795000000.5,OK,{trace},2\n"
+    );
+    let path = write(dir.path(), "spans.csv", text.as_bytes());
+    let run = stats(&path, &[]);
+    assert_eq!(run.summary["ingested"], 2, "{}", run.summary);
+    assert_eq!(run.count("repaired_reasons", "invalid_timestamp"), 1);
+    run.said(format!(
+        "{}:3: repaired (invalid_timestamp): span \"chat\": its start_time \"yesterday\" is not a time; it is read without one",
+        path.display()
+    ));
+}

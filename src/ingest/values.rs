@@ -180,6 +180,55 @@ pub fn canonical_args(raw: &str) -> String {
     }
 }
 
+/// A timestamp field as UTC epoch nanoseconds: RFC 3339 text, or a number
+/// (or its text, as a CSV cell holds it) of epoch seconds, milliseconds,
+/// microseconds or nanoseconds told apart by its size (a table's integer or
+/// float time column). `Err` says what
+/// the field held when it is no time; absent or null is `Ok(None)`.
+pub fn time_ns(value: Option<&Value>) -> Result<Option<i64>, String> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
+        Some(Value::String(text)) => super::time::parse_timestamp_ns(text)
+            .or_else(|| {
+                let text = text.trim();
+                match text.parse::<i64>() {
+                    Ok(n) => epoch_int_ns(n),
+                    Err(_) => text.parse::<f64>().ok().map(epoch_ns),
+                }
+            })
+            .map(Some)
+            .ok_or_else(|| format!("{text:?} is not a time")),
+        Some(Value::Number(n)) => Ok(match n.as_i64() {
+            Some(i) => epoch_int_ns(i),
+            None => n.as_f64().map(epoch_ns),
+        }),
+        Some(other) => Err(format!("{other} is not a time")),
+    }
+}
+
+/// Epoch seconds, milliseconds, microseconds or nanoseconds (told apart by
+/// size) as nanoseconds.
+fn epoch_ns(x: f64) -> i64 {
+    let scale = match x.abs() {
+        a if a >= 1e17 => 1.0,
+        a if a >= 1e14 => 1e3,
+        a if a >= 1e11 => 1e6,
+        _ => 1e9,
+    };
+    (x * scale) as i64
+}
+
+/// `epoch_ns` of an integer, exactly.
+fn epoch_int_ns(n: i64) -> Option<i64> {
+    match n.unsigned_abs() {
+        a if a >= 100_000_000_000_000_000 => Some(n),
+        a if a >= 100_000_000_000_000 => n.checked_mul(1_000),
+        a if a >= 100_000_000_000 => n.checked_mul(1_000_000),
+        _ => n.checked_mul(1_000_000_000),
+    }
+}
+
 /// A Python literal as `repr()` prints it (`{'role': 'user', 'n': None}`,
 /// with lists, tuples, sets, strings, bytes, numbers, `True`, `False`,
 /// `None`; Python's `ast.literal_eval` grammar, parsed by `py_literal`) as
@@ -289,5 +338,25 @@ mod tests {
         );
         assert_eq!(python_literal("ChatCompletion(id='x')"), None);
         assert_eq!(python_literal("{'a': 1"), None);
+    }
+
+    #[test]
+    fn times_from_text_and_epoch_numbers() {
+        let ns = 1_795_000_000_123_456_789_i64;
+        assert_eq!(time_ns(Some(&serde_json::json!(ns))), Ok(Some(ns)));
+        assert_eq!(
+            time_ns(Some(&serde_json::json!(ns / 1_000))),
+            Ok(Some(ns / 1_000 * 1_000))
+        );
+        assert_eq!(
+            time_ns(Some(&serde_json::json!(1_795_000_000))),
+            Ok(Some(1_795_000_000_000_000_000))
+        );
+        assert_eq!(
+            time_ns(Some(&serde_json::json!("1970-01-01T00:00:01Z"))),
+            Ok(Some(1_000_000_000))
+        );
+        assert_eq!(time_ns(None), Ok(None));
+        assert!(time_ns(Some(&serde_json::json!("yesterday"))).is_err());
     }
 }

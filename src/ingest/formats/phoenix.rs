@@ -16,8 +16,7 @@ use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
 use crate::ingest::span::{emit, RawSpan};
-use crate::ingest::time::parse_timestamp_ns;
-use crate::ingest::values::{exception_of, flat_attrs, normalize_hex_id};
+use crate::ingest::values::{exception_of, flat_attrs, normalize_hex_id, time_ns};
 
 pub struct Phoenix;
 
@@ -46,6 +45,13 @@ impl Format for Phoenix {
             return Err(RecordError::unrecognized("a Phoenix record with no spans"));
         }
         for span in spans {
+            for key in ["start_time", "end_time"] {
+                if let Err(what) = time_ns(span.get(key)) {
+                    let name = text(span.get("name")).unwrap_or_default();
+                    let detail = format!("span {name:?}: its {key} {what}; it is read without one");
+                    out.repair(ctx.line, "invalid_timestamp", detail);
+                }
+            }
             emit(raw_span(span, ctx.line), ctx, ctx.line, out);
         }
         Ok(())
@@ -115,8 +121,8 @@ fn raw_span(span: &Value, line: u32) -> Result<RawSpan<'_>, (&'static str, Strin
         span_id,
         parent_id: text(span.get("parent_id")).and_then(normalize_hex_id),
         name: Cow::Borrowed(name),
-        start_ns: text(span.get("start_time")).and_then(parse_timestamp_ns),
-        end_ns: text(span.get("end_time")).and_then(parse_timestamp_ns),
+        start_ns: time_ns(span.get("start_time")).ok().flatten(),
+        end_ns: time_ns(span.get("end_time")).ok().flatten(),
         status,
         status_message: text(span.get("status_message")).map(Cow::Borrowed),
         exception: exception_of(span.get("events")),
