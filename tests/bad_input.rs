@@ -484,3 +484,19 @@ fn a_table_time_that_is_no_time_is_a_repair_and_epoch_numbers_are_times() {
         path.display()
     ));
 }
+
+#[test]
+fn a_run_field_whose_json_text_is_broken_is_a_repair() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = json!({"id": "r1", "trace_id": "r1", "name": "agent", "run_type": "llm",
+        "start_time": "2026-11-23T01:12:38.356500", "dotted_order": "20261123T011238356500Zr1",
+        "inputs": "{}", "outputs": "{\"generations\": [[", "extra": "not json"});
+    let path = write(dir.path(), "runs.jsonl", format!("{run}\n").as_bytes());
+    let run = stats(&path, &[]);
+    assert_eq!(run.summary["ingested"], 1, "{}", run.summary);
+    assert_eq!(run.count("repaired_reasons", "invalid_json_field"), 2);
+    run.said(format!(
+        "{}:1: repaired (invalid_json_field): run r1: its outputs is text that is not JSON",
+        path.display()
+    ));
+}

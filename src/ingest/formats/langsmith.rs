@@ -45,7 +45,12 @@ impl Format for LangSmith {
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
         let doc: Value = parse_json(record, ctx.line)?;
-        let runs = merged_runs(&doc);
+        let (runs, undecoded) = merged_runs(&doc);
+        for (run, key) in undecoded {
+            let detail =
+                format!("run {run}: its {key} is text that is not JSON; it is read without it");
+            out.repair(ctx.line, "invalid_json_field", detail);
+        }
         if runs.is_empty() {
             return Err(RecordError::unrecognized("a LangSmith record with no runs"));
         }
@@ -75,20 +80,37 @@ const JSON_TEXT_FIELDS: [&str; 7] = [
     "parent_run_ids",
 ];
 
-/// The runs of a record, their JSON-text fields decoded.
-fn merged_runs(doc: &Value) -> Vec<Map<String, Value>> {
+/// A run as its JSON object.
+type Run = Map<String, Value>;
+
+/// The runs of a record, their JSON-text fields decoded; and (run id,
+/// field) of the fields whose text is no JSON, which are dropped.
+fn merged_runs(doc: &Value) -> (Vec<Run>, Vec<(String, &'static str)>) {
     let mut runs = undecoded_runs(doc);
+    let mut undecoded = Vec::new();
     for run in &mut runs {
         for key in JSON_TEXT_FIELDS {
-            if let Some(Value::String(text)) = run.get(key) {
-                if let Ok(value @ (Value::Object(_) | Value::Array(_))) = serde_json::from_str(text)
-                {
+            let Some(Value::String(text)) = run.get(key) else {
+                continue;
+            };
+            match serde_json::from_str(text) {
+                Ok(value @ (Value::Object(_) | Value::Array(_))) => {
                     run.insert(key.to_string(), value);
+                }
+                Ok(_) => {}
+                Err(_) => {
+                    let id = run
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or("?")
+                        .to_string();
+                    undecoded.push((id, key));
+                    run.remove(key);
                 }
             }
         }
     }
-    runs
+    (runs, undecoded)
 }
 
 /// The runs of a record; in an ingest batch, each patch's fields laid over
