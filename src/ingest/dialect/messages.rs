@@ -100,8 +100,9 @@ fn join(parts: Vec<String>) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("\n"))
 }
 
-/// The text of one message: its `content` (a string or parts) and `parts`.
-fn message_text(message: &Value) -> Option<String> {
+/// The text of one message: its `content` (a string or parts) and `parts`,
+/// and its OpenAI `tool_calls` as `name(arguments)`.
+pub fn message_text(message: &Value) -> Option<String> {
     let mut out = Vec::new();
     match message.get("content") {
         Some(Value::String(s)) => out.push(s.clone()),

@@ -24,6 +24,6 @@ mod vercel_ai;
 pub use events::{content_events_of, content_of, is_content_event, EventContent, SpanEvent};
 pub use facts::{is_placeholder_agent, SpanFacts};
 pub use handoff_tools::{handoff_target_of_tool, tool_spelling, HandoffTool};
-pub use messages::{messages_text, output_items_text, output_value_text};
+pub use messages::{message_text, messages_text, output_items_text, output_value_text};
 pub use names::handoff_target_from_name;
 pub use read::read_span;

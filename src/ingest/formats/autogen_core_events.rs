@@ -26,6 +26,7 @@
 use serde_json::Value;
 
 use crate::event::{Kind, Status};
+use crate::ingest::dialect::message_text;
 use crate::ingest::draft::Draft;
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
@@ -177,27 +178,11 @@ fn read_llm_call(line: &Value, ctx: &RecordCtx, draft: &mut Draft) {
             ctx,
         );
     }
-    let message = response.and_then(|r| r.pointer("/choices/0/message"));
-    let mut output: Vec<String> = message
-        .and_then(|m| m.get("content"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .into_iter()
-        .collect();
-    let calls = message
-        .and_then(|m| m.get("tool_calls"))
-        .and_then(Value::as_array);
-    for call in calls.into_iter().flatten() {
-        let function = call.get("function");
-        let field = |k: &str| {
-            function
-                .and_then(|f| f.get(k))
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-        };
-        output.push(format!("{}({})", field("name"), field("arguments")));
-    }
-    draft.output_text(&output.join("\n"), ctx);
+    let output = response
+        .and_then(|r| r.pointer("/choices/0/message"))
+        .and_then(message_text)
+        .unwrap_or_default();
+    draft.output_text(&output, ctx);
 }
 
 /// A runtime message publishing an AgentChat `ToolCallExecutionEvent` to
