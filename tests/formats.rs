@@ -1732,3 +1732,51 @@ fn companion_files_of_an_export_folder_are_set_aside() {
     // is passed over by the folder search).
     assert_eq!(count("tracelint's own output files"), 3, "{summary}");
 }
+
+/// Chats whose tool calls are Anthropic content blocks (`tool_use` by the
+/// assistant, `tool_result` in a user message) or OpenAI's legacy
+/// `function_call` answered by a `function` message: the calls are tool
+/// calls with their results, and a tool result is no one's turn (no
+/// user ↔ assistant handoff per call, no agent named after a function).
+#[test]
+fn anthropic_blocks_and_legacy_function_calls_are_tool_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut anthropic = vec![serde_json::json!({"role": "user", "content": "GDP of France?"})];
+    let mut legacy = anthropic.clone();
+    for i in 0..3 {
+        anthropic.push(serde_json::json!({"role": "assistant", "content": [
+            {"type": "text", "text": "Searching."},
+            {"type": "tool_use", "id": format!("tu{i}"), "name": "search", "input": {"query": "GDP France"}}]}));
+        anthropic.push(serde_json::json!({"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": format!("tu{i}"), "content": "no results"}]}));
+        legacy.push(serde_json::json!({"role": "assistant", "content": null,
+            "function_call": {"name": "search", "arguments": "{\"query\": \"GDP France\"}"}}));
+        legacy.push(
+            serde_json::json!({"role": "function", "name": "search", "content": "no results"}),
+        );
+    }
+    for (name, chat) in [("anthropic.json", anthropic), ("legacy.json", legacy)] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, serde_json::to_string(&chat).unwrap()).unwrap();
+        let f = facts(&file);
+        assert_eq!(
+            f.tools,
+            [(
+                "assistant".into(),
+                "search".into(),
+                r#"{"query":"GDP France"}"#.into(),
+                3
+            )],
+            "{name}"
+        );
+        assert_eq!(f.edges, [edge("user", "assistant", 1)], "{name}");
+        let ingested = ingest_paths(&[&file]);
+        let outputs: Vec<&str> = ingested
+            .events
+            .iter()
+            .filter(|e| e.kind == tracelint::event::Kind::ToolCall)
+            .map(|e| e.output.as_ref().map_or("", |o| o.excerpt.as_str()))
+            .collect();
+        assert_eq!(outputs, ["no results"; 3], "{name}");
+    }
+}

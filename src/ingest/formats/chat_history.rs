@@ -142,7 +142,8 @@ pub(super) fn read_chat(
     let results = tool_results(messages);
     let mut conversation = Conversation::new(trace_id, ctx, out);
     for (step, message) in messages.iter().enumerate() {
-        read_message(message, step as i64, &results, ctx, &mut conversation);
+        let next = messages.get(step + 1);
+        read_message(message, step as i64, next, &results, ctx, &mut conversation);
     }
     Ok(())
 }
@@ -152,14 +153,32 @@ pub(super) fn read_chat(
 /// chat records the calls only as the model's requests, so their results
 /// are found here.
 fn tool_results(messages: &[Value]) -> HashMap<&str, String> {
-    messages
+    let openai = messages
         .iter()
         .filter(|m| m.get("role").and_then(Value::as_str) == Some("tool"))
         .filter_map(|m| {
             let id = m.get("tool_call_id")?.as_str()?;
             Some((id, m.get("content").map(content_text).unwrap_or_default()))
-        })
-        .collect()
+        });
+    // Anthropic's `{"type": "tool_result", "tool_use_id", "content"}` blocks.
+    let anthropic = messages
+        .iter()
+        .flat_map(|m| blocks_of(m, "tool_result"))
+        .filter_map(|b| {
+            let id = b.get("tool_use_id")?.as_str()?;
+            Some((id, b.get("content").map(content_text).unwrap_or_default()))
+        });
+    openai.chain(anthropic).collect()
+}
+
+/// The content blocks of a message of one `type` (Anthropic's content lists).
+fn blocks_of<'m>(message: &'m Value, kind: &'m str) -> impl Iterator<Item = &'m Value> {
+    message
+        .get("content")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(move |b| b.get("type").and_then(Value::as_str) == Some(kind))
 }
 
 /// `Speaker (-> Target)`, `Speaker (thought)`, `Speaker (termination
@@ -170,6 +189,7 @@ static ROLE_WITH_NOTE: LazyLock<Regex> =
 fn read_message(
     message: &Value,
     step: i64,
+    next: Option<&Value>,
     results: &HashMap<&str, String>,
     ctx: &RecordCtx,
     conversation: &mut Conversation,
@@ -190,15 +210,30 @@ fn read_message(
         .as_deref()
         .and_then(|n| n.strip_prefix("->"))
         .map(|t| t.trim().to_string());
-    let role = Role::parse(role_text).or(if name.is_some() || note.is_some() {
-        Some(Role::Assistant)
+    // Anthropic's tool results come as a user message of tool_result blocks.
+    let result_blocks = blocks_of(message, "tool_result").count();
+    let anthropic_tool_result = result_blocks > 0
+        && message
+            .get("content")
+            .and_then(Value::as_array)
+            .map(Vec::len)
+            == Some(result_blocks);
+    let role = if anthropic_tool_result {
+        Some(Role::Tool)
     } else {
-        None
-    });
-    // An OpenAI-style tool result (it answers a `tool_call_id`) is named
-    // after its function, and an unnamed system prompt is nobody's turn:
-    // neither has a speaker. (AG2 tool responses name their sender.)
-    let openai_tool_result = role == Some(Role::Tool) && message.get("tool_call_id").is_some();
+        Role::parse(role_text).or(if name.is_some() || note.is_some() {
+            Some(Role::Assistant)
+        } else {
+            None
+        })
+    };
+    // A tool result is no one's turn: OpenAI's (it answers a
+    // `tool_call_id`; the legacy `function` role is named after its
+    // function), Anthropic's; nor is an unnamed system prompt. (AG2 tool
+    // responses name their sender.)
+    let openai_tool_result = role == Some(Role::Tool)
+        && (message.get("tool_call_id").is_some() || role_text == "function");
+    let openai_tool_result = openai_tool_result || anthropic_tool_result;
     let unnamed_system = role == Some(Role::System) && name.is_none();
     let speaker = match () {
         _ if openai_tool_result || unnamed_system => None,
@@ -225,16 +260,25 @@ fn read_message(
         call.event.parent_id = Some(span_id.clone());
         call.event.step = Some(step);
         call.clues.own = speaker.clone();
-        call.tool(Some(name), args.as_deref());
-        if let Some(result) = id.and_then(|id| results.get(id)) {
-            call.output_text(result, ctx);
+        call.tool(Some(name.clone()), args.as_deref());
+        let result = match id {
+            Some(id) => results.get(id).cloned(),
+            // A legacy `function_call` is answered by the next message, of
+            // the `function` role and the function's name.
+            None => next
+                .filter(|n| n.get("role").and_then(Value::as_str) == Some("function"))
+                .filter(|n| n.get("name").and_then(Value::as_str) == Some(name.as_str()))
+                .map(|n| n.get("content").map(content_text).unwrap_or_default()),
+        };
+        if let Some(result) = result {
+            call.output_text(&result, ctx);
         }
         conversation.emit(call);
     }
 }
 
-/// (name, raw arguments, call id) of OpenAI-style `tool_calls` and legacy
-/// `function_call` on a message.
+/// (name, raw arguments, call id) of OpenAI-style `tool_calls`, legacy
+/// `function_call` and Anthropic `tool_use` blocks on a message.
 fn tool_calls_of(message: &Value) -> Vec<(String, Option<String>, Option<&str>)> {
     fn function<'v>(
         f: &Value,
@@ -255,6 +299,11 @@ fn tool_calls_of(message: &Value) -> Vec<(String, Option<String>, Option<&str>)>
         .filter_map(|c| function(c.get("function").unwrap_or(c), c.get("id")))
         .collect();
     calls.extend(message.get("function_call").and_then(|f| function(f, None)));
+    calls.extend(blocks_of(message, "tool_use").filter_map(|b| {
+        let name = b.get("name")?.as_str()?.to_string();
+        let args = b.get("input").map(Value::to_string);
+        Some((name, args, b.get("id").and_then(Value::as_str)))
+    }));
     calls
 }
 
