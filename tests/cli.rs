@@ -455,3 +455,41 @@ fn timings_name_each_phase_of_the_path_taken() {
         .assert()
         .stderr("");
 }
+
+/// A selector that no detector can match would make the gate pass every
+/// run (`--fail-on 2.2`: MAST mode 2.2 has no detector yet): it is an error
+/// naming the selector and what detectors do cover, from flags and from
+/// tracelint.toml alike (issue 21, item 4).
+#[test]
+fn a_selector_that_matches_no_detector_is_an_error() {
+    let repeated = sample("repeated-output");
+    for flag in ["--fail-on", "--select", "--ignore"] {
+        tracelint()
+            .arg("check")
+            .arg(&repeated)
+            .args([flag, "error,2.2"])
+            .assert()
+            .code(2)
+            .stderr(contains(
+                "selector \"2.2\" matches no detector (MAST modes with a detector: 1.1, 1.3",
+            ));
+    }
+    // A mode that has a detector still gates.
+    tracelint()
+        .arg("check")
+        .arg(&repeated)
+        .args(["--fail-on", "1.3"])
+        .assert()
+        .code(1);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tracelint.toml");
+    std::fs::write(&config, "[gate]\nfail_on = [\"P10\"]\n").unwrap();
+    tracelint()
+        .arg("check")
+        .arg(&repeated)
+        .arg("--config")
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(contains("selector \"P10\" matches no detector"));
+}
