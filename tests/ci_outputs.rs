@@ -98,20 +98,48 @@ fn junit_reads_back_with_a_junit_parser() {
     let suites = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes())).unwrap();
     assert_eq!(suites.suites.len(), 1);
     let suite = &suites.suites[0];
-    // A test case per trace; the four sample traces with findings fail.
+    // A test case per trace; a trace fails when one of its findings fails
+    // the gate (default: errors): three do. The ignored failed worker is a
+    // warning: its case passes and tells its finding in system-out.
     assert_eq!(suite.cases.len(), 5);
     assert_eq!(suite.tests, 5);
-    assert_eq!(suite.failures, 4);
+    assert_eq!(suite.failures, 3);
     let failed = suite.cases.iter().filter(|c| c.status.is_failure()).count();
-    assert_eq!(failed, 4);
-    let healthy = suite
-        .cases
-        .iter()
-        .find(|c| format!("{c:?}").contains("sample-traces/healthy/trace.json"))
-        .unwrap_or_else(|| panic!("{:#?}", suite.cases));
-    assert!(healthy.status.is_success());
-    // A failure per finding: 11 findings in all.
-    assert_eq!(xml.matches("<failure ").count(), 11);
+    assert_eq!(failed, 3);
+    let case = |path: &str| {
+        suite
+            .cases
+            .iter()
+            .find(|c| format!("{c:?}").contains(path))
+            .unwrap_or_else(|| panic!("{:#?}", suite.cases))
+    };
+    assert!(case("sample-traces/healthy/trace.json").status.is_success());
+    let worker = case("sample-traces/ignored-failed-worker/trace.json");
+    assert!(worker.status.is_success());
+    assert!(format!("{worker:?}").contains("failed-worker-ignored: fetcher failed"));
+    // A failure per gating finding: 10 of the 11 findings are errors.
+    assert_eq!(xml.matches("<failure ").count(), 10);
+
+    // The test report follows the gate the exit code follows.
+    let failures = |args: &[&str]| {
+        let mut all = vec!["--output-format", "junit"];
+        all.extend_from_slice(args);
+        let (xml, code) = check(&all, &[repo("sample-traces")]);
+        let suites = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes())).unwrap();
+        (
+            suites.suites[0].failures,
+            xml.matches("<failure ").count(),
+            code,
+        )
+    };
+    assert_eq!(failures(&["--fail-on", "all"]), (4, 11, 1));
+    assert_eq!(failures(&["--fail-on", "1.3"]), (2, 3, 1));
+    // Too many findings: every new finding gates.
+    assert_eq!(
+        failures(&["--fail-on", "2.1", "--max-findings", "3"]),
+        (4, 11, 1)
+    );
+    assert_eq!(failures(&["--exit-zero"]).2, 0);
 }
 
 #[test]

@@ -127,6 +127,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         traces: checked.traces,
         detectors: detectors.iter().map(|d| d.name()).collect(),
         gating,
+        gates: gate.gates(&checked.findings),
         findings: checked.findings,
     };
     timings::phase("write output", || {

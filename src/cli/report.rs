@@ -86,6 +86,7 @@ pub fn run(args: ReportArgs) -> Result<u8> {
         traces: super::check::trace_refs(&store.events, &index)?,
         detectors: detectors.iter().map(|d| d.name()).collect(),
         gating: gate.gating(&findings).len(),
+        gates: gate.gates(&findings),
         findings,
     };
     let write = |name: &str, text: String| -> Result<()> {

@@ -185,6 +185,20 @@ impl Gate {
             .collect()
     }
 
+    /// For each finding, whether it fails the run: a new finding matching
+    /// `fail_on`, or any new finding when there are more than
+    /// `max_findings` of them. What every CI output marks as failing.
+    pub fn gates(&self, findings: &[Finding]) -> Vec<bool> {
+        let new = findings.iter().filter(|f| self.is_new(f)).count();
+        let too_many = self.max_findings.is_some_and(|max| new > max);
+        findings
+            .iter()
+            .map(|f| {
+                self.is_new(f) && (too_many || self.fail_on.iter().any(|s| s.matches_finding(f)))
+            })
+            .collect()
+    }
+
     /// Whether the run fails: a gating finding, or too many new findings.
     pub fn fails(&self, findings: &[Finding]) -> bool {
         let new = findings.iter().filter(|f| self.is_new(f)).count();

@@ -169,11 +169,14 @@ mod tests {
             ..warnings.clone()
         };
         assert_eq!(baseline.gating(&findings).len(), 1);
+        assert_eq!(baseline.gates(&findings), [false, true]);
         let capped = Gate {
             max_findings: Some(1),
             ..Gate::default()
         };
         assert!(capped.fails(&findings));
+        assert_eq!(capped.gates(&findings), [true, true]);
+        assert_eq!(Gate::default().gates(&findings), [false, false]);
         assert!(run_detectors(&frame, &index, &[], &options)
             .unwrap()
             .is_empty());

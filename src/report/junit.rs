@@ -1,7 +1,9 @@
 //! JUnit XML for CI test reports: one test case per trace (named by trace
-//! id, classed by its file), one `<failure>` per finding of that trace —
-//! Jenkins, GitLab and the GitHub test-report actions show each. Traces
-//! without findings pass. Trace text is escaped as XML and stripped of the
+//! id, classed by its file), one `<failure>` per finding of that trace that
+//! fails the gate (`--fail-on`, `--baseline`, `--max-findings`) — Jenkins,
+//! GitLab and the GitHub test-report actions show each. A trace whose
+//! findings do not gate passes, its findings told in `<system-out>`, so
+//! the test report and the exit code say the same. Trace text is escaped as XML and stripped of the
 //! characters XML 1.0 forbids, so the file parses whatever the trace held.
 
 use std::borrow::Cow;
@@ -22,7 +24,9 @@ pub fn check(outcome: &CheckOutcome) -> String {
     let failing: std::collections::BTreeSet<&str> = outcome
         .findings
         .iter()
-        .map(|f| f.trace_id.as_str())
+        .zip(&outcome.gates)
+        .filter(|(_, gates)| **gates)
+        .map(|(f, _)| f.trace_id.as_str())
         .collect();
     let tests = outcome.traces.len();
     let failures = failing.len();
@@ -37,7 +41,8 @@ pub fn check(outcome: &CheckOutcome) -> String {
         let findings: Vec<_> = outcome
             .findings
             .iter()
-            .filter(|f| f.trace_id == trace.trace_id)
+            .zip(&outcome.gates)
+            .filter(|(f, _)| f.trace_id == trace.trace_id)
             .collect();
         let open = format!(
             "    <testcase classname=\"{}\" name=\"{}\"",
@@ -51,7 +56,12 @@ pub fn check(outcome: &CheckOutcome) -> String {
         }
         out.push_str(&open);
         out.push_str(">\n");
-        for f in findings {
+        let mut passing = Vec::new();
+        for (f, gates) in findings {
+            if !gates {
+                passing.push(format!("{}: {}", f.detector, f.message));
+                continue;
+            }
             let details = format!(
                 "{} ({}) at {}:{}\nagents: {}\nspans: {}\n{}",
                 f.detector,
@@ -71,6 +81,12 @@ pub fn check(outcome: &CheckOutcome) -> String {
                 escape(f.detector.as_str()),
                 escape(f.message.as_str()),
                 escape(details.as_str())
+            ));
+        }
+        if !passing.is_empty() {
+            out.push_str(&format!(
+                "      <system-out>findings that do not fail the gate:\n{}</system-out>\n",
+                escape(passing.join("\n").as_str())
             ));
         }
         out.push_str("    </testcase>\n");

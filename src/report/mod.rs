@@ -34,6 +34,8 @@ pub struct CheckOutcome {
     /// How many findings fail the gate.
     pub gating: usize,
     pub findings: Vec<Finding>,
+    /// For each finding, whether it fails the run (`Gate::gates`).
+    pub gates: Vec<bool>,
 }
 
 /// Findings counted by MAST category (or "checklist") and by MAST mode (or
