@@ -83,6 +83,62 @@ fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
             .ends_with("/trace.json"));
         assert_eq!(location["region"]["startLine"], 1);
     }
+    // With a baseline, each result says whether it is accepted or new, and
+    // the log stays valid.
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let written = check(
+        &["--write-baseline", baseline.to_str().unwrap()],
+        &[sample("handoff-loop")],
+    );
+    assert_eq!(written.1, 0, "recording a baseline is no verdict");
+    let (sarif, code) = check(
+        &[
+            "--output-format",
+            "sarif",
+            "--baseline",
+            baseline.to_str().unwrap(),
+        ],
+        &[repo("sample-traces")],
+    );
+    assert_eq!(code, 1);
+    let log: Value = serde_json::from_str(&sarif).unwrap();
+    assert!(validator.is_valid(&log));
+    let states: Vec<(String, String)> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let file = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap();
+            let state = r["baselineState"].as_str().unwrap().to_string();
+            (file.rsplit('/').nth(1).unwrap().to_string(), state)
+        })
+        .collect();
+    assert!(
+        states
+            .iter()
+            .all(|(trace, state)| (trace == "handoff-loop") == (state == "unchanged")),
+        "{states:?}"
+    );
+    // The accepted findings are notices in GitHub annotations, not errors.
+    let (annotations, _) = check(
+        &[
+            "--output-format",
+            "github",
+            "--baseline",
+            baseline.to_str().unwrap(),
+        ],
+        &[sample("handoff-loop")],
+    );
+    assert!(!annotations.is_empty());
+    assert!(
+        annotations
+            .lines()
+            .all(|l| l.starts_with("::notice ") && l.contains("in the baseline")),
+        "{annotations}"
+    );
     // A clean run is a valid log with no results.
     let (sarif, code) = check(&["--output-format", "sarif"], &[sample("healthy")]);
     assert_eq!(code, 0);

@@ -128,6 +128,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         detectors: detectors.iter().map(|d| d.name()).collect(),
         gating,
         gates: gate.gates(&checked.findings),
+        baselined: gate.baselined(&checked.findings),
         findings: checked.findings,
     };
     timings::phase("write output", || {
@@ -156,11 +157,14 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     if args.input.strict_failure(&checked.report.summary) {
         return Ok(exit::ERROR);
     }
-    Ok(if fails && !args.exit_zero {
-        exit::GATING_FINDINGS
-    } else {
-        exit::CLEAN
-    })
+    // Recording today's findings as the baseline is not a verdict on them.
+    Ok(
+        if fails && !args.exit_zero && args.write_baseline.is_none() {
+            exit::GATING_FINDINGS
+        } else {
+            exit::CLEAN
+        },
+    )
 }
 
 /// The outcome in `format`. Formats read by people or by line-based CI

@@ -87,6 +87,7 @@ pub fn run(args: ReportArgs) -> Result<u8> {
         detectors: detectors.iter().map(|d| d.name()).collect(),
         gating: gate.gating(&findings).len(),
         gates: gate.gates(&findings),
+        baselined: gate.baselined(&findings),
         findings,
     };
     let write = |name: &str, text: String| -> Result<()> {

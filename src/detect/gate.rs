@@ -185,6 +185,13 @@ impl Gate {
             .collect()
     }
 
+    /// With a baseline, for each finding whether the baseline has it.
+    pub fn baselined(&self, findings: &[Finding]) -> Option<Vec<bool>> {
+        self.baseline
+            .as_ref()
+            .map(|_| findings.iter().map(|f| !self.is_new(f)).collect())
+    }
+
     /// For each finding, whether it fails the run: a new finding matching
     /// `fail_on`, or any new finding when there are more than
     /// `max_findings` of them. What every CI output marks as failing.

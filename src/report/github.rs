@@ -1,6 +1,6 @@
 //! GitHub Actions workflow commands: one `::error` / `::warning` /
 //! `::notice` line per finding, annotating the trace file and line in the
-//! pull request. Values are escaped as the runner expects: `%`, CR and LF
+//! pull request; a finding the baseline has is a `::notice`. Values are escaped as the runner expects: `%`, CR and LF
 //! in messages; also `:` and `,` in properties.
 
 use super::CheckOutcome;
@@ -18,13 +18,17 @@ fn escape_property(text: &str) -> String {
 
 pub fn check(outcome: &CheckOutcome) -> String {
     let mut out = String::new();
-    for f in &outcome.findings {
+    for (i, f) in outcome.findings.iter().enumerate() {
+        let baselined = outcome.baselined.as_ref().is_some_and(|b| b[i]);
         let command = match f.severity {
+            // An accepted finding (in the baseline) is told, not raised.
+            _ if baselined => "notice",
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let title = format!("tracelint {} (trace {})", f.detector, f.trace_id);
+        let accepted = if baselined { ", in the baseline" } else { "" };
+        let title = format!("tracelint {} (trace {}{accepted})", f.detector, f.trace_id);
         out.push_str(&format!(
             "::{command} file={},line={},title={}::{}\n",
             escape_property(&f.source_file),

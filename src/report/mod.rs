@@ -36,6 +36,9 @@ pub struct CheckOutcome {
     pub findings: Vec<Finding>,
     /// For each finding, whether it fails the run (`Gate::gates`).
     pub gates: Vec<bool>,
+    /// With `--baseline`, for each finding whether the baseline has it
+    /// (accepted: not an error annotation; SARIF `baselineState`).
+    pub baselined: Option<Vec<bool>>,
 }
 
 /// Findings counted by MAST category (or "checklist") and by MAST mode (or

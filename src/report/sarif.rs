@@ -55,7 +55,8 @@ pub fn check(outcome: &CheckOutcome) -> Result<String> {
     let results: Vec<Value> = outcome
         .findings
         .iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(i, f)| {
             let rule_index = detectors.iter().position(|d| d.name() == f.detector);
             let mut result = json!({
                 "ruleId": f.detector,
@@ -82,6 +83,10 @@ pub fn check(outcome: &CheckOutcome) -> Result<String> {
             });
             if let Some(index) = rule_index {
                 result["ruleIndex"] = json!(index);
+            }
+            // With a baseline: whether the finding is accepted or new.
+            if let Some(baselined) = &outcome.baselined {
+                result["baselineState"] = json!(if baselined[i] { "unchanged" } else { "new" });
             }
             result
         })
