@@ -59,7 +59,7 @@ impl DetectionArgs {
         max_findings: Option<usize>,
         baseline: Option<&PathBuf>,
     ) -> Result<Detection> {
-        let names: Vec<&str> = registry().iter().map(|d| d.name()).collect();
+        let detectors = registry();
         let (config, _) = Config::load(self.config.as_deref())?;
         let mut options = config.detectors;
         if let Some(tokens) = self.budget_tokens {
@@ -72,9 +72,7 @@ impl DetectionArgs {
             options.duration.max_seconds = Some(seconds);
         }
         let pick = |flag: &Vec<String>, file: &Vec<String>| {
-            let texts = if flag.is_empty() { file } else { flag };
-            let selectors = Selector::parse_all(texts, &names)?;
-            matching_some_detector(texts, selectors)
+            Selector::parse_all(if flag.is_empty() { file } else { flag }, &detectors)
         };
         let gate_config = &config.gate;
         let mut gate = Gate {
@@ -95,40 +93,9 @@ impl DetectionArgs {
         let select = pick(&self.select, &gate_config.select)?;
         let ignore = pick(&self.ignore, &gate_config.ignore)?;
         Ok(Detection {
-            detectors: chosen_detectors(registry(), &select, &ignore),
+            detectors: chosen_detectors(detectors, &select, &ignore),
             options,
             gate,
         })
     }
-}
-
-/// The selectors, each of which must match at least one detector: a gate
-/// or a selection that can match nothing (`--fail-on 2.2`, a MAST mode no
-/// detector maps to) would silently pass every run. The error names the
-/// selector and the MAST modes and checklist items detectors have.
-fn matching_some_detector(texts: &[String], selectors: Vec<Selector>) -> Result<Vec<Selector>> {
-    let detectors = registry();
-    let words = texts
-        .iter()
-        .flat_map(|t| t.split(','))
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
-    for (text, selector) in words.zip(&selectors) {
-        if !detectors.iter().any(|d| selector.matches_detector(*d)) {
-            let modes: std::collections::BTreeSet<&str> = detectors
-                .iter()
-                .filter_map(|d| d.mapping().mast_mode)
-                .collect();
-            let items: std::collections::BTreeSet<&str> = detectors
-                .iter()
-                .filter_map(|d| d.mapping().checklist)
-                .collect();
-            anyhow::bail!(
-                "selector {text:?} matches no detector (MAST modes with a detector: {}; checklist items: {}; `tracelint rules` lists the detectors)",
-                modes.into_iter().collect::<Vec<_>>().join(", "),
-                items.into_iter().collect::<Vec<_>>().join(", ")
-            );
-        }
-    }
-    Ok(selectors)
 }

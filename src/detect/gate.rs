@@ -48,13 +48,34 @@ impl Selector {
         })
     }
 
-    /// Parses a comma-separated list (and repeated flags).
-    pub fn parse_all(texts: &[String], detectors: &[&str]) -> Result<Vec<Selector>> {
+    /// Parses a comma-separated list (and repeated flags), each selector of
+    /// which must match at least one of `detectors`: a gate or a selection
+    /// that can match nothing (`--fail-on 2.2`, a MAST mode no detector maps
+    /// to) would silently pass every run. The error names the selector and
+    /// the MAST modes and checklist items the detectors have.
+    pub fn parse_all(texts: &[String], detectors: &[&dyn Detector]) -> Result<Vec<Selector>> {
+        let names: Vec<&str> = detectors.iter().map(|d| d.name()).collect();
         texts
             .iter()
             .flat_map(|t| t.split(','))
             .filter(|t| !t.trim().is_empty())
-            .map(|t| Selector::parse(t, detectors))
+            .map(|text| {
+                let selector = Selector::parse(text, &names)?;
+                if !detectors.iter().any(|d| selector.matches_detector(*d)) {
+                    let listed = |of: fn(&Mapping) -> Option<&'static str>| {
+                        let set: BTreeSet<&str> =
+                            detectors.iter().filter_map(|d| of(&d.mapping())).collect();
+                        set.into_iter().collect::<Vec<_>>().join(", ")
+                    };
+                    bail!(
+                        "selector {:?} matches no detector (MAST modes with a detector: {}; checklist items: {}; `tracelint rules` lists the detectors)",
+                        text.trim(),
+                        listed(|m| m.mast_mode),
+                        listed(|m| m.checklist)
+                    );
+                }
+                Ok(selector)
+            })
             .collect()
     }
 
@@ -208,7 +229,6 @@ impl Gate {
 
     /// Whether the run fails: a gating finding, or too many new findings.
     pub fn fails(&self, findings: &[Finding]) -> bool {
-        let new = findings.iter().filter(|f| self.is_new(f)).count();
-        !self.gating(findings).is_empty() || self.max_findings.is_some_and(|max| new > max)
+        self.gates(findings).contains(&true)
     }
 }
