@@ -230,12 +230,12 @@ impl Event {
         }
     }
 
-    /// Whether two events say the same thing, wherever they were read.
     /// Whether `other` says the same as this event, wherever it was read
     /// from: the same span exported twice, or in two containers (OTLP/JSON
-    /// and protobuf) is the same record. Jaeger and Zipkin keep microseconds: times that agree to the
-    /// microsecond (an end derived from a rounded duration, to two) are the
-    /// same times when the copies come from different formats.
+    /// and protobuf) is the same record. Jaeger and Zipkin keep
+    /// microseconds: times that agree to the microsecond (an end derived
+    /// from a rounded duration, to two) are the same times when the copies
+    /// come from different formats.
     pub fn same_content(&self, other: &Event) -> bool {
         let mut moved = other.clone();
         moved.source_file = self.source_file.clone();

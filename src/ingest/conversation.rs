@@ -180,11 +180,11 @@ impl Draft {
 /// handoff from the previous one to this one (FORMATS.md §3.8: node
 /// transitions are the edges of cycle detection), among the nodes that call
 /// a model; a node that calls none (the prebuilt `tools` node) is no agent,
-/// and its events are those of the model-calling node that ran before it. A passage that a handoff tool already made (langgraph-supervisor's `transfer_to_X`, read as a
-/// handoff in assembly) is that handoff, not a second one.
+/// and its events are those of the model-calling node that ran before it.
+/// A passage that a handoff tool already made (langgraph-supervisor's
+/// `transfer_to_X`, read as a handoff in assembly) is that handoff, not a
+/// second one.
 pub fn mark_node_transitions(events: &mut [&mut Event]) {
-    // Nodes that call no model (LangGraph's prebuilt `tools` node) are
-    // steps of the agent that called them, not agents handed to.
     let deciders: std::collections::HashSet<String> = events
         .iter()
         .filter(|e| e.kind == Kind::LlmCall)

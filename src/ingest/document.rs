@@ -6,7 +6,7 @@
 use serde::de::IgnoredAny;
 use std::sync::Arc;
 
-use super::dispatch::{companion_of, parse_record, record_ctx, sniff_format};
+use super::dispatch::{parse_record, record_ctx, sniff_format};
 use super::file_result::FileResult;
 use super::format::Format;
 use super::framing::line_of_offset;
@@ -89,14 +89,7 @@ pub fn read_document(
                                 *format.insert(f)
                             }
                             Err(detail) => {
-                                match value.as_ref().ok().and_then(companion_of) {
-                                    Some(what) => {
-                                        *result.other_signals.entry(what).or_default() += 1
-                                    }
-                                    None => {
-                                        result.skip(file, Location::File, "unknown_format", detail)
-                                    }
-                                }
+                                result.of_no_format(file, value.as_ref().ok(), detail);
                                 return;
                             }
                         }

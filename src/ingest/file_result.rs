@@ -3,8 +3,10 @@
 //! handed to the sink (a document's, until the whole document is read).
 
 use anyhow::Result;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
+use super::dispatch::companion_of;
 use super::record::{RecordError, RecordOutput};
 use super::sink::EventSink;
 use crate::accounting::{Diagnostic, InputTally, Location, Severity};
@@ -33,6 +35,16 @@ pub struct FileResult {
 impl FileResult {
     pub fn skip(&mut self, file: &str, location: Location, reason: &'static str, detail: String) {
         self.note(file, location, Severity::Skipped, reason, detail);
+    }
+
+    /// A file whose first record is of no known format: set aside when it is
+    /// a companion of trace exports (`dispatch::companion_of`), skipped as
+    /// `unknown_format` with `detail` otherwise.
+    pub fn of_no_format(&mut self, file: &str, first: Option<&Value>, detail: String) {
+        match first.and_then(companion_of) {
+            Some(what) => *self.other_signals.entry(what).or_default() += 1,
+            None => self.skip(file, Location::File, "unknown_format", detail),
+        }
     }
 
     pub fn repair(&mut self, file: &str, location: Location, reason: &'static str, detail: String) {

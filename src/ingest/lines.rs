@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::io::BufRead;
 use std::sync::Arc;
 
-use super::dispatch::{companion_of, parse_record, record_ctx, sniff_format};
+use super::dispatch::{parse_record, record_ctx, sniff_format};
 use super::file_result::FileResult;
 use super::format::Format;
 use super::framing::{BlockItem, LineBlocks};
@@ -116,13 +116,8 @@ pub(super) fn block_format(
             BlockFormat::NoneHere
         }
         (None, Some(first)) => {
-            match companion_of(&first) {
-                Some(what) => *result.other_signals.entry(what).or_default() += 1,
-                None => {
-                    let detail = sniff_format(&first).err().unwrap_or_default();
-                    result.skip(file, Location::File, "unknown_format", detail);
-                }
-            }
+            let detail = sniff_format(&first).err().unwrap_or_default();
+            result.of_no_format(file, Some(&first), detail);
             BlockFormat::Unknown
         }
     }

@@ -273,19 +273,23 @@ fn file_kind(_meta: &std::fs::Metadata) -> &'static str {
 /// Whether an input's name says it is binary (`.pb`, `.binpb`, also
 /// compressed): its bytes are then read as messages, never as text.
 pub fn named_binary(name: &str) -> bool {
+    BINARY_EXTENSIONS.contains(&content_extension(Path::new(name)).as_str())
+}
+
+/// A file name's extension, lower case, under a compression's (`.csv` of
+/// `spans.CSV.gz`): what the name says the content is.
+pub fn content_extension(path: &Path) -> String {
     let ext = |p: &Path| {
         p.extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default()
     };
-    let path = Path::new(name);
     let outer = ext(path);
-    let inner = if COMPRESSED_EXTENSIONS.contains(&outer.as_str()) {
+    if COMPRESSED_EXTENSIONS.contains(&outer.as_str()) {
         ext(&path.with_extension(""))
     } else {
         outer
-    };
-    BINARY_EXTENSIONS.contains(&inner.as_str())
+    }
 }
 
 /// Whether a regular file named `.parquet` is one tracelint wrote (a store
@@ -316,17 +320,7 @@ fn is_tracelint_parquet(path: &Path) -> bool {
 }
 
 fn looks_like_trace_file(path: &Path) -> bool {
-    let ext = |p: &Path| {
-        p.extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default()
-    };
-    let outer = ext(path);
-    if COMPRESSED_EXTENSIONS.contains(&outer.as_str()) {
-        let inner = ext(&path.with_extension(""));
-        return TRACE_EXTENSIONS.contains(&inner.as_str());
-    }
-    TRACE_EXTENSIONS.contains(&outer.as_str())
+    TRACE_EXTENSIONS.contains(&content_extension(path).as_str())
 }
 
 /// Opens an input, decompressing gzip or zstd recognized by magic bytes

@@ -33,6 +33,7 @@ use anyhow::Result;
 use polars::prelude::{AnyValue, Column, ParquetReader, SerReader, TimeUnit};
 use serde_json::{Map, Value};
 use std::io::{Cursor, Read};
+use std::path::Path;
 use std::sync::Arc;
 
 use super::file_result::FileResult;
@@ -40,6 +41,7 @@ use super::lines::{absorb_block, block_format, parse_block, BlockFormat};
 use super::options::IngestOptions;
 use super::record::RecordError;
 use super::sink::EventSink;
+use super::source::content_extension;
 use super::time::format_timestamp_ns;
 use super::values::python_literal;
 use crate::accounting::Location;
@@ -72,22 +74,13 @@ pub fn is_parquet(head: &[u8]) -> bool {
 /// its header has more of them) or `.tsv` (tab), compressed or not, or one
 /// whose first line is a header naming a column of `KEY_COLUMNS`.
 pub fn csv_delimiter(name: &str, first_line: &[u8]) -> Option<u8> {
-    let lower = name.to_ascii_lowercase();
-    let stem = lower
-        .strip_suffix(".gz")
-        .or_else(|| lower.strip_suffix(".zst"))
-        .unwrap_or(&lower);
     let count = |d: u8| first_line.iter().filter(|&&b| b == d).count();
-    if stem.ends_with(".csv") {
+    match content_extension(Path::new(name)).as_str() {
         // Spreadsheets in many locales save CSV with semicolons.
-        return Some(if count(b';') > count(b',') {
-            b';'
-        } else {
-            b','
-        });
-    }
-    if stem.ends_with(".tsv") {
-        return Some(b'\t');
+        "csv" if count(b';') > count(b',') => return Some(b';'),
+        "csv" => return Some(b','),
+        "tsv" => return Some(b'\t'),
+        _ => {}
     }
     [b',', b'\t', b';'].into_iter().find(|&delimiter| {
         first_line
@@ -245,7 +238,8 @@ pub fn read_csv(
     let mut rows: Vec<(u32, Vec<u8>)> = Vec::with_capacity(ROWS_PER_BLOCK);
     let mut record = csv::ByteRecord::new();
     loop {
-        let line = record_line(&csv);
+        // Where the next record starts.
+        let line = csv.position().line() as u32;
         let more = match csv.read_byte_record(&mut record) {
             Ok(more) => more,
             Err(error) => {
@@ -286,11 +280,6 @@ pub fn read_csv(
         }
     }
     Ok(())
-}
-
-/// The line the CSV reader is at (where its next record starts).
-fn record_line<R: Read>(csv: &csv::Reader<R>) -> u32 {
-    csv.position().line() as u32
 }
 
 fn row_error(reason: &'static str, detail: String, line: u32) -> RecordError {

@@ -96,6 +96,15 @@ pub fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
+/// A value that is text or JSON, as text: a string as it is, anything else
+/// as compact JSON (tool arguments arrive as either).
+pub fn text_or_json(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Text of a message content: a string, a list of lines (MAST v1), or a
 /// list of parts (`{type: text, text}`); anything else as compact JSON.
 pub fn content_text(value: &Value) -> String {
@@ -183,8 +192,8 @@ pub fn canonical_args(raw: &str) -> String {
 /// A timestamp field as UTC epoch nanoseconds: RFC 3339 text, or a number
 /// (or its text, as a CSV cell holds it) of epoch seconds, milliseconds,
 /// microseconds or nanoseconds told apart by its size (a table's integer or
-/// float time column). `Err` says what
-/// the field held when it is no time; absent or null is `Ok(None)`.
+/// float time column). `Err` says what the field held when it is no time;
+/// absent or null is `Ok(None)`.
 pub fn time_ns(value: Option<&Value>) -> Result<Option<i64>, String> {
     match value {
         None | Some(Value::Null) => Ok(None),

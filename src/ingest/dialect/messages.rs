@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::ingest::values::content_text;
+use crate::ingest::values::{content_text, text_or_json};
 
 /// Assistant text of a generation's output items; a function call as
 /// `name(arguments)`, so that repeated calls read as repeated outputs.
@@ -156,10 +156,7 @@ fn block_text(part: &Value) -> Option<String> {
         let args = ["args", "input", "arguments"]
             .iter()
             .find_map(|k| call.get(*k))
-            .map(|a| match a {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
+            .map(text_or_json)
             .unwrap_or_default();
         return Some(format!("{name}({args})"));
     }

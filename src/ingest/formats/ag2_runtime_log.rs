@@ -30,6 +30,7 @@ use std::sync::LazyLock;
 
 use crate::event::{Kind, Role, Status};
 use crate::ingest::conversation::{Conversation, Utterance};
+use crate::ingest::dialect::message_text;
 use crate::ingest::draft::Draft;
 use crate::ingest::format::Format;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
@@ -82,8 +83,9 @@ impl Format for Ag2RuntimeLog {
             let number = index as u32 + 1;
             if line.starts_with("[file_logger]") {
                 logger_failures += 1;
+                return None;
             }
-            if line.trim().is_empty() || line.starts_with("[file_logger]") {
+            if line.trim().is_empty() {
                 return None;
             }
             match serde_json::from_str::<Value>(line) {
@@ -254,29 +256,23 @@ impl LogReader {
             .and_then(Value::as_str)
             .map(str::to_string);
         let message = response.pointer("/choices/0/message");
-        let mut output: Vec<String> = message
-            .and_then(|m| m.get("content"))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .into_iter()
-            .collect();
         let calls = message
             .and_then(|m| m.get("tool_calls"))
             .and_then(Value::as_array);
-        for call in calls.into_iter().flatten() {
-            let function = call.get("function");
-            let field = |k: &str| {
-                function
-                    .and_then(|f| f.get(k))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let (name, args) = (field("name"), field("arguments"));
-            output.push(format!("{name}({args})"));
-            self.requested.push((name, canonical_args(&args)));
+        for function in calls
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.get("function"))
+        {
+            let field = |k: &str| function.get(k).and_then(Value::as_str).unwrap_or_default();
+            self.requested.push((
+                field("name").to_string(),
+                canonical_args(field("arguments")),
+            ));
         }
-        output
+        // Its content and tool calls as `name(args)`, as the dialects read
+        // an OpenAI message.
+        message.and_then(message_text).into_iter().collect()
     }
 
     /// A response as the Python repr of the ChatCompletion, read with

@@ -55,7 +55,6 @@ impl Format for Ag2Sqlite {
     /// entries in the file logger's shapes.
     fn binary_messages(&self, bytes: &[u8], name: &str, max_bytes: usize) -> BinaryMessages {
         Ok(read_database(bytes, name)?
-
             .into_iter()
             .map(|session| {
                 let message = session.to_string().into_bytes();
@@ -80,13 +79,16 @@ impl Format for Ag2Sqlite {
         ctx: &RecordCtx,
         out: &mut RecordOutput,
     ) -> Result<(), RecordError> {
-        let doc: Value = parse_json(record, ctx.line)?;
+        let mut doc: Value = parse_json(record, ctx.line)?;
         let session = match doc["session_id"].as_str() {
             Some(id) if !id.is_empty() => id.to_string(),
             _ => trace_id_of_file(&ctx.file, None),
         };
-        let entries = doc["entries"].as_array().into_iter().flatten();
-        read_session(session, entries.map(|e| (None, e.clone())), ctx, out);
+        let entries = match doc["entries"].take() {
+            Value::Array(entries) => entries,
+            _ => Vec::new(),
+        };
+        read_session(session, entries.into_iter().map(|e| (None, e)), ctx, out);
         Ok(())
     }
 }
@@ -111,9 +113,10 @@ fn read_database(bytes: &[u8], name: &str) -> Result<Vec<Value>, RecordError> {
         .map_err(|e| unreadable(format!("not a readable SQLite database: {e}")))?;
     let tables =
         table_names(&db).map_err(|e| unreadable(format!("not a readable SQLite database: {e}")))?;
+    let has = |t: &str| tables.iter().any(|n| n == t);
     let missing: Vec<&str> = ["chat_completions", "events"]
         .into_iter()
-        .filter(|t| !tables.iter().any(|n| n == t))
+        .filter(|t| !has(t))
         .collect();
     if !missing.is_empty() {
         return Err(RecordError::unrecognized(&format!(
@@ -122,7 +125,6 @@ fn read_database(bytes: &[u8], name: &str) -> Result<Vec<Value>, RecordError> {
             tables.join(", ")
         )));
     }
-    let has = |t: &str| tables.iter().any(|n| n == t);
     let rows = (|| -> rusqlite::Result<Vec<Row>> {
         let owners = if has("agents") {
             agent_sessions(&db)?

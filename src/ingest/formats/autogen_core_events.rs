@@ -31,7 +31,7 @@ use crate::ingest::draft::Draft;
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
-use crate::ingest::values::{content_text, trace_id_of_file};
+use crate::ingest::values::{content_text, text_or_json, trace_id_of_file};
 
 pub struct AutogenCoreEvents;
 
@@ -73,15 +73,20 @@ impl Format for AutogenCoreEvents {
     ) -> Result<(), RecordError> {
         let line: Value = parse_json(record, ctx.line)?;
         let kind = line.get("type").and_then(Value::as_str).unwrap_or_default();
-        let agent_id = ["agent_id", "sender"]
+        // The run is the team of the agent (or of the sender of a runtime
+        // message); a line of no team is the file's run.
+        let team = ["agent_id", "sender"]
             .iter()
-            .find_map(|k| line.get(*k).and_then(Value::as_str));
-        let trace_id = run_of(agent_id, ctx);
+            .find_map(|k| line.get(*k).and_then(Value::as_str))
+            .and_then(|id| agent_and_team(id).1);
+        let trace_id = team.map_or_else(|| trace_id_of_file(&ctx.file, None), str::to_string);
         let span_id = format!("{trace_id}:{}", ctx.line);
-        let mut draft = Draft::new(ctx, trace_id, span_id, ctx.line);
+        let mut draft = Draft::new(ctx, trace_id.clone(), span_id, ctx.line);
         draft.event.op = kind.to_string();
-        draft.clues.own = line.get("agent_id").and_then(Value::as_str).map(agent_name);
-        let trace_id = draft.event.trace_id.clone();
+        draft.clues.own = line
+            .get("agent_id")
+            .and_then(Value::as_str)
+            .map(|id| agent_and_team(id).0.to_string());
         match kind {
             "LLMCall" | "LLMStreamEnd" => {
                 read_llm_call(&line, ctx, &mut draft);
@@ -94,10 +99,7 @@ impl Format for AutogenCoreEvents {
                 draft.event.kind = Kind::ToolCall;
                 draft.event.name = name.clone().unwrap_or_default();
                 draft.event.status = Status::Ok;
-                let args = line.get("arguments").map(|a| match a {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                });
+                let args = line.get("arguments").map(text_or_json);
                 draft.tool(name, args.as_deref());
                 if let Some(result) = line.get("result") {
                     draft.output_text(&content_text(result), ctx);
@@ -128,33 +130,20 @@ impl Format for AutogenCoreEvents {
     }
 }
 
-/// The run a line belongs to: AgentChat keys every agent of a team with the
-/// team's id (`<name>_<team id>/<team id>`), so runs appended to one file
-/// stay apart; a line of no such agent is the file's run.
-fn run_of(agent_id: Option<&str>, ctx: &RecordCtx) -> String {
-    let team = agent_id.and_then(|id| {
-        let (agent_type, key) = id.split_once('/')?;
-        agent_type
-            .strip_suffix(key)
-            .filter(|t| t.ends_with('_') && !key.is_empty())
-            .map(|_| key)
-    });
-    match team {
-        Some(team) => team.to_string(),
-        None => trace_id_of_file(&ctx.file, None),
-    }
-}
-
-/// The agent of an `agent_id` (`type/key`): AgentChat's `<name>_<team id>`
-/// type with the team id as key is `<name>`.
-fn agent_name(agent_id: &str) -> String {
+/// An `agent_id` (`type/key`) as its agent and team: AgentChat names an
+/// agent's type `<name>_<team id>` and keys it with the team id, so runs
+/// appended to one file stay apart. Any other id is its type, of no team.
+fn agent_and_team(agent_id: &str) -> (&str, Option<&str>) {
     let (agent_type, key) = agent_id.split_once('/').unwrap_or((agent_id, ""));
-    agent_type
+    let name = agent_type
         .strip_suffix(key)
         .and_then(|t| t.strip_suffix('_'))
-        .filter(|name| !key.is_empty() && !name.is_empty())
-        .unwrap_or(agent_type)
-        .to_string()
+        .filter(|_| !key.is_empty());
+    match name {
+        Some(name) if !name.is_empty() => (name, Some(key)),
+        Some(_) => (agent_type, Some(key)),
+        None => (agent_type, None),
+    }
 }
 
 fn read_llm_call(line: &Value, ctx: &RecordCtx, draft: &mut Draft) {

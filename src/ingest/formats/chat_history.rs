@@ -27,7 +27,7 @@ use crate::ingest::conversation::{Conversation, Utterance};
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
-use crate::ingest::values::{content_text, scalar_text, trace_id_of_file};
+use crate::ingest::values::{content_text, scalar_text, text_or_json, trace_id_of_file};
 use crate::labels::{Label, DETAIL_CHARS};
 use crate::text;
 
@@ -231,12 +231,12 @@ fn read_message(
     // `tool_call_id`; the legacy `function` role is named after its
     // function), Anthropic's; nor is an unnamed system prompt. (AG2 tool
     // responses name their sender.)
-    let openai_tool_result = role == Some(Role::Tool)
-        && (message.get("tool_call_id").is_some() || role_text == "function");
-    let openai_tool_result = openai_tool_result || anthropic_tool_result;
+    let tool_result = anthropic_tool_result
+        || (role == Some(Role::Tool)
+            && (message.get("tool_call_id").is_some() || role_text == "function"));
     let unnamed_system = role == Some(Role::System) && name.is_none();
     let speaker = match () {
-        _ if openai_tool_result || unnamed_system => None,
+        _ if tool_result || unnamed_system => None,
         _ => name
             .map(str::to_string)
             .or_else(|| Some(role_speaker.clone()).filter(|s| !s.is_empty())),
@@ -285,10 +285,7 @@ fn tool_calls_of(message: &Value) -> Vec<(String, Option<String>, Option<&str>)>
         id: Option<&'v Value>,
     ) -> Option<(String, Option<String>, Option<&'v str>)> {
         let name = f.get("name").and_then(Value::as_str)?.to_string();
-        let args = f.get("arguments").map(|a| match a {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        });
+        let args = f.get("arguments").map(text_or_json);
         Some((name, args, id.and_then(Value::as_str)))
     }
     let mut calls: Vec<_> = message

@@ -27,7 +27,7 @@ use crate::ingest::draft::Draft;
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
-use crate::ingest::values::{content_text, items_of, scalar_text};
+use crate::ingest::values::{content_text, items_of, scalar_text, text_or_json};
 
 pub struct Langfuse;
 
@@ -170,10 +170,7 @@ fn read_observation(
             draft.clues.own = Some(name.to_string())
         }
         Kind::ToolCall => {
-            let args = input.map(|i| match i {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            });
+            let args = input.map(text_or_json);
             draft.tool(Some(name.to_string()), args.as_deref());
         }
         Kind::Handoff => {

@@ -21,7 +21,7 @@ use crate::ingest::draft::Draft;
 use crate::ingest::format::Format;
 use crate::ingest::json::parse_json;
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
-use crate::ingest::values::{content_text, trace_id_of_file};
+use crate::ingest::values::{content_text, text_or_json, trace_id_of_file};
 
 pub struct SmolagentsMemory;
 
@@ -132,10 +132,7 @@ fn read_step(step: &Value, n: usize, trace_id: &str, ctx: &RecordCtx, out: &mut 
                 .get("name")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            let args = function.get("arguments").map(|a| match a {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            });
+            let args = function.get("arguments").map(text_or_json);
             format!("{name}({})", args.unwrap_or_default())
         })
         .collect();
@@ -169,10 +166,7 @@ fn read_step(step: &Value, n: usize, trace_id: &str, ctx: &RecordCtx, out: &mut 
             .get("name")
             .and_then(Value::as_str)
             .map(str::to_string);
-        let args = function.get("arguments").map(|a| match a {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        });
+        let args = function.get("arguments").map(text_or_json);
         let mut tool = new(format!("{id}-tool-{k}"), Kind::ToolCall);
         tool.event.parent_id = Some(id.clone());
         tool.event.name = name.clone().unwrap_or_default();
