@@ -260,17 +260,43 @@ pub fn canonical_json(value: &serde_json::Value) -> String {
 /// ids, epoch times) masked. Short numbers stay: "42%
 /// done" then "57% done" is progress.
 pub fn result_shape(text: &str) -> String {
-    static VOLATILE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?|\b[0-9a-f]{8,}\b|\d{5,}|\bid\b[\s:=#]*\d+",
-        )
-        .expect("the volatile-token pattern is valid")
-    });
     let canonical = match serde_json::from_str::<serde_json::Value>(text) {
         Ok(value) => canonical_json(&value),
         Err(_) => text.trim().to_string(),
     };
     VOLATILE.replace_all(&canonical, "#").into_owned()
+}
+
+/// Tokens that change on every call or run whatever happened: UUIDs,
+/// timestamps, hex ids of 8 or more characters, runs of 5 or more digits,
+/// a number after "id".
+static VOLATILE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?|\b[0-9a-f]{8,}\b|\d{5,}|\bid\b[\s:=#]*\d+",
+    )
+    .expect("the volatile-token pattern is valid")
+});
+
+/// A name or path as a re-recorded run gives it again: the volatile tokens
+/// of `result_shape` masked, and also the generated ids of 16 or more
+/// letters and digits (`call_Xy12…`, `chatcmpl-9f…`, run ids in file names);
+/// a word or a short number (`agent_2`, `step 3`) stays. What a finding's
+/// fingerprint is built from.
+pub fn without_ids(text: &str) -> String {
+    static GENERATED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"[A-Za-z0-9]{16,}").expect("the generated-id pattern is valid")
+    });
+    let masked = VOLATILE.replace_all(text, "#");
+    GENERATED
+        .replace_all(&masked, |m: &regex::Captures| {
+            let token = &m[0];
+            if token.bytes().any(|b| b.is_ascii_digit()) {
+                "#".to_string()
+            } else {
+                token.to_string()
+            }
+        })
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -292,6 +318,24 @@ mod tests {
         assert!(same("trace 123456789", "trace 987654321"));
         assert!(!same("42% done", "57% done"));
         assert!(!same("running", "done"));
+    }
+
+    #[test]
+    fn names_lose_their_generated_ids_and_keep_their_words() {
+        assert_eq!(
+            without_ids("traces/run-20261130T165434-3f2a9c1e77.jsonl"),
+            "traces/run-#T#-#.jsonl"
+        );
+        assert_eq!(without_ids("call_AbC123xyz456QRSt"), "call_#");
+        assert_eq!(
+            without_ids("trace 0af7651916cd43dd8448eb211c80319c"),
+            "trace #"
+        );
+        assert_eq!(without_ids("agent_2 step 3"), "agent_2 step 3");
+        assert_eq!(
+            without_ids("ResearchAssistantAgentWorkflow"),
+            "ResearchAssistantAgentWorkflow"
+        );
     }
 
     #[test]

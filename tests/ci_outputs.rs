@@ -260,7 +260,7 @@ fn exports_write_several_formats_while_the_terminal_shows_the_table() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("11 findings in 4 traces"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("│ handoff-cycle "));
     let json: Value = serde_json::from_slice(&std::fs::read(path("f.json")).unwrap()).unwrap();
     assert_eq!(json["findings"].as_array().unwrap().len(), 11);
     let sarif: Value = serde_json::from_slice(&std::fs::read(path("f.sarif")).unwrap()).unwrap();
@@ -271,6 +271,49 @@ fn exports_write_several_formats_while_the_terminal_shows_the_table() {
     assert!(std::fs::read_to_string(path("f.md"))
         .unwrap()
         .starts_with("## tracelint"));
+}
+
+/// Under every output format, stderr ends with one line saying what was
+/// checked and found, also when nothing was; `--quiet` drops it.
+#[test]
+fn the_ci_log_says_what_was_checked() {
+    let formats = [
+        "table", "json", "jsonl", "sarif", "junit", "github", "gitlab", "markdown",
+    ];
+    for format in formats {
+        for (input, line) in [
+            (
+                repo("sample-traces"),
+                "tracelint: 5 files, 5 traces, 125 events (0 records skipped); 18 detectors: 11 findings in 4 traces, 10 gating",
+            ),
+            (
+                sample("healthy"),
+                "tracelint: 1 file, 1 trace, 15 events (0 records skipped); 18 detectors: no findings",
+            ),
+        ] {
+            let out = tracelint()
+                .args(["check", "--output-format", format])
+                .arg(&input)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8(out.stderr).unwrap();
+            let summaries: Vec<&str> = stderr
+                .lines()
+                .filter(|l| l.starts_with("tracelint: ") && l.contains(" detectors: "))
+                .collect();
+            assert_eq!(summaries, [line], "{format}: {stderr}");
+            assert_eq!(stderr.lines().last(), Some(line), "{format}");
+            assert!(!String::from_utf8(out.stdout).unwrap().contains(line));
+        }
+    }
+    let (_, code) = check(&["--output-format", "json"], &[sample("healthy")]);
+    assert_eq!(code, 0);
+    let out = tracelint()
+        .args(["check", "--quiet"])
+        .arg(sample("healthy"))
+        .output()
+        .unwrap();
+    assert!(out.stderr.is_empty());
 }
 
 /// The exit code carries the verdict, whatever the output format.
@@ -408,4 +451,199 @@ fn the_gate_from_tracelint_toml_and_flags_over_it() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("fail-on"));
+}
+
+/// A trace recorded again, as a test job does on every run: every trace,
+/// span and call id replaced by a fresh one (the same old id always by the
+/// same new one, so the trace keeps its shape) and every time moved a day
+/// on. What a re-run of the same failing scenario writes.
+fn re_recorded(text: &str, salt: &str) -> String {
+    let ids = Regex::new(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{32}\b|\b[0-9a-f]{16}\b|call_[A-Za-z0-9]{8,}",
+    )
+    .unwrap();
+    let fresh = |old: &str| -> String {
+        let hash = |seed: &str| xxhash_rust::xxh3::xxh3_64(format!("{salt}{seed}").as_bytes());
+        let hex = format!("{:016x}{:016x}", hash(old), hash(&format!("{old}#")));
+        if old.starts_with("call_") {
+            format!("call_{}", &hex[..old.len() - 5])
+        } else if old.contains('-') {
+            format!(
+                "{}-{}-{}-{}-{}",
+                &hex[..8],
+                &hex[8..12],
+                &hex[12..16],
+                &hex[16..20],
+                &hex[20..32]
+            )
+        } else {
+            hex[..old.len()].to_string()
+        }
+    };
+    let text = ids.replace_all(text, |m: &regex::Captures| fresh(&m[0]));
+    // Epoch nanoseconds (19 digits) a day later.
+    let nanos = Regex::new(r"\b1[0-9]{18}\b").unwrap();
+    nanos
+        .replace_all(&text, |m: &regex::Captures| {
+            (m[0].parse::<u64>().unwrap() + 86_400_000_000_000).to_string()
+        })
+        .into_owned()
+}
+
+/// `check` run in `dir` on `traces`, with more arguments.
+fn check_in(dir: &std::path::Path, args: &[&str]) -> (String, i32) {
+    let out = tracelint()
+        .current_dir(dir)
+        .args(["check", "--quiet", "traces"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        out.status.code().unwrap(),
+    )
+}
+
+/// Findings' (detector, fingerprint) from a SARIF log, sorted.
+fn sarif_fingerprints(sarif: &str) -> Vec<(String, String)> {
+    let log: Value = serde_json::from_str(sarif).unwrap();
+    let mut prints: Vec<(String, String)> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                r["partialFingerprints"]["tracelintFinding/v2"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    prints.sort();
+    prints
+}
+
+#[test]
+fn a_baseline_survives_a_trace_recorded_again_with_new_ids() {
+    let sources = [
+        "sample-traces/handoff-loop/trace.json",
+        "sample-traces/repeated-output/trace.json",
+        "sample-traces/planner-no-convergence/trace.json",
+        "sample-traces/ignored-failed-worker/trace.json",
+        "tests/fixtures/frameworks/openai_agents/repeated_tool_call/otel_genai.otlp.jsonl",
+        "tests/fixtures/frameworks/langgraph/handoff_ping_pong/debug.jsonl",
+        "tests/fixtures/frameworks/ag2/repeated_tool_call/runtime.log",
+    ];
+    let first = tempfile::tempdir().unwrap();
+    let again = tempfile::tempdir().unwrap();
+    for (i, source) in sources.iter().enumerate() {
+        let text = std::fs::read_to_string(repo(source)).unwrap();
+        let name = format!("traces/{i}/{}", source.rsplit('/').next().unwrap());
+        for (dir, text) in [
+            (&first, text.clone()),
+            (&again, re_recorded(&text, "again")),
+        ] {
+            let path = dir.path().join(&name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+    let baseline = first.path().join("baseline.json");
+    let (sarif, code) = check_in(
+        first.path(),
+        &[
+            "--output-format",
+            "sarif",
+            "--write-baseline",
+            baseline.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "writing a baseline is no verdict");
+    let prints = sarif_fingerprints(&sarif);
+    assert!(prints.len() >= 15, "{prints:?}");
+    // The re-recording has new ids: every finding's trace id differs …
+    let (again_sarif, code) = check_in(again.path(), &["--output-format", "sarif"]);
+    assert_eq!(code, 1);
+    let trace_ids = |sarif: &str| -> std::collections::BTreeSet<String> {
+        let log: Value = serde_json::from_str(sarif).unwrap();
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["properties"]["trace_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // (a LangGraph debug stream has no trace id: its file names it)
+    let before = trace_ids(&sarif);
+    let after = trace_ids(&again_sarif);
+    let kept: Vec<&String> = before.intersection(&after).collect();
+    assert!(kept.iter().all(|id| id.ends_with("/debug")), "{kept:?}");
+    // … and the same fingerprints, so the baseline accepts every finding.
+    assert_eq!(sarif_fingerprints(&again_sarif), prints);
+    let baseline_arg = baseline.to_str().unwrap();
+    let (accepted, code) = check_in(
+        again.path(),
+        &["--output-format", "sarif", "--baseline", baseline_arg],
+    );
+    assert_eq!(code, 0);
+    let log: Value = serde_json::from_str(&accepted).unwrap();
+    for result in log["runs"][0]["results"].as_array().unwrap() {
+        assert_eq!(result["baselineState"], "unchanged", "{result}");
+    }
+    // A failure the baseline has not seen still fails the run: a new trace
+    // file, the same failure as an accepted one elsewhere.
+    let extra = again.path().join("traces/new/trace.json");
+    std::fs::create_dir_all(extra.parent().unwrap()).unwrap();
+    std::fs::write(
+        &extra,
+        re_recorded(&std::fs::read_to_string(repo(sources[0])).unwrap(), "new"),
+    )
+    .unwrap();
+    let (text, code) = check_in(
+        again.path(),
+        &["--output-format", "github", "--baseline", baseline_arg],
+    );
+    assert_eq!(code, 1);
+    let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("::error ")).collect();
+    assert!(!errors.is_empty());
+    assert!(
+        errors
+            .iter()
+            .all(|l| l.contains("file=traces/new/trace.json,")),
+        "{errors:?}"
+    );
+    // In a repository, run from a subdirectory, the files keep their
+    // names from the repository root and so their fingerprints; a file
+    // outside the repository is named by an absolute `file:` URI.
+    std::fs::create_dir(first.path().join(".git")).unwrap();
+    let sarif_of = |dir: &std::path::Path, input: &std::path::Path| {
+        let out = tracelint()
+            .current_dir(dir)
+            .args(["check", "--quiet", "--output-format", "sarif"])
+            .arg(input)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let inside = sarif_of(&first.path().join("traces/0"), std::path::Path::new(".."));
+    assert_eq!(sarif_fingerprints(&inside), prints);
+    let log: Value = serde_json::from_str(&inside).unwrap();
+    let artifact =
+        &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert!(
+        artifact["uri"].as_str().unwrap().starts_with("traces/"),
+        "{artifact}"
+    );
+    assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+    let outside = sarif_of(again.path(), &first.path().join("traces"));
+    let log: Value = serde_json::from_str(&outside).unwrap();
+    let artifact =
+        &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert!(
+        artifact["uri"].as_str().unwrap().starts_with("file:///"),
+        "{artifact}"
+    );
+    assert!(artifact.get("uriBaseId").is_none());
 }

@@ -105,8 +105,6 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         .resolve(args.max_findings, args.baseline.as_ref())?;
 
     let checked = check_traces(&args, &detectors, &options)?;
-    let gating = gate.gating(&checked.findings).len();
-    let fails = gate.fails(&checked.findings);
     let mut summary = RunSummary::new(
         &checked.report.summary,
         checked.traces.len(),
@@ -122,15 +120,14 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             .collect();
         summary.traces_fully_visible = Some((checked.traces.len() - blind.len()) as u64);
     }
-    let outcome = CheckOutcome {
+    let outcome = CheckOutcome::new(
         summary,
-        traces: checked.traces,
-        detectors: detectors.iter().map(|d| d.name()).collect(),
-        gating,
-        gates: gate.gates(&checked.findings),
-        baselined: gate.baselined(&checked.findings),
-        findings: checked.findings,
-    };
+        checked.traces,
+        detectors.iter().map(|d| d.name()).collect(),
+        checked.findings,
+        &gate,
+        super::source_root()?,
+    );
     timings::phase("write output", || {
         let out = render(args.output_format, &outcome)?;
         super::print_out(&out)
@@ -147,8 +144,11 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         }
     }
     if let Some(path) = &args.write_baseline {
-        let baseline = serde_json::to_string_pretty(&Baseline::of(&outcome.findings))?;
+        let baseline = serde_json::to_string_pretty(&Baseline::of(&outcome.fingerprints))?;
         output_file::write(path, (baseline + "\n").as_bytes())?;
+    }
+    if !args.input.quiet {
+        eprintln!("{}", outcome.summary_line());
     }
     if outcome.traces.is_empty() {
         eprintln!("tracelint: error: {}", no_traces(&checked.report));
@@ -159,7 +159,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     }
     // Recording today's findings as the baseline is not a verdict on them.
     Ok(
-        if fails && !args.exit_zero && args.write_baseline.is_none() {
+        if outcome.fails() && !args.exit_zero && args.write_baseline.is_none() {
             exit::GATING_FINDINGS
         } else {
             exit::CLEAN

@@ -86,8 +86,9 @@ impl DetectionArgs {
         if let Some(path) = baseline.or(gate_config.baseline.as_ref()) {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read baseline {}", path.display()))?;
-            let baseline: Baseline = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a tracelint baseline", path.display()))?;
+            let baseline = Baseline::parse(&text).with_context(|| {
+                format!("{} is not a baseline this tracelint reads", path.display())
+            })?;
             gate.baseline = Some(baseline.fingerprints);
         }
         let select = pick(&self.select, &gate_config.select)?;

@@ -73,6 +73,19 @@ pub fn print_out(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Where CI outputs name trace files from: the nearest directory upward of
+/// the working directory holding `.git` (a repository's root, or a
+/// worktree's), else the working directory.
+fn source_root() -> anyhow::Result<crate::report::SourceRoot> {
+    let cwd = std::env::current_dir()?;
+    let dir = cwd
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(&cwd)
+        .to_path_buf();
+    Ok(crate::report::SourceRoot { dir, cwd })
+}
+
 /// Exit codes of the contract.
 pub mod exit {
     pub const CLEAN: u8 = 0;

@@ -81,15 +81,14 @@ pub fn run(args: ReportArgs) -> Result<u8> {
     std::fs::create_dir_all(&charts_dir)
         .with_context(|| format!("cannot create {}", charts_dir.display()))?;
 
-    let outcome = CheckOutcome {
-        summary: stats.summary.clone(),
-        traces: super::check::trace_refs(&store.events, &index)?,
-        detectors: detectors.iter().map(|d| d.name()).collect(),
-        gating: gate.gating(&findings).len(),
-        gates: gate.gates(&findings),
-        baselined: gate.baselined(&findings),
+    let outcome = CheckOutcome::new(
+        stats.summary.clone(),
+        super::check::trace_refs(&store.events, &index)?,
+        detectors.iter().map(|d| d.name()).collect(),
         findings,
-    };
+        &gate,
+        super::source_root()?,
+    );
     let write = |name: &str, text: String| -> Result<()> {
         let path = out.join(name);
         output_file::write(&path, text.as_bytes())

@@ -87,7 +87,9 @@ impl<'t, 'a> FindingBuilder<'t, 'a> {
                 agents.push(agent.to_string());
             }
         }
+        let identity = self.identity(&agents);
         Finding {
+            identity,
             detector: self.detector.name().to_string(),
             mast_mode: mapping.mast_mode.map(str::to_string),
             checklist: mapping.checklist.map(str::to_string),
@@ -109,6 +111,39 @@ impl<'t, 'a> FindingBuilder<'t, 'a> {
             source_file: first.map_or_else(String::new, |r| r.source_file.to_string()),
             source_line: first.map_or(0, |r| r.source_line),
         }
+    }
+}
+
+impl FindingBuilder<'_, '_> {
+    /// The parts of the finding a re-run keeps when the failure recurs:
+    /// the detector, the name of the trace's root span, the agents (in
+    /// order of appearance) and the distinct kinds and names of the
+    /// evidence spans (a tool's name for a tool call) — ids, timestamps
+    /// and counts are not in it, so a loop of 7 and one of 8 on new span
+    /// ids are the same finding. Generated ids inside names are masked
+    /// (`text::without_ids`).
+    fn identity(&self, agents: &[String]) -> u64 {
+        let rows = &self.trace.rows;
+        let spans: rustc_hash::FxHashSet<&str> = rows.iter().map(|r| r.span_id).collect();
+        let root = rows
+            .iter()
+            .find(|r| r.parent_id.is_none_or(|p| !spans.contains(p)))
+            .map_or("", |r| r.name);
+        let mut evidence: Vec<String> = Vec::new();
+        for row in &self.evidence {
+            let name = format!("{:?}:{}", row.kind, row.tool_name.unwrap_or(row.name));
+            if !evidence.contains(&name) {
+                evidence.push(name);
+            }
+        }
+        let key = [
+            self.detector.name().to_string(),
+            root.to_string(),
+            agents.join("\u{1e}"),
+            evidence.join("\u{1e}"),
+        ]
+        .join("\u{1f}");
+        xxhash_rust::xxh3::xxh3_64(crate::text::without_ids(&key).as_bytes())
     }
 }
 

@@ -42,4 +42,10 @@ pub struct Finding {
     pub metrics: BTreeMap<String, f64>,
     pub source_file: String,
     pub source_line: u32,
+    /// What a re-recorded run of the same failure has in common with this
+    /// one, hashed: the detector, the trace's name, the agents and the
+    /// names of the evidence spans, ids masked (`FindingBuilder::build`).
+    /// Not reported: the fingerprint (`gate::fingerprints`) adds the file.
+    #[serde(skip)]
+    pub identity: u64,
 }

@@ -140,32 +140,62 @@ pub fn chosen_detectors(
 }
 
 /// Findings a team has accepted: their fingerprints, written by
-/// `--write-baseline` and read by `--baseline`.
+/// `--write-baseline` and read by `--baseline`. Version 2: fingerprints
+/// of `fingerprints` (version 1 hashed trace and span ids, which a
+/// re-recorded trace changes; such a baseline is refused with the way out).
 #[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Baseline {
     pub version: u32,
     pub fingerprints: BTreeSet<String>,
 }
 
-/// A finding's identity across runs on the same traces: its detector, its
-/// trace and its evidence.
-pub fn fingerprint(finding: &Finding) -> String {
-    let key = format!(
-        "{}\u{1f}{}\u{1f}{}",
-        finding.detector,
-        finding.trace_id,
-        finding.span_ids.join("\u{1f}")
-    );
-    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(key.as_bytes()))
-}
-
 impl Baseline {
-    pub fn of(findings: &[Finding]) -> Baseline {
+    pub const VERSION: u32 = 2;
+
+    pub fn of(fingerprints: &[String]) -> Baseline {
         Baseline {
-            version: 1,
-            fingerprints: findings.iter().map(fingerprint).collect(),
+            version: Baseline::VERSION,
+            fingerprints: fingerprints.iter().cloned().collect(),
         }
     }
+
+    /// A baseline file's text; an error names what is wrong with it.
+    pub fn parse(text: &str) -> Result<Baseline> {
+        let baseline: Baseline = serde_json::from_str(text)?;
+        if baseline.version != Baseline::VERSION {
+            bail!(
+                "it is a version {} baseline and this tracelint reads version {}: its fingerprints were made from trace and span ids, which change whenever a trace is recorded again; write it again with --write-baseline",
+                baseline.version,
+                Baseline::VERSION
+            );
+        }
+        Ok(baseline)
+    }
+}
+
+/// Each finding's fingerprint: its identity across runs, kept when the
+/// traces are recorded again with new trace and span ids, timestamps and
+/// counts. 16 hex digits of xxh3 over the finding's `identity` (detector,
+/// the trace's root span name, agents, evidence span kinds and names), the
+/// trace file's path as `path_of` gives it (repository-relative, so a
+/// checkout elsewhere keeps it) with generated ids masked, and the
+/// finding's occurrence among findings equal in all of these, in report
+/// order (two runs of the same failing workflow in one file are two
+/// findings, not one). The baseline, SARIF `partialFingerprints` and the
+/// GitLab `fingerprint` all use it.
+pub fn fingerprints(findings: &[Finding], path_of: impl Fn(&str) -> String) -> Vec<String> {
+    let mut seen: std::collections::HashMap<(u64, String), u32> = Default::default();
+    findings
+        .iter()
+        .map(|f| {
+            let file = crate::text::without_ids(&path_of(&f.source_file));
+            let key = format!("{:016x}\u{1f}{file}", f.identity);
+            let occurrence = seen.entry((f.identity, file)).or_default();
+            let key = format!("{key}\u{1f}{occurrence}");
+            *occurrence += 1;
+            format!("{:016x}", xxhash_rust::xxh3::xxh3_64(key.as_bytes()))
+        })
+        .collect()
 }
 
 /// The CI verdict: which findings fail the run.
@@ -190,45 +220,33 @@ impl Default for Gate {
 }
 
 impl Gate {
-    /// Whether a finding is new (not forgiven by the baseline).
-    pub fn is_new(&self, finding: &Finding) -> bool {
+    /// Whether the finding with this fingerprint is new (not forgiven by
+    /// the baseline).
+    fn is_new(&self, fingerprint: &str) -> bool {
         self.baseline
             .as_ref()
-            .is_none_or(|b| !b.contains(&fingerprint(finding)))
+            .is_none_or(|b| !b.contains(fingerprint))
     }
 
-    /// The findings that fail the run.
-    pub fn gating<'f>(&self, findings: &'f [Finding]) -> Vec<&'f Finding> {
-        findings
-            .iter()
-            .filter(|f| self.is_new(f))
-            .filter(|f| self.fail_on.iter().any(|s| s.matches_finding(f)))
-            .collect()
-    }
-
-    /// With a baseline, for each finding whether the baseline has it.
-    pub fn baselined(&self, findings: &[Finding]) -> Option<Vec<bool>> {
+    /// With a baseline, for each fingerprint whether the baseline has it.
+    pub fn baselined(&self, fingerprints: &[String]) -> Option<Vec<bool>> {
         self.baseline
             .as_ref()
-            .map(|_| findings.iter().map(|f| !self.is_new(f)).collect())
+            .map(|_| fingerprints.iter().map(|f| !self.is_new(f)).collect())
     }
 
-    /// For each finding, whether it fails the run: a new finding matching
-    /// `fail_on`, or any new finding when there are more than
-    /// `max_findings` of them. What every CI output marks as failing.
-    pub fn gates(&self, findings: &[Finding]) -> Vec<bool> {
-        let new = findings.iter().filter(|f| self.is_new(f)).count();
-        let too_many = self.max_findings.is_some_and(|max| new > max);
+    /// For each finding (with its fingerprint), whether it fails the run:
+    /// a new finding matching `fail_on`, or any new finding when there are
+    /// more than `max_findings` of them. What every CI output marks as
+    /// failing; the run fails when any is true.
+    pub fn gates(&self, findings: &[Finding], fingerprints: &[String]) -> Vec<bool> {
+        let new: Vec<bool> = fingerprints.iter().map(|f| self.is_new(f)).collect();
+        let count = new.iter().filter(|n| **n).count();
+        let too_many = self.max_findings.is_some_and(|max| count > max);
         findings
             .iter()
-            .map(|f| {
-                self.is_new(f) && (too_many || self.fail_on.iter().any(|s| s.matches_finding(f)))
-            })
+            .zip(new)
+            .map(|(f, new)| new && (too_many || self.fail_on.iter().any(|s| s.matches_finding(f))))
             .collect()
-    }
-
-    /// Whether the run fails: a gating finding, or too many new findings.
-    pub fn fails(&self, findings: &[Finding]) -> bool {
-        self.gates(findings).contains(&true)
     }
 }

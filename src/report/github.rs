@@ -1,6 +1,7 @@
 //! GitHub Actions workflow commands: one `::error` / `::warning` /
-//! `::notice` line per finding, annotating the trace file and line in the
-//! pull request; a finding the baseline has is a `::notice`. Values are escaped as the runner expects: `%`, CR and LF
+//! `::notice` line per finding, annotating the trace file (relative to the
+//! repository root, as the runner resolves it) and line in the pull
+//! request; a finding the baseline has is a `::notice`. Values are escaped as the runner expects: `%`, CR and LF
 //! in messages; also `:` and `,` in properties.
 
 use super::CheckOutcome;
@@ -31,7 +32,7 @@ pub fn check(outcome: &CheckOutcome) -> String {
         let title = format!("tracelint {} (trace {}{accepted})", f.detector, f.trace_id);
         out.push_str(&format!(
             "::{command} file={},line={},title={}::{}\n",
-            escape_property(&f.source_file),
+            escape_property(&outcome.root.display(&f.source_file)),
             f.source_line.max(1),
             escape_property(&title),
             escape_data(&f.message)

@@ -1,13 +1,16 @@
 //! GitLab code quality report (the `codequality` artifact): a JSON array of
-//! issues with a check name, a severity, a fingerprint and a location. The
-//! texts are shown in merge requests: control and bidi characters from the
-//! trace are escaped (`inert::for_terminal`).
+//! issues with a check name, a severity, a fingerprint and a location (the
+//! trace file relative to the repository root). The format has no baseline
+//! field: a finding the baseline accepts is listed at severity `info` with
+//! "in the baseline" in its description, so the merge request widget does
+//! not count it among the problems. The texts are shown in merge requests:
+//! control and bidi characters from the trace are escaped
+//! (`inert::for_terminal`).
 
 use anyhow::Result;
 use serde_json::{json, Value};
 
 use super::CheckOutcome;
-use crate::detect::gate::fingerprint;
 use crate::detect::Severity;
 use crate::inert;
 
@@ -15,20 +18,24 @@ pub fn check(outcome: &CheckOutcome) -> Result<String> {
     let issues: Vec<Value> = outcome
         .findings
         .iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(i, f)| {
+            let baselined = outcome.baselined.as_ref().is_some_and(|b| b[i]);
             let severity = match f.severity {
+                _ if baselined => "info",
                 Severity::Error => "critical",
                 Severity::Warning => "major",
                 Severity::Info => "info",
             };
-            let description = format!("{} (trace {})", f.message, f.trace_id);
+            let accepted = if baselined { ", in the baseline" } else { "" };
+            let description = format!("{} (trace {}{accepted})", f.message, f.trace_id);
             json!({
                 "description": inert::for_terminal(&description),
                 "check_name": f.detector,
-                "fingerprint": fingerprint(f),
+                "fingerprint": outcome.fingerprints[i],
                 "severity": severity,
                 "location": {
-                    "path": inert::for_terminal(&f.source_file),
+                    "path": inert::for_terminal(&outcome.root.display(&f.source_file)),
                     "lines": {"begin": f.source_line.max(1)}
                 }
             })

@@ -14,9 +14,94 @@ pub mod markdown;
 pub mod sarif;
 pub mod table;
 
-use crate::detect::Finding;
+use crate::detect::{gate, Finding, Gate};
 use crate::summary::RunSummary;
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+
+/// Where CI outputs name trace files from: the repository root, so that a
+/// code-scanning service, a pull request annotation and a baseline made
+/// in another checkout all find the same file. The `cli` finds the root
+/// (the nearest directory upward of the working directory with a `.git`;
+/// the working directory outside a repository).
+#[derive(Clone, Debug)]
+pub struct SourceRoot {
+    /// The repository root, absolute.
+    pub dir: PathBuf,
+    /// The working directory that relative input paths are relative to.
+    pub cwd: PathBuf,
+}
+
+impl SourceRoot {
+    /// `file` (as the input named it) relative to the root, with `/`
+    /// separators; None for a file outside the root or for stdin.
+    pub fn relative(&self, file: &str) -> Option<String> {
+        if file == "<stdin>" {
+            return None;
+        }
+        let mut path = PathBuf::new();
+        for component in self.cwd.join(file).components() {
+            match component {
+                Component::ParentDir => {
+                    path.pop();
+                }
+                Component::CurDir => {}
+                other => path.push(other),
+            }
+        }
+        let relative = path.strip_prefix(&self.dir).ok()?;
+        let parts: Vec<String> = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        Some(parts.join("/"))
+    }
+
+    /// `file` as CI outputs name it: relative to the root when it is in
+    /// it, else as the input named it.
+    pub fn display(&self, file: &str) -> String {
+        self.relative(file).unwrap_or_else(|| file.to_string())
+    }
+
+    /// The root as a `file:` URI ending in `/` (SARIF `originalUriBaseIds`).
+    pub fn uri(&self) -> String {
+        let path = self.dir.to_string_lossy().replace('\\', "/");
+        let path = if path.starts_with('/') {
+            path
+        } else {
+            format!("/{path}")
+        };
+        let path = if path.ends_with('/') {
+            path
+        } else {
+            format!("{path}/")
+        };
+        format!("file://{}", uri_path(&path))
+    }
+
+    /// A root for tests and for outputs that name files as given.
+    pub fn at(dir: &Path) -> SourceRoot {
+        SourceRoot {
+            dir: dir.to_path_buf(),
+            cwd: dir.to_path_buf(),
+        }
+    }
+}
+
+/// A path as a URI path: `/` kept, unreserved characters kept, every other
+/// byte percent-encoded (RFC 3986).
+pub fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.replace('\\', "/").bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
 
 /// A trace that was checked.
 pub struct TraceRef {
@@ -39,6 +124,79 @@ pub struct CheckOutcome {
     /// With `--baseline`, for each finding whether the baseline has it
     /// (accepted: not an error annotation; SARIF `baselineState`).
     pub baselined: Option<Vec<bool>>,
+    /// Each finding's fingerprint (`gate::fingerprints`).
+    pub fingerprints: Vec<String>,
+    /// Where trace files are named from.
+    pub root: SourceRoot,
+}
+
+impl CheckOutcome {
+    /// The outcome of `findings` under `gate`: fingerprints made once,
+    /// from paths relative to `root`, and each finding's verdict.
+    pub fn new(
+        summary: RunSummary,
+        traces: Vec<TraceRef>,
+        detectors: Vec<&'static str>,
+        findings: Vec<Finding>,
+        gate: &Gate,
+        root: SourceRoot,
+    ) -> CheckOutcome {
+        let fingerprints = gate::fingerprints(&findings, |file| root.display(file));
+        let gates = gate.gates(&findings, &fingerprints);
+        CheckOutcome {
+            summary,
+            traces,
+            detectors,
+            gating: gates.iter().filter(|g| **g).count(),
+            baselined: gate.baselined(&fingerprints),
+            gates,
+            fingerprints,
+            findings,
+            root,
+        }
+    }
+
+    /// Whether the run fails the gate.
+    pub fn fails(&self) -> bool {
+        self.gates.contains(&true)
+    }
+
+    /// The one line a CI log shows under every output format: what was
+    /// read, what was checked, what was found and what gates. "tracelint:
+    /// 5 files, 5 traces, 125 events (0 records skipped); 18 detectors: 11
+    /// findings in 4 traces, 10 gating".
+    pub fn summary_line(&self) -> String {
+        let s = &self.summary;
+        let n = |count: u64, what: &str| match count {
+            1 => format!("1 {what}"),
+            _ => format!("{count} {what}s"),
+        };
+        let mut line = format!(
+            "tracelint: {}, {}, {} ({} skipped); {}: ",
+            n(s.files, "file"),
+            n(s.traces, "trace"),
+            n(s.events, "event"),
+            n(s.skipped, "record"),
+            n(self.detectors.len() as u64, "detector")
+        );
+        if self.findings.is_empty() {
+            line.push_str("no findings");
+            return line;
+        }
+        let traces: std::collections::HashSet<&str> =
+            self.findings.iter().map(|f| f.trace_id.as_str()).collect();
+        line.push_str(&format!(
+            "{} in {}, {} gating",
+            n(self.findings.len() as u64, "finding"),
+            n(traces.len() as u64, "trace"),
+            self.gating
+        ));
+        if let Some(baselined) = &self.baselined {
+            let accepted = baselined.iter().filter(|b| **b).count();
+            line.push_str(&format!(", {accepted} in the baseline"));
+        }
+        line
+    }
 }
 
 /// Findings counted by MAST category (or "checklist") and by MAST mode (or

@@ -1,13 +1,19 @@
 //! SARIF 2.1.0 (OASIS): one rule per detector, its documentation as help,
 //! one result per finding at the trace file and line it starts at, so code
 //! scanning tools (GitHub, GitLab, IDEs) show findings where the trace is.
+//! Files are named relative to the repository root (`uriBaseId`
+//! `%SRCROOT%`, the root's own URI in `originalUriBaseIds`), so the log
+//! means the same in any checkout; a file outside the repository is an
+//! absolute `file:` URI, and stdin has no physical location.
 
 use anyhow::Result;
 use serde_json::{json, Value};
 
-use super::CheckOutcome;
-use crate::detect::gate::fingerprint;
+use super::{uri_path, CheckOutcome};
 use crate::detect::{registry, Severity};
+
+/// The base every relative artifact URI is resolved against.
+const SRCROOT: &str = "%SRCROOT%";
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -43,7 +49,7 @@ pub fn check(outcome: &CheckOutcome) -> Result<String> {
                 .collect();
             json!({
                 "id": d.name(),
-                "name": d.name(),
+                "name": pascal_case(d.name()),
                 "shortDescription": {"text": summary.split(". ").next().unwrap_or(&summary)},
                 "fullDescription": {"text": summary},
                 "help": {"text": doc, "markdown": doc},
@@ -58,18 +64,21 @@ pub fn check(outcome: &CheckOutcome) -> Result<String> {
         .enumerate()
         .map(|(i, f)| {
             let rule_index = detectors.iter().position(|d| d.name() == f.detector);
+            let mut location = json!({
+                "logicalLocations": [{"name": f.trace_id, "kind": "trace"}]
+            });
+            if let Some(artifact) = artifact_location(outcome, &f.source_file) {
+                location["physicalLocation"] = json!({
+                    "artifactLocation": artifact,
+                    "region": {"startLine": f.source_line.max(1)}
+                });
+            }
             let mut result = json!({
                 "ruleId": f.detector,
                 "level": level(f.severity),
                 "message": {"text": f.message},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&f.source_file)},
-                        "region": {"startLine": f.source_line.max(1)}
-                    },
-                    "logicalLocations": [{"name": f.trace_id, "kind": "trace"}]
-                }],
-                "partialFingerprints": {"tracelintFinding/v1": fingerprint(f)},
+                "locations": [location],
+                "partialFingerprints": {"tracelintFinding/v2": outcome.fingerprints[i]},
                 "properties": {
                     "trace_id": f.trace_id,
                     "span_ids": f.span_ids,
@@ -91,33 +100,59 @@ pub fn check(outcome: &CheckOutcome) -> Result<String> {
             result
         })
         .collect();
+    let mut driver = json!({
+        "name": "tracelint",
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": rules
+    });
+    // Where the project is published, when the build says (Cargo's
+    // `repository`); an invented address would be worse than none.
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    if !repository.is_empty() {
+        driver["informationUri"] = json!(repository);
+    }
     let log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "tracelint",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules
-            }},
+            "tool": {"driver": driver},
+            "originalUriBaseIds": {SRCROOT: {"uri": outcome.root.uri()}},
             "results": results
         }]
     });
     Ok(serde_json::to_string_pretty(&log)? + "\n")
 }
 
-/// A file path as a relative URI reference (forward slashes, spaces and
-/// other reserved characters percent-encoded).
-fn uri(path: &str) -> String {
-    let path = path.replace('\\', "/");
-    let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(byte as char)
-            }
-            other => out.push_str(&format!("%{other:02X}")),
-        }
+/// A trace file as a SARIF artifact location: relative to `%SRCROOT%`
+/// when in the repository, an absolute `file:` URI when not, none for
+/// stdin.
+fn artifact_location(outcome: &CheckOutcome, file: &str) -> Option<Value> {
+    if let Some(relative) = outcome.root.relative(file) {
+        return Some(json!({"uri": uri_path(&relative), "uriBaseId": SRCROOT}));
     }
-    out
+    if file == "<stdin>" {
+        return None;
+    }
+    let absolute = outcome.root.cwd.join(file);
+    let path = absolute.to_string_lossy().replace('\\', "/");
+    let path = if path.starts_with('/') {
+        path
+    } else {
+        format!("/{path}")
+    };
+    Some(json!({"uri": format!("file://{}", uri_path(&path))}))
+}
+
+/// `repeated-tool-call` → `RepeatedToolCall`: the rule's name, for people,
+/// beside its id, for selectors.
+fn pascal_case(name: &str) -> String {
+    name.split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }

@@ -226,18 +226,8 @@ pub fn check(outcome: &CheckOutcome) -> String {
     for (mode, count) in &by_mode {
         modes.add_row(vec![Cell::new(mode), right(count.to_string())]);
     }
-    let _ = writeln!(
-        out,
-        "\n{totals}\n{modes}\n{} findings in {} traces, {} gating.",
-        outcome.findings.len(),
-        outcome
-            .findings
-            .iter()
-            .map(|f| &f.trace_id)
-            .collect::<BTreeSet<_>>()
-            .len(),
-        outcome.gating
-    );
+    // The counts follow on stderr (`CheckOutcome::summary_line`).
+    let _ = write!(out, "\n{totals}\n{modes}\n");
     out
 }
 
