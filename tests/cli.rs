@@ -337,10 +337,12 @@ fn the_readme_config_example_is_valid() {
 /// On a terminal, several files show a progress bar on stderr; `--quiet`
 /// silences it; piped output never has it.
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn progress_bar_on_a_terminal_only() {
-    let Some(data) = common::shared_data("who_and_when") else {
-        return;
-    };
+    let data = common::shared("who_and_when");
     if std::process::Command::new("script")
         .arg("--version")
         .output()

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{repo, shared_data, stdout_of, tracelint};
+use common::{repo, shared, stdout_of, tracelint};
 use serde_json::Value;
 
 fn eval_json(args: &[&str]) -> Value {
@@ -91,10 +91,12 @@ fn eval_without_any_corpus_is_an_error() {
 }
 
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn the_dev_split_of_the_shared_corpora_scores_exactly() {
-    let Some(data) = shared_data("") else {
-        return;
-    };
+    let data = shared("");
     let attributions = tempfile::NamedTempFile::new().unwrap();
     let report = eval_json(&[
         "--data",
@@ -158,10 +160,12 @@ fn the_dev_split_of_the_shared_corpora_scores_exactly() {
 }
 
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn the_test_split_holds_no_mast_record_and_the_other_half_of_the_rest() {
-    let Some(data) = shared_data("") else {
-        return;
-    };
+    let data = shared("");
     let report = eval_json(&["--data", data.to_str().unwrap(), "--split", "test"]);
     assert_eq!(corpus(&report, "Who&When")["traces"], 184 - 92);
     assert_eq!(corpus(&report, "TRAIL")["traces"], 57 + 15);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{repo, shared_data, stats_json, trace};
+use common::{repo, shared, shared_data, stats_json, trace};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -64,10 +64,12 @@ fn str_list(value: &Value) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn who_and_when_every_file_and_its_labels() {
-    let Some(dir) = shared_data("who_and_when") else {
-        return;
-    };
+    let dir = shared("who_and_when");
     let stats = stats_json(&[dir.to_str().unwrap()]);
     assert_eq!(stats["summary"]["files"], 184);
     assert_eq!(stats["summary"]["skipped"], 0);
@@ -100,10 +102,12 @@ fn who_and_when_every_file_and_its_labels() {
 }
 
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn mast_human_records_tolerate_their_nan_tokens() {
-    let Some(file) = shared_data("mast/MAD_human_labelled_dataset.json") else {
-        return;
-    };
+    let file = shared("mast/MAD_human_labelled_dataset.json");
     let stats = stats_json(&[file.to_str().unwrap()]);
     let summary = &stats["summary"];
     assert_eq!(summary["traces"], 19);
@@ -163,10 +167,12 @@ fn mast_human_records_tolerate_their_nan_tokens() {
 }
 
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn examples_of_each_format_family() {
-    let Some(formats) = shared_data("formats") else {
-        return;
-    };
+    let formats = shared("formats");
     let path = |rel: &str| formats.join(rel).display().to_string();
 
     // AG2 CaptainAgent group chat (Who&When Algorithm-Generated 1).
@@ -870,11 +876,12 @@ fn an_unknown_format_is_named_with_what_was_seen_and_what_exists() {
 }
 
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn labels_travel_beside_the_store() {
-    let Some(file) = shared_data("formats/ag2_autogen/whowhen_hand-crafted_44_magentic-one.json")
-    else {
-        return;
-    };
+    let file = shared("formats/ag2_autogen/whowhen_hand-crafted_44_magentic-one.json");
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store.parquet");
     common::ingest_to(&file, &store);
@@ -912,13 +919,13 @@ fn labels_travel_beside_the_store() {
 }
 
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn trail_annotations_are_labels_keyed_by_trace_and_span() {
-    let (Some(gaia), Some(swe)) = (
-        shared_data("trail/processed_annotations_gaia"),
-        shared_data("trail/processed_annotations_swe_bench"),
-    ) else {
-        return;
-    };
+    let gaia = shared("trail/processed_annotations_gaia");
+    let swe = shared("trail/processed_annotations_swe_bench");
     let ingested = ingest_paths(&[&gaia, &swe]);
     assert!(ingested.events.is_empty());
     let summary = &ingested.report.summary;
@@ -944,12 +951,12 @@ fn trail_annotations_are_labels_keyed_by_trace_and_span() {
 }
 
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn phoenix_json_lines_export_reads_like_the_rest_list() {
-    let Some(list) =
-        shared_data("formats/openinference_phoenix/phoenix_pxi_turn_subagent_trace.json")
-    else {
-        return;
-    };
+    let list = shared("formats/openinference_phoenix/phoenix_pxi_turn_subagent_trace.json");
     let spans: Vec<Value> = serde_json::from_slice(&std::fs::read(&list).unwrap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let lines = dir.path().join("spans.jsonl");
@@ -963,10 +970,12 @@ fn phoenix_json_lines_export_reads_like_the_rest_list() {
 }
 
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn tau_bench_runs_are_chats_with_their_reward() {
-    let Some(file) = shared_data("tau_bench/gpt-4o-airline.json") else {
-        return;
-    };
+    let file = shared("tau_bench/gpt-4o-airline.json");
     let ingested = ingest_paths(&[&file]);
     let summary = &ingested.report.summary;
     assert_eq!(summary.skipped, 0);
@@ -1138,6 +1147,10 @@ fn truncated_fixtures_never_panic() {
 /// runs: every nested run is a record, with the same facts; below the root
 /// only the nesting says where a run belongs (tools/fixtures/langsmith_run_tree.py).
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn nested_child_runs_read_as_the_flat_runs() {
     let flat = repo("tests/fixtures/frameworks/langgraph/repeated_tool_call/langsmith_runs.jsonl");
     let nested = repo("tests/fixtures/langsmith/run_tree.json");
@@ -1152,9 +1165,7 @@ fn nested_child_runs_read_as_the_flat_runs() {
     assert_eq!(stats_of(&nested), stats_of(&flat));
     // Hunt case 06: a real `run.dict()` of a LangGraph agent that hit its
     // recursion limit.
-    let Some(case) = shared_data("../hunt/round1/06-langsmith-child-runs.json") else {
-        return;
-    };
+    let case = shared("../hunt/round1/06-langsmith-child-runs.json");
     let stats = stats_json(&[case.to_str().unwrap()]);
     let t = trace(&stats, "1f0c5a00-0000-4000-8000-000000000001");
     assert_eq!(
@@ -1202,6 +1213,10 @@ fn nested_child_runs_read_as_the_flat_runs() {
 /// (tools/fixtures/langfuse_blob_export.py), and hunt case 05 gives its
 /// facts.
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn langfuse_blob_exports_read_as_the_api_listing() {
     let api = repo(
         "tests/fixtures/frameworks/openai_agents/repeated_tool_call/langfuse_observations.json",
@@ -1229,9 +1244,7 @@ fn langfuse_blob_exports_read_as_the_api_listing() {
     assert_eq!(ui.0[0]["duration_ms"], 31);
     ui.0[0]["duration_ms"] = api.0[0]["duration_ms"].clone();
     assert_eq!(ui, api);
-    let Some(case) = shared_data("../hunt/round1/05-langfuse-blob-export.jsonl") else {
-        return;
-    };
+    let case = shared("../hunt/round1/05-langfuse-blob-export.jsonl");
     let stats = stats_json(&[case.to_str().unwrap()]);
     let t = trace(&stats, "tr-6f10c2");
     assert_eq!(
@@ -1269,6 +1282,10 @@ fn langfuse_blob_exports_read_as_the_api_listing() {
 /// case 10 shows them: one run per file, a model call per step, the tool
 /// calls with their observations, the step limit as the termination.
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn smolagents_memory_steps_give_their_facts() {
     let dir = repo("tests/fixtures/frameworks/smolagents/max_steps");
     for file in ["memory_steps.json", "memory_succinct.json"] {
@@ -1299,9 +1316,7 @@ fn smolagents_memory_steps_give_their_facts() {
             "{file}"
         );
     }
-    let Some(case) = shared_data("../hunt/round1/10-smolagents-memory-steps.json") else {
-        return;
-    };
+    let case = shared("../hunt/round1/10-smolagents-memory-steps.json");
     let stats = stats_json(&[case.to_str().unwrap()]);
     let t = &stats["traces"][0];
     assert_eq!(
@@ -1325,10 +1340,12 @@ fn smolagents_memory_steps_give_their_facts() {
 /// that runs them (its checkpoint namespace), the transfer tools are the
 /// handoffs, and the node transitions they cause are not counted again.
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn supervisor_workers_keep_their_names() {
-    let Some(case) = shared_data("../hunt/round1/13-langsmith-supervisor-subgraphs.jsonl") else {
-        return;
-    };
+    let case = shared("../hunt/round1/13-langsmith-supervisor-subgraphs.jsonl");
     let stats = stats_json(&[case.to_str().unwrap()]);
     let t = &stats["traces"][0];
     assert_eq!(

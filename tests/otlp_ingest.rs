@@ -3,17 +3,19 @@
 
 mod common;
 
-use common::{ingest_to, repo, shared_data, stats_json, trace};
+use common::{ingest_to, repo, shared, shared_data, stats_json, trace};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
 /// Facts checked by hand against each file (see the closing note of the
 /// foundation issue): events, agents, llm and tool calls, tokens, cost.
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn otlp_family_examples_match_their_files() {
-    let Some(dir) = shared_data("formats/otlp_json") else {
-        return;
-    };
+    let dir = shared("formats/otlp_json");
     let stats = stats_json(&[dir.to_str().unwrap()]);
     let s = &stats["summary"];
     assert_eq!(
@@ -112,10 +114,12 @@ fn walk_trail_file(path: &std::path::Path) -> (usize, HashSet<String>) {
 }
 
 #[test]
+#[cfg_attr(
+    not(tracelint_shared),
+    ignore = "needs ../shared beside the repository"
+)]
 fn every_trail_file_ingests_and_span_counts_match_an_independent_walk() {
-    let Some(dir) = shared_data("trail/data") else {
-        return;
-    };
+    let dir = shared("trail/data");
     let stats = stats_json(&[dir.to_str().unwrap()]);
     let s = &stats["summary"];
     assert_eq!(s["skipped"], 0, "{s}");

@@ -18,3 +18,5 @@ mkdir -p "$dest"
 (cd "$dest" && npm pack --silent @microsoft/jest-sarif@1.0.0-beta.0 >/dev/null && tar xzf microsoft-jest-sarif-1.0.0-beta.0.tgz)
 test -f "$schema"
 echo "fetch-sarif-schema: $schema"
+# build.rs enables the schema test when the schema is there: make it look.
+touch build.rs

@@ -10,20 +10,38 @@ pub fn tracelint() -> Command {
 }
 
 /// `../shared/data/<rel>`, or `None` with a note when the corpora are not
-/// beside this clone (a user's fresh clone has no ../shared).
+/// beside this clone: for tests that add the corpora to inputs of their own.
 pub fn shared_data(rel: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(rel);
+    let path = shared_path(rel);
     if path.exists() {
         Some(path)
     } else {
         eprintln!(
-            "skipping: {} is not here (the shared corpora sit beside the repository)",
+            "not here, not read: {} (the shared corpora sit beside the repository)",
             path.display()
         );
         None
     }
+}
+
+/// `../shared/data/<rel>`, for a test marked
+/// `#[cfg_attr(not(tracelint_shared), ignore = ...)]` (build.rs sets the cfg
+/// when `../shared` is beside the repository): it is there, or the test was
+/// asked for with `--include-ignored` and fails saying why.
+pub fn shared(rel: &str) -> PathBuf {
+    let path = shared_path(rel);
+    assert!(
+        path.exists(),
+        "{} is missing: this test needs ../shared beside the repository",
+        path.display()
+    );
+    path
+}
+
+fn shared_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(rel)
 }
 
 pub fn repo(rel: &str) -> PathBuf {
