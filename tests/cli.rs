@@ -495,3 +495,42 @@ fn a_selector_that_matches_no_detector_is_an_error() {
         .code(2)
         .stderr(contains("selector \"P10\" matches no detector"));
 }
+
+/// README's table of detectors says what `tracelint rules` says: the same
+/// detectors in the same order, with the same mappings and severities.
+#[test]
+fn the_readme_lists_the_detectors_as_rules_prints_them() {
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let table = readme
+        .split("| detector | maps to | severity | flags |")
+        .nth(1)
+        .expect("README has the detector table");
+    let from_readme: Vec<(String, String, String)> = table
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let mapping = cells[2].trim_start_matches("MAST ").replace('-', "");
+            (cells[1].to_string(), mapping, cells[3].to_string())
+        })
+        .collect();
+    let out = tracelint().arg("rules").output().unwrap();
+    let from_rules: Vec<(String, String, String)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with('│'))
+        .skip(1)
+        .map(|l| {
+            let cells: Vec<&str> = l.trim_matches('│').split('┆').map(str::trim).collect();
+            (
+                cells[0].to_string(),
+                cells[1].to_string(),
+                cells[2].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(from_readme.len(), 18);
+    assert_eq!(from_readme, from_rules);
+    assert!(readme.contains(&format!("{} detectors", from_rules.len())));
+}
