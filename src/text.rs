@@ -42,6 +42,51 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
     }
 }
 
+/// What a text is, for quoting it in a message a person reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quoted {
+    /// An output or arguments: its beginning.
+    Text,
+    /// An error: the line that names the cause — of a traceback or a log,
+    /// the last line that says error, exception, failed, not found, denied,
+    /// refused, unreachable or timed out (Python's last line is
+    /// `ValueError: ...`); else its first line.
+    Error,
+}
+
+/// `text` quoted in at most `max_chars` characters for a message: one line
+/// (the one `what` picks), its whitespace runs made one space, cut after
+/// a whole word with `…` when too long (mid-word only when the word is
+/// longer than 40 % of the room).
+pub fn quote(text: &str, max_chars: usize, what: Quoted) -> String {
+    static CAUSE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)error|exception|fail|not found|denied|refused|unreachable|timed? ?out|invalid",
+        )
+        .expect("the cause pattern is valid")
+    });
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let line = match what {
+        Quoted::Error => text
+            .lines()
+            .map(str::trim)
+            .rfind(|l| CAUSE.is_match(l) && !l.starts_with("Traceback"))
+            .or_else(|| lines.next()),
+        Quoted::Text => lines.next(),
+    }
+    .unwrap_or_default();
+    let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= max_chars {
+        return line;
+    }
+    let room = excerpt(&line, max_chars.saturating_sub(1));
+    let cut = match room.rfind(' ') {
+        Some(space) if space * 10 >= room.len() * 6 => &room[..space],
+        _ => room.as_str(),
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':', ' ']))
+}
+
 /// The words of a text as bytes, split on ASCII whitespace. Bytes, not
 /// chars: hashing needs only bytes, and a byte scan is many times faster
 /// than Unicode classification on long texts (ASCII bytes never occur
@@ -335,6 +380,31 @@ mod tests {
         assert_eq!(
             without_ids("ResearchAssistantAgentWorkflow"),
             "ResearchAssistantAgentWorkflow"
+        );
+    }
+
+    #[test]
+    fn quotes_cut_between_words_and_errors_quote_their_cause() {
+        assert_eq!(
+            quote("the agents did not finish the task today", 24, Quoted::Text),
+            "the agents did not…"
+        );
+        assert_eq!(quote("short", 24, Quoted::Text), "short");
+        assert_eq!(quote("first line\nsecond", 24, Quoted::Text), "first line");
+        let traceback = "Traceback (most recent call last):\n  File \"x.py\", line 3, in <module>\n    run()\nConnectionError: revenue-db unreachable\n";
+        assert_eq!(
+            quote(traceback, 80, Quoted::Error),
+            "ConnectionError: revenue-db unreachable"
+        );
+        assert_eq!(
+            quote("exitcode: 1 (execution failed)", 80, Quoted::Error),
+            "exitcode: 1 (execution failed)"
+        );
+        assert_eq!(quote("a b", 80, Quoted::Error), "a b");
+        // One long word: cut inside it rather than quote nothing.
+        assert_eq!(
+            quote("abcdefghijklmnopqrstuvwxyz", 10, Quoted::Text),
+            "abcdefghi…"
         );
     }
 

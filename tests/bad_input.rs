@@ -248,7 +248,7 @@ fn unknown_format_says_what_was_seen_and_what_exists() {
     assert_skip(&path, "unknown_format", &path.display().to_string(), 0);
     let run = stats(&path, &[]);
     run.said("an object with keys [hello, items]");
-    run.said("known formats: otlp_json, otlp_proto, jaeger_json, zipkin_json, span_tree");
+    run.said("formats tried: otlp_json, otlp_proto, jaeger_json, zipkin_json, span_tree");
 }
 
 #[test]

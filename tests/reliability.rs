@@ -524,13 +524,31 @@ fn no_traces_names_each_input_and_what_it_held() {
         )),
         "{stderr}"
     );
+    // The file that is no trace is told once, on its own line, not again
+    // in the error's list; under --quiet the list is the only place.
+    let told = format!(
+        "tracelint: {}: skipped (unknown_format): not a recognised trace format: the first record is an object with keys [hello]; formats tried: otlp_json,",
+        other.display()
+    );
+    assert!(stderr.contains(&told), "{stderr}");
+    assert_eq!(stderr.matches("keys [hello]").count(), 1, "{stderr}");
+    let quiet = bin()
+        .args(["check", "--quiet"])
+        .arg(&empty)
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert_eq!(quiet.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&quiet.stderr);
     assert!(
         stderr.contains(&format!(
-            "  {}: not read (unknown_format: cannot tell the format: the first record is an object with keys [hello]",
+            "  {}: not read (unknown_format: not a recognised trace format: the first record is an object with keys [hello]",
             other.display()
         )),
         "{stderr}"
     );
+    assert!(String::from_utf8_lossy(&quiet.stdout)
+        .contains("No traces were read: nothing was checked."));
 }
 
 // --- 6. Special files -----------------------------------------------------

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::detection::{Detection, DetectionArgs};
 use super::exit;
-use super::inputs::{no_traces, InputArgs};
+use super::inputs::InputArgs;
 use crate::detect::blame::blame_all;
 use crate::detect::run_detectors;
 
@@ -39,7 +39,7 @@ pub fn run(args: BlameArgs) -> Result<u8> {
     } = args.detection.resolve(None, None)?;
     let (store, read) = args.input.load()?;
     if store.events.height() == 0 {
-        anyhow::bail!("{}", no_traces(&read));
+        anyhow::bail!("{}", args.input.no_traces(&read));
     }
     let index = store.trace_index()?;
     let findings = run_detectors(&store.events, &index, &detectors, &options)?;

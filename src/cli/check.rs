@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 
 use super::detection::{Detection, DetectionArgs};
 use super::exit;
-use super::inputs::{no_traces, InputArgs, PartitionArgs};
+use super::inputs::{InputArgs, PartitionArgs};
 use crate::accounting::IngestReport;
 use crate::coverage;
 use crate::detect::{run_detectors, sort_findings, Baseline, DetectOptions, Detector, Finding};
@@ -147,11 +147,15 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         let baseline = serde_json::to_string_pretty(&Baseline::of(&outcome.fingerprints))?;
         output_file::write(path, (baseline + "\n").as_bytes())?;
     }
-    if !args.input.quiet {
+    // With no trace read, the error below is the summary.
+    if !args.input.quiet && !outcome.traces.is_empty() {
         eprintln!("{}", outcome.summary_line());
     }
     if outcome.traces.is_empty() {
-        eprintln!("tracelint: error: {}", no_traces(&checked.report));
+        eprintln!(
+            "tracelint: error: {}",
+            args.input.no_traces(&checked.report)
+        );
         return Ok(exit::ERROR);
     }
     if args.input.strict_failure(&checked.report.summary) {

@@ -134,6 +134,12 @@ impl InputArgs {
         }
     }
 
+    /// Why the run read no trace (`no_traces`), not repeating the
+    /// diagnostics this run printed.
+    pub fn no_traces(&self, report: &IngestReport) -> String {
+        no_traces(report, !self.quiet && self.store.is_none())
+    }
+
     /// Exit 2 under `--strict` when records were skipped.
     pub fn strict_failure(&self, ingest: &IngestSummary) -> bool {
         if self.strict && ingest.skipped > 0 {
@@ -181,23 +187,29 @@ fn print_diagnostics(report: &IngestReport) {
     }
 }
 
-/// Why a run read no trace: what each input held (the first few).
-pub fn no_traces(report: &IngestReport) -> String {
+/// Why a run read no trace: what each input held (the first few). With
+/// `diagnostics_shown`, an input skipped whole is left out: its line is
+/// above already.
+pub fn no_traces(report: &IngestReport, diagnostics_shown: bool) -> String {
     const SHOWN: usize = 20;
     let mut text = "no traces were read from the input".to_string();
+    let told = |input: &&crate::accounting::InputTally| {
+        diagnostics_shown
+            && input.format.is_none()
+            && input.skipped == 1
+            && input.first_skip.is_some()
+    };
+    let inputs: Vec<_> = report.inputs.iter().filter(|i| !told(i)).collect();
     if report.summary.files == 0 {
         text.push_str(
             "\n  no input file: folders are searched for *.json, *.jsonl, *.ndjson, *.log, *.txt, *.pb, *.binpb, *.parquet, *.csv, *.tsv, *.db and their .gz, .zst",
         );
     }
-    for input in report.inputs.iter().take(SHOWN) {
+    for input in inputs.iter().take(SHOWN) {
         text.push_str(&format!("\n  {}", inert::for_line(&input.to_string())));
     }
-    if report.inputs.len() > SHOWN {
-        text.push_str(&format!(
-            "\n  ... and {} more inputs",
-            report.inputs.len() - SHOWN
-        ));
+    if inputs.len() > SHOWN {
+        text.push_str(&format!("\n  ... and {} more inputs", inputs.len() - SHOWN));
     }
     if let Some(orphaned) = report.summary.other_signals.get(ORPHANED_LOG_RECORDS) {
         text.push_str(&format!(

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::detection::{Detection, DetectionArgs};
 use super::exit;
-use super::inputs::{no_traces, InputArgs};
+use super::inputs::InputArgs;
 use crate::detect::{run_detectors, Finding, StoreColumns};
 use crate::inert;
 use crate::output_file::{self, OutputFile};
@@ -72,7 +72,7 @@ pub fn run(args: ReportArgs) -> Result<u8> {
     args.input.refuse_as_output(&out)?;
     let (mut store, read) = args.input.load()?;
     if store.events.height() == 0 {
-        anyhow::bail!("{}", no_traces(&read));
+        anyhow::bail!("{}", args.input.no_traces(&read));
     }
     let index = store.trace_index()?;
     let findings = run_detectors(&store.events, &index, &detectors, &options)?;

@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use super::exit;
-use super::inputs::{no_traces, InputArgs};
+use super::inputs::InputArgs;
 use crate::inert;
 use crate::report;
 use crate::summary;
@@ -32,18 +32,32 @@ pub struct StatsArgs {
     #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
     pub output_format: StatsFormat,
 
-    /// Which table CSV output holds (CSV has room for one).
-    #[arg(long, value_enum, default_value_t = StatsTable::Traces)]
-    pub table: StatsTable,
+    /// Show this table alone, in any output format (JSON: the summary and
+    /// that table's key). Without it: every table, and CSV the traces
+    /// (CSV has room for one).
+    #[arg(long, value_enum)]
+    pub table: Option<StatsTable>,
+}
+
+impl From<StatsTable> for report::StatsTable {
+    fn from(table: StatsTable) -> Self {
+        match table {
+            StatsTable::Traces => report::StatsTable::Traces,
+            StatsTable::Agents => report::StatsTable::Agents,
+            StatsTable::Handoffs => report::StatsTable::Handoffs,
+            StatsTable::Tools => report::StatsTable::Tools,
+        }
+    }
 }
 
 pub fn run(args: StatsArgs) -> Result<u8> {
     let (store, read) = args.input.load()?;
     let stats = summary::compute(&store)?;
+    let only = args.table.map(report::StatsTable::from);
     let out = match args.output_format {
-        StatsFormat::Json => report::json::stats(&stats)?,
-        StatsFormat::Table => inert::for_terminal(&report::table::stats(&stats)).into_owned(),
-        StatsFormat::Csv => match args.table {
+        StatsFormat::Json => report::json::stats(&stats, only)?,
+        StatsFormat::Table => inert::for_terminal(&report::table::stats(&stats, only)).into_owned(),
+        StatsFormat::Csv => match args.table.unwrap_or(StatsTable::Traces) {
             StatsTable::Traces => report::csv::traces(&stats.traces)?,
             StatsTable::Agents => report::csv::agents(&stats.agents)?,
             StatsTable::Handoffs => report::csv::handoff_edges(&stats.handoff_edges)?,
@@ -52,7 +66,7 @@ pub fn run(args: StatsArgs) -> Result<u8> {
     };
     super::print_out(&out)?;
     if store.events.height() == 0 {
-        eprintln!("tracelint: error: {}", no_traces(&read));
+        eprintln!("tracelint: error: {}", args.input.no_traces(&read));
         return Ok(exit::ERROR);
     }
     Ok(if args.input.strict_failure(&store.ingest) {

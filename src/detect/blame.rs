@@ -56,9 +56,10 @@ impl Reason {
 pub struct Blame {
     pub trace_id: String,
     pub agent: Option<String>,
-    /// The source's step (a message's index in its conversation), else
-    /// the event's seq.
-    pub step: i64,
+    /// The source's own step or turn number (a message's index in its
+    /// conversation, a LangGraph superstep); None when the source numbers
+    /// none.
+    pub step: Option<i64>,
     pub seq: u32,
     pub span_id: String,
     pub reason: Reason,
@@ -113,7 +114,7 @@ pub fn blame(
     let make = |row: &Row, reason: Reason, detail: String| Blame {
         trace_id: trace_id.to_string(),
         agent: row.agent.map(str::to_string),
-        step: row.step.unwrap_or(row.seq as i64),
+        step: row.step,
         seq: row.seq,
         span_id: row.span_id.to_string(),
         reason,
@@ -128,10 +129,11 @@ pub fn blame(
         .find(|(_, r)| r.output_signals & signals::NO_PROGRESS != 0)
     {
         if let Some(row) = worker_before(at) {
-            let detail = format!(
-                "the progress ledger at step {} says the run is stalled or looping",
-                rows[at].step.unwrap_or(rows[at].seq as i64)
-            );
+            let at_step = rows[at]
+                .step
+                .map(|s| format!(" at step {s}"))
+                .unwrap_or_default();
+            let detail = format!("the progress ledger{at_step} says the run is stalled or looping");
             return Some(make(row, Reason::StalledAfter, detail));
         }
     }
@@ -142,10 +144,19 @@ pub fn blame(
             && !r.termination_reason.is_some_and(is_loop_guard)
             && (r.failed() || r.output_signals & signals::FAILURE_TEXT != 0)
     });
+    // A finding that shows where a loop or failure began (the first
+    // repeated output, the first hop of a cycle) before one that records
+    // where a guard stopped it (the root span of a turn limit, the hop past
+    // the cap, the call past the budget).
     let first_finding = findings
         .iter()
         .filter(|f| f.severity != Severity::Info)
-        .min_by_key(|f| f.seq_range[0]);
+        .min_by_key(|f| {
+            (
+                RECORDS_A_STOP.contains(&f.detector.as_str()),
+                f.seq_range[0],
+            )
+        });
     // The earlier of the two; on a tie the failure, which names its cause.
     match (first_failure, first_finding) {
         (Some((at, failed)), finding) if finding.is_none_or(|f| at <= f.seq_range[0] as usize) => {
@@ -157,7 +168,7 @@ pub fn blame(
             let what = failed
                 .error_message
                 .or(failed.output)
-                .map(|t| crate::text::excerpt(t, 120))
+                .map(|t| crate::text::quote(t, 120, crate::text::Quoted::Error))
                 .unwrap_or_default();
             let detail = if std::ptr::eq(author, failed) {
                 format!("its output reports a failure: {what}")
@@ -198,6 +209,15 @@ pub fn blame(
     }
     None
 }
+
+/// Detectors whose evidence is where a run was stopped or crossed a
+/// limit, not where its failure began.
+const RECORDS_A_STOP: &[&str] = &[
+    "turn-limit-hit",
+    "hop-limit-exceeded",
+    "budget-exceeded",
+    "duration-exceeded",
+];
 
 /// A run failed visibly: a finding of warning or error severity, a failed
 /// root, or a loop guard that stopped it.

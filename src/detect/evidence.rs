@@ -88,8 +88,12 @@ impl<'t, 'a> FindingBuilder<'t, 'a> {
             }
         }
         let identity = self.identity(&agents);
+        let first_step = self.evidence.iter().find_map(|r| r.step);
+        let last_step = self.evidence.iter().rev().find_map(|r| r.step);
+        let steps = first_step.zip(last_step).map(|(a, b)| [a, b]);
         Finding {
             identity,
+            steps,
             detector: self.detector.name().to_string(),
             mast_mode: mapping.mast_mode.map(str::to_string),
             checklist: mapping.checklist.map(str::to_string),

@@ -42,6 +42,13 @@ pub struct Finding {
     pub metrics: BTreeMap<String, f64>,
     pub source_file: String,
     pub source_line: u32,
+    /// The source's own step (or turn) numbers of the first and last
+    /// evidence rows that have one (`Event::step`: a LangGraph superstep, a
+    /// smolagents step, a chat's turn), for people to find the evidence.
+    /// Not in the JSON report (its fields are fixed); shown by the
+    /// terminal table and `blame`.
+    #[serde(skip)]
+    pub steps: Option<[i64; 2]>,
     /// What a re-recorded run of the same failure has in common with this
     /// one, hashed: the detector, the trace's name, the agents and the
     /// names of the evidence spans, ids masked (`FindingBuilder::build`).

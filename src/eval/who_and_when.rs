@@ -85,14 +85,14 @@ pub fn evaluate(
         entry.0 += 1;
         if let Some(blame) = blame {
             entry.1 += usize::from(blame.agent.as_deref() == Some(gold_agent.as_str()));
-            entry.2 += usize::from(blame.step == gold_step);
+            entry.2 += usize::from(blame.step == Some(gold_step));
         }
         attributions.push(Attribution {
             trace_id: label.trace_id.clone(),
             gold_agent,
             gold_step,
             agent: blame.and_then(|b| b.agent.clone()),
-            step: blame.map(|b| b.step),
+            step: blame.and_then(|b| b.step),
             reason: blame.map(|b| b.reason.as_str()),
             detail: blame.map(|b| b.detail.clone()),
         });

@@ -9,6 +9,9 @@ use super::options::IngestOptions;
 use super::record::{RecordCtx, RecordError, RecordOutput};
 use super::registry;
 
+/// How a skip says that a file is not a trace of any format tracelint reads.
+pub const NOT_A_TRACE: &str = "not a recognised trace format";
+
 /// The format of a file, sniffed from its first JSON record; the error
 /// says what was seen and which formats exist.
 pub fn sniff_format(first_record: &Value) -> Result<&'static dyn Format, String> {
@@ -22,7 +25,8 @@ pub fn sniff_format(first_record: &Value) -> Result<&'static dyn Format, String>
             other => format!("a JSON {}", json_type(other)),
         };
         format!(
-            "cannot tell the format: the first record is {seen}; known formats: {} (use --format to force one)",
+            "{}: the first record is {seen}; formats tried: {} (use --format to force one)",
+            NOT_A_TRACE,
             registry::names().join(", ")
         )
     })

@@ -8,7 +8,7 @@ use serde::de::IgnoredAny;
 use std::io::{BufRead, Read as _};
 use std::sync::Arc;
 
-use super::dispatch::{parse_record, record_ctx};
+use super::dispatch::{parse_record, record_ctx, NOT_A_TRACE};
 use super::document::{read_document, Repairs};
 use super::file_result::FileResult;
 use super::framing::{has_lone_cr, normalized_lines, read_bounded, read_first_line};
@@ -249,6 +249,28 @@ fn read_text_records(
         let text = normalized_lines(&bytes);
         result.absorb(name, 1, parse_record(format, &text, &ctx));
         return Ok(());
+    }
+    if options.format.is_none() && !starts_json(head) {
+        // No text log, and not JSON: a file none of whose first lines starts
+        // like JSON is no trace (a README, a CSV of something else's
+        // columns is told apart above): one skip for the file, not one
+        // malformed record per line. A file of JSON Lines after a banner
+        // line is read, its banner a malformed record.
+        let buffered = reader.fill_buf().unwrap_or_default();
+        let lines = buffered.split(|&b| b == b'\n').take(PREAMBLE_LINES);
+        if !lines.into_iter().any(starts_json) {
+            let first = String::from_utf8_lossy(&head[..head.len().min(60)]).into_owned();
+            result.skip(
+                name,
+                Location::File,
+                "unknown_format",
+                format!(
+                    "{NOT_A_TRACE}: the first line ({first:?}) is neither JSON nor a text log of a known format; formats tried: {} (use --format to force one)",
+                    registry::names().join(", ")
+                ),
+            );
+            return Ok(());
+        }
     }
     let is_document = matches!(
         serde_json::from_slice::<IgnoredAny>(&first_line),

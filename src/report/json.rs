@@ -5,14 +5,31 @@ use anyhow::Result;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-use super::CheckOutcome;
+use super::{CheckOutcome, StatsTable};
 use crate::detect::Finding;
 use crate::summary::{RunSummary, Stats};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-pub fn stats(stats: &Stats) -> Result<String> {
-    Ok(serde_json::to_string_pretty(stats)? + "\n")
+/// The `stats` document; with `only`, the summary and that one table
+/// under the key it has in the whole document, so a script reads it at the
+/// same path either way.
+pub fn stats(stats: &Stats, only: Option<StatsTable>) -> Result<String> {
+    let document = match only {
+        None => serde_json::to_value(stats)?,
+        Some(table) => {
+            let (key, rows) = match table {
+                StatsTable::Traces => ("traces", serde_json::to_value(&stats.traces)?),
+                StatsTable::Agents => ("agents", serde_json::to_value(&stats.agents)?),
+                StatsTable::Handoffs => {
+                    ("handoff_edges", serde_json::to_value(&stats.handoff_edges)?)
+                }
+                StatsTable::Tools => ("tool_calls", serde_json::to_value(&stats.tool_calls)?),
+            };
+            serde_json::json!({"summary": stats.summary, key: rows})
+        }
+    };
+    Ok(serde_json::to_string_pretty(&document)? + "\n")
 }
 
 #[derive(Serialize)]

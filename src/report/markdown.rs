@@ -34,6 +34,10 @@ pub fn check(outcome: &CheckOutcome) -> String {
         s.traces, s.events, s.files, s.records_read, s.ingested, s.skipped, s.other_signals_text(),
         outcome.findings.len(), outcome.gating
     ));
+    if outcome.traces.is_empty() {
+        out.push_str("No traces were read: nothing was checked.\n");
+        return out;
+    }
     if outcome.findings.is_empty() {
         out.push_str("No findings.\n");
         return out;

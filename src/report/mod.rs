@@ -103,6 +103,15 @@ pub fn uri_path(path: &str) -> String {
     out
 }
 
+/// One of the tables of `stats`, to show alone (`stats --table`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatsTable {
+    Traces,
+    Agents,
+    Handoffs,
+    Tools,
+}
+
 /// A trace that was checked.
 pub struct TraceRef {
     pub trace_id: String,

@@ -1,11 +1,13 @@
 //! Terminal tables for people (comfy-table). Trace text is cut short here:
 //! a terminal is no place for a 10 kB tool argument.
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::{
+    presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::CheckOutcome;
+use super::{CheckOutcome, StatsTable};
 use crate::coverage::Coverage;
 use crate::detect::{Detector, Finding};
 use crate::summary::{RunSummary, Stats};
@@ -15,12 +17,38 @@ use crate::text::excerpt;
 /// Longest cell shown for text from traces.
 const CELL_CHARS: usize = 60;
 
+/// Columns never wrapped: names a reader searches for or compares down
+/// the table (`repeated-identical-output` cut in two is neither); the
+/// other columns (messages, evidence, agents) wrap to fit.
+const WHOLE_COLUMNS: &[&str] = &[
+    "finding", "severity", "detector", "mode", "mapping", "id", "status", "metric", "category",
+];
+
+/// Width when stdout is no terminal (a CI log, a file, a pipe): `COLUMNS`
+/// when set, else this.
+const DEFAULT_WIDTH: u16 = 100;
+
 fn new_table(header: &[&str]) -> Table {
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(header.iter().map(|h| Cell::new(*h)));
+    // On a terminal comfy-table reads its width.
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(DEFAULT_WIDTH);
+        table.set_width(width);
+    }
+    for (i, name) in header.iter().enumerate() {
+        if WHOLE_COLUMNS.contains(name) {
+            if let Some(column) = table.column_mut(i) {
+                column.set_constraint(ColumnConstraint::ContentWidth);
+            }
+        }
+    }
     table
 }
 
@@ -96,8 +124,45 @@ pub fn run_summary(s: &RunSummary) -> String {
     out
 }
 
-pub fn stats(stats: &Stats) -> String {
+pub fn stats(stats: &Stats, only: Option<StatsTable>) -> String {
     let mut out = run_summary(&stats.summary);
+    let shown = |table: StatsTable| only.is_none_or(|o| o == table);
+    if shown(StatsTable::Traces) {
+        let _ = writeln!(out, "\nTraces\n{}", traces_table(stats));
+    }
+    if shown(StatsTable::Agents) {
+        let _ = writeln!(out, "\nAgents\n{}", agents_table(stats));
+    }
+    // Unasked, an empty table is left out; asked for, it says it is empty.
+    if shown(StatsTable::Handoffs) && (only.is_some() || !stats.handoff_edges.is_empty()) {
+        let mut edges = new_table(&["trace", "from", "to", "count"]);
+        for e in &stats.handoff_edges {
+            edges.add_row(vec![
+                Cell::new(cut(&e.trace_id)),
+                Cell::new(cut(&opt(&e.from))),
+                Cell::new(cut(&opt(&e.to))),
+                right(e.count.to_string()),
+            ]);
+        }
+        let _ = writeln!(out, "\nHandoffs\n{edges}");
+    }
+    if shown(StatsTable::Tools) && (only.is_some() || !stats.tool_calls.is_empty()) {
+        let mut tools = new_table(&["trace", "agent", "tool", "arguments", "count"]);
+        for t in &stats.tool_calls {
+            tools.add_row(vec![
+                Cell::new(cut(&t.trace_id)),
+                Cell::new(cut(&opt(&t.agent))),
+                Cell::new(cut(&opt(&t.tool_name))),
+                Cell::new(cut(&opt(&t.tool_args))),
+                right(t.count.to_string()),
+            ]);
+        }
+        let _ = writeln!(out, "\nTool calls\n{tools}");
+    }
+    out
+}
+
+fn traces_table(stats: &Stats) -> Table {
     let mut traces = new_table(&[
         "trace",
         "events",
@@ -130,7 +195,10 @@ pub fn stats(stats: &Stats) -> String {
             Cell::new(unreadable(&t.coverage)),
         ]);
     }
-    let _ = writeln!(out, "\nTraces\n{traces}");
+    traces
+}
+
+fn agents_table(stats: &Stats) -> Table {
     let mut agents = new_table(&[
         "agent", "traces", "events", "llm", "tools", "in tok", "out tok", "cost $",
     ]);
@@ -146,26 +214,17 @@ pub fn stats(stats: &Stats) -> String {
             right(money(&a.cost_usd)),
         ]);
     }
-    let _ = writeln!(out, "\nAgents\n{agents}");
-    if !stats.handoff_edges.is_empty() {
-        let mut edges = new_table(&["trace", "from", "to", "count"]);
-        for e in &stats.handoff_edges {
-            edges.add_row(vec![
-                Cell::new(cut(&e.trace_id)),
-                Cell::new(cut(&opt(&e.from))),
-                Cell::new(cut(&opt(&e.to))),
-                right(e.count.to_string()),
-            ]);
-        }
-        let _ = writeln!(out, "\nHandoffs\n{edges}");
-    }
-    out
+    agents
 }
 
 /// Findings grouped by trace (one table each, in trace order), then
 /// totals by detector and by MAST mode or checklist item.
 pub fn check(outcome: &CheckOutcome) -> String {
     let mut out = run_summary(&outcome.summary);
+    if outcome.traces.is_empty() {
+        out.push_str("No traces were read: nothing was checked.\n");
+        return out;
+    }
     if outcome.findings.is_empty() {
         let _ = writeln!(
             out,
@@ -188,16 +247,22 @@ pub fn check(outcome: &CheckOutcome) -> String {
             "\ntrace {trace_id} ({}:{})",
             first.source_file, first.source_line
         );
-        let mut table = new_table(&[
-            "severity", "detector", "mode", "agents", "evidence", "message",
-        ]);
+        // The finding (detector, then severity and mode) stays whole; where
+        // (agents, spans, steps, counts) and what to do wrap.
+        let mut table = new_table(&["finding", "evidence", "message"]);
         for f in &outcome.findings[start..end] {
+            let mut evidence = evidence_of(f);
+            if !f.agents.is_empty() {
+                evidence = format!("agents {}; {evidence}", cut(&f.agents.join(", ")));
+            }
             table.add_row(vec![
-                Cell::new(f.severity.as_str()),
-                Cell::new(&f.detector),
-                Cell::new(mode_of(f)),
-                Cell::new(cut(&f.agents.join(", "))),
-                Cell::new(evidence_of(f)),
+                Cell::new(format!(
+                    "{}\n{} · {}",
+                    f.detector,
+                    f.severity.as_str(),
+                    mode_of(f)
+                )),
+                Cell::new(evidence),
                 Cell::new(&f.message),
             ]);
         }
@@ -241,16 +306,43 @@ fn mode_of(finding: &Finding) -> String {
 }
 
 /// The counts that say how big a finding is, then where it is.
+/// Where the evidence is, in the source's own terms: the first and last
+/// span ids (what a trace viewer searches by), the source's step or turn
+/// numbers when it has them, and the counts. Internal `seq` rows are not
+/// shown: no tool but tracelint knows them.
 fn evidence_of(finding: &Finding) -> String {
-    let mut parts: Vec<String> = ["repeats", "rounds", "hops", "wasted_tokens"]
-        .iter()
-        .filter_map(|k| finding.metrics.get(*k).map(|v| format!("{k} {v:.0}")))
-        .collect();
-    parts.push(format!(
-        "seq {}–{}",
-        finding.seq_range[0], finding.seq_range[1]
-    ));
-    parts.join(", ")
+    let mut parts: Vec<String> = Vec::new();
+    match finding.span_ids.as_slice() {
+        [] => {}
+        [only] => parts.push(format!("span {}", short_id(only))),
+        [first, .., last] => parts.push(format!(
+            "spans {} … {} ({})",
+            short_id(first),
+            short_id(last),
+            finding.span_ids.len()
+        )),
+    }
+    match finding.steps {
+        Some([a, b]) if a == b => parts.push(format!("step {a}")),
+        Some([a, b]) => parts.push(format!("steps {a}–{b}")),
+        None => {}
+    }
+    parts.extend(
+        ["repeats", "rounds", "hops", "wasted_tokens"]
+            .iter()
+            .filter_map(|k| finding.metrics.get(*k).map(|v| format!("{k} {v:.0}"))),
+    );
+    parts.join("; ")
+}
+
+/// A span id as the table shows it: whole up to 24 characters (OTel's 16
+/// hex digits, a UUID's first groups), else its first 23 and `…` — a
+/// prefix any trace viewer's search still finds.
+fn short_id(id: &str) -> String {
+    match id.char_indices().nth(23) {
+        Some((cut, _)) if id.chars().count() > 24 => format!("{}…", &id[..cut]),
+        _ => id.to_string(),
+    }
 }
 
 pub fn detectors(detectors: &[&dyn Detector]) -> String {
@@ -306,14 +398,29 @@ pub fn taxonomy() -> String {
 
 /// `blame`: a row per blamed trace.
 pub fn blames(blames: &[crate::detect::blame::Blame], traces: usize) -> String {
-    let mut table = new_table(&["trace", "agent", "step", "reason", "why"]);
+    // Where, in the source's terms: the agent, its step number when the
+    // source has one, and the span id a trace viewer finds.
+    let mut table = new_table(&["trace", "where", "why"]);
+    // The explanation is what the table is read for: at least half the width.
+    if let Some(why) = table.column_mut(2) {
+        why.set_constraint(ColumnConstraint::LowerBoundary(
+            comfy_table::Width::Percentage(50),
+        ));
+    }
     for b in blames {
+        let step = b.step.map(|s| format!("\nstep {s}")).unwrap_or_default();
         table.add_row(vec![
             Cell::new(cut(&b.trace_id)),
-            Cell::new(b.agent.as_deref().unwrap_or("-")),
-            right(b.step.to_string()),
-            Cell::new(b.reason.as_str()),
-            Cell::new(excerpt(&b.detail, 160)),
+            Cell::new(format!(
+                "{}{step}\nspan {}",
+                b.agent.as_deref().unwrap_or("–"),
+                short_id(&b.span_id)
+            )),
+            Cell::new(format!(
+                "{}: {}",
+                b.reason.as_str(),
+                crate::text::quote(&b.detail, 160, crate::text::Quoted::Text)
+            )),
         ]);
     }
     format!("{table}\n{} of {traces} traces blamed.\n", blames.len())

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use crate::detect::trace::{status_envelope, Envelope};
 use crate::detect::{Detector, Finding, FindingBuilder, Mapping, Row, Severity, TraceView};
 use crate::event::{Kind, Role};
-use crate::text::excerpt;
+use crate::text::{quote, Quoted};
 
 macro_rules! doc {
     () => {
@@ -141,7 +141,7 @@ impl Detector for FailedWorkerIgnored {
         let what = first
             .error_message
             .or(first.output)
-            .map(|m| format!(" (\"{}\")", excerpt(m.trim(), 80)))
+            .map(|m| format!(" (\"{}\")", quote(m, 80, Quoted::Error)))
             .unwrap_or_default();
         let message = format!(
             "{who} failed{what} and {} gave a final answer anyway, with no retry, re-plan or escalation: check each worker's status before answering",

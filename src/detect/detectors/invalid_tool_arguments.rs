@@ -115,7 +115,7 @@ impl Detector for InvalidToolArguments {
                     "{} called {tool} {} with arguments it rejects ({}): hold the model to the tool's schema and show it the error",
                     agent.unwrap_or("the agent"),
                     times(calls.len()),
-                    crate::text::excerpt(example, 100)
+                    crate::text::quote(example, 100, crate::text::Quoted::Error)
                 );
                 FindingBuilder::new(self, trace)
                     .evidence(calls.iter().flat_map(|(call, writer)| [Some(*call), *writer]).flatten())

@@ -1,6 +1,6 @@
 use crate::detect::{Detector, Finding, FindingBuilder, Mapping, Severity, TraceView};
 use crate::event::Kind;
-use crate::text::excerpt;
+use crate::text::{quote, Quoted};
 
 macro_rules! doc {
     () => {
@@ -74,7 +74,7 @@ impl Detector for PrematureTermination {
         if let Some(last) = last.filter(|r| r.failed()) {
             let why = last
                 .error_message
-                .map(|m| format!(" (\"{}\")", excerpt(m.trim(), 80)))
+                .map(|m| format!(" (\"{}\")", quote(m, 80, Quoted::Error)))
                 .unwrap_or_default();
             let message = format!(
                 "the run ended on a failure of {}{why}: nothing handled it; end runs on a result or an explicit escalation",

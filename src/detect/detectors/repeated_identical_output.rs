@@ -3,7 +3,7 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::detect::trace::looks_like_tool_request;
 use crate::detect::{times, Detector, Finding, FindingBuilder, Mapping, Row, Severity, TraceView};
 use crate::event::Kind;
-use crate::text::excerpt;
+use crate::text::{quote, Quoted};
 
 macro_rules! doc {
     () => {
@@ -99,7 +99,7 @@ impl Detector for RepeatedIdenticalOutput {
         loops
             .into_iter()
             .map(|(agent, rows)| {
-                let text = excerpt(rows[0].output.unwrap_or_default().trim(), 60);
+                let text = quote(rows[0].output.unwrap_or_default(), 60, Quoted::Text);
                 let message = format!(
                     "{agent} gave the same output {} (\"{text}\"): it is looping; stop on a repeated output and re-plan or end the run",
                     times(rows.len())

@@ -168,7 +168,7 @@ impl Detector for RepeatedToolCall {
                     name,
                     times(rows.len()),
                     window,
-                    crate::text::excerpt(args, 80)
+                    crate::text::quote(args, 80, crate::text::Quoted::Text)
                 );
                 FindingBuilder::new(self, trace)
                     .evidence(rows.iter().copied())

@@ -70,7 +70,12 @@ impl Detector for TurnLimitHit {
         let said = rows
             .iter()
             .find_map(|r| r.error_message.or(r.output))
-            .map(|m| format!(" (\"{}\")", crate::text::excerpt(m.trim(), 80)))
+            .map(|m| {
+                format!(
+                    " (\"{}\")",
+                    crate::text::quote(m, 80, crate::text::Quoted::Error)
+                )
+            })
             .unwrap_or_default();
         let message = format!(
             "the framework's {guard} guard stopped the run{said}: the agents did not finish; find the loop that used the turns up"
