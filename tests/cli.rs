@@ -534,3 +534,62 @@ fn the_readme_lists_the_detectors_as_rules_prints_them() {
     assert_eq!(from_readme, from_rules);
     assert!(readme.contains(&format!("{} detectors", from_rules.len())));
 }
+
+/// A trace's waste counts each step once, however many findings claim it:
+/// never more than the trace used, though its findings' own figures add up
+/// to more (a turn limit claims the whole run, the loops the same steps).
+#[test]
+fn waste_is_the_union_of_the_evidence_never_more_than_the_trace_used() {
+    let stats = stats_json(&[repo("sample-traces").to_str().unwrap()]);
+    let out = tracelint()
+        .args(["check", "--exit-zero"])
+        .arg(repo("sample-traces"))
+        .env("COLUMNS", "200")
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    let json = tracelint()
+        .args(["check", "--exit-zero", "--output-format", "json"])
+        .arg(repo("sample-traces"))
+        .output()
+        .unwrap();
+    let findings: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let mut lines = table.lines();
+    let mut checked = 0;
+    let mut overlapping = 0;
+    while let Some(line) = lines.next() {
+        let Some(trace_id) = line
+            .strip_prefix("trace ")
+            .and_then(|l| l.split(' ').next())
+        else {
+            continue;
+        };
+        let wasted = lines.next().unwrap();
+        let tokens: i64 = wasted
+            .strip_prefix("wasted: ")
+            .and_then(|w| w.split(' ').next())
+            .unwrap()
+            .replace(',', "")
+            .parse()
+            .unwrap();
+        let t = common::trace(&stats, trace_id);
+        let used = t["input_tokens"].as_i64().unwrap() + t["output_tokens"].as_i64().unwrap();
+        assert!(tokens <= used, "{trace_id}: {tokens} > {used}");
+        let claimed: f64 = findings["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["trace_id"] == trace_id)
+            .filter_map(|f| f["metrics"]["wasted_tokens"].as_f64())
+            .sum();
+        assert!(claimed >= tokens as f64);
+        overlapping += usize::from(claimed > used as f64);
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+    assert_eq!(
+        overlapping, 3,
+        "the samples' findings overlap in three traces"
+    );
+    assert!(table.contains("Wasted in all: 48,760 tokens, $–, 17.2 s"));
+}

@@ -291,7 +291,9 @@ impl TraceBuilder {
         let all = registry();
         let chosen: Vec<_> = all.into_iter().filter(|d| d.name() == detector).collect();
         assert_eq!(chosen.len(), 1, "{detector}");
-        run_detectors(&frame, &index, &chosen, options).unwrap()
+        run_detectors(&frame, &index, &chosen, options)
+            .unwrap()
+            .findings
     }
 }
 

@@ -43,7 +43,7 @@ pub fn run(args: BlameArgs) -> Result<u8> {
     }
     let index = store.trace_index()?;
     let findings = run_detectors(&store.events, &index, &detectors, &options)?;
-    let blames = blame_all(&store.events, &index, &findings, args.known_failed)?;
+    let blames = blame_all(&store.events, &index, &findings.findings, args.known_failed)?;
     let out = match args.output_format {
         BlameFormat::Json => {
             serde_json::to_string_pretty(&serde_json::json!({

@@ -8,7 +8,7 @@ use super::exit;
 use super::inputs::{InputArgs, PartitionArgs};
 use crate::accounting::IngestReport;
 use crate::coverage;
-use crate::detect::{run_detectors, sort_findings, Baseline, DetectOptions, Detector, Finding};
+use crate::detect::{run_detectors, sort_findings, Baseline, DetectOptions, Detected, Detector};
 use crate::inert;
 use crate::output_file;
 use crate::report::{self, CheckOutcome, TraceRef};
@@ -113,6 +113,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     // Measured when the detector that sees blind spots ran.
     if detectors.iter().any(|d| d.name() == coverage::DETECTOR) {
         let blind: std::collections::HashSet<&str> = checked
+            .detected
             .findings
             .iter()
             .filter(|f| f.detector == coverage::DETECTOR)
@@ -124,7 +125,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         summary,
         checked.traces,
         detectors.iter().map(|d| d.name()).collect(),
-        checked.findings,
+        checked.detected,
         &gate,
         super::source_root()?,
     );
@@ -194,7 +195,7 @@ struct Checked {
     /// Sorted by trace id.
     traces: Vec<TraceRef>,
     events: usize,
-    findings: Vec<Finding>,
+    detected: Detected,
 }
 
 /// Every batch of traces the input gives (one in memory, one per
@@ -206,10 +207,10 @@ fn check_traces(
     options: &DetectOptions,
 ) -> Result<Checked> {
     let mut source = args.input.open(&args.partitioning)?;
-    let (mut traces, mut findings, mut events) = (Vec::new(), Vec::new(), 0);
+    let (mut traces, mut detected, mut events) = (Vec::new(), Detected::default(), 0);
     while let Some(frame) = source.next_batch()? {
         let index = timings::phase("index traces", || TraceIndex::build(&frame))?;
-        findings.extend(timings::phase("detect", || {
+        detected.extend(timings::phase("detect", || {
             run_detectors(&frame, &index, detectors, options)
         })?);
         traces.extend(timings::phase("list traces", || {
@@ -217,7 +218,7 @@ fn check_traces(
         })?);
         events += frame.height();
     }
-    sort_findings(&mut findings);
+    sort_findings(&mut detected.findings);
     traces.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
     let report = source.finish()?.report;
     args.input.show_diagnostics(&report);
@@ -225,7 +226,7 @@ fn check_traces(
         report,
         traces,
         events,
-        findings,
+        detected,
     })
 }
 

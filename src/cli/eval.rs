@@ -95,7 +95,8 @@ fn check(paths: &[&Path], detection: &Detection, quiet: bool) -> Result<Checked>
         &index,
         &detection.detectors,
         &detection.options,
-    )?;
+    )?
+    .findings;
     let labels = label_rows(&store.labels)?;
     Ok(Checked {
         store,

@@ -75,7 +75,7 @@ pub fn run(args: ReportArgs) -> Result<u8> {
         anyhow::bail!("{}", args.input.no_traces(&read));
     }
     let index = store.trace_index()?;
-    let findings = run_detectors(&store.events, &index, &detectors, &options)?;
+    let detected = run_detectors(&store.events, &index, &detectors, &options)?;
     let stats = summary::compute(&store)?;
     let charts_dir = out.join("charts");
     std::fs::create_dir_all(&charts_dir)
@@ -85,7 +85,7 @@ pub fn run(args: ReportArgs) -> Result<u8> {
         stats.summary.clone(),
         super::check::trace_refs(&store.events, &index)?,
         detectors.iter().map(|d| d.name()).collect(),
-        findings,
+        detected,
         &gate,
         super::source_root()?,
     );
@@ -103,7 +103,7 @@ pub fn run(args: ReportArgs) -> Result<u8> {
     write_store(&mut store, &out.join("events.parquet"))?;
 
     let columns = StoreColumns::new(&store.events)?;
-    let charts = draw_charts(&outcome.findings, &stats, &columns, &index, &charts_dir)?;
+    let charts = draw_charts(&outcome, &stats, &columns, &index, &charts_dir)?;
     let sections = trace_sections(&outcome.findings, &stats, &columns, &index)?;
     let page = Page {
         title: "tracelint report",
@@ -185,17 +185,21 @@ fn write_findings_parquet(findings: &[Finding], path: &Path) -> Result<()> {
     out.commit()
 }
 
-/// The trace whose findings wasted the most tokens (else the most findings).
-fn worst_trace(findings: &[Finding]) -> Option<&str> {
-    let mut score: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
-    for f in findings {
-        let entry = score.entry(&f.trace_id).or_default();
-        entry.0 += f.metrics.get("wasted_tokens").copied().unwrap_or(0.0);
-        entry.1 += 1;
+/// The trace whose findings wasted the most tokens, each step counted
+/// once (else the one with the most findings).
+fn worst_trace(outcome: &CheckOutcome) -> Option<&str> {
+    let mut score: BTreeMap<&str, (i64, usize)> = BTreeMap::new();
+    for f in &outcome.findings {
+        score.entry(&f.trace_id).or_default().1 += 1;
+    }
+    for (trace, waste) in &outcome.waste {
+        if let Some(entry) = score.get_mut(trace.as_str()) {
+            entry.0 = waste.tokens.unwrap_or(0);
+        }
     }
     score
         .into_iter()
-        .max_by(|a, b| a.1 .0.total_cmp(&b.1 .0).then(a.1 .1.cmp(&b.1 .1)))
+        .max_by(|a, b| a.1.cmp(&b.1))
         .map(|(t, _)| t)
 }
 
@@ -326,7 +330,7 @@ fn push_bars(
 }
 
 fn draw_charts(
-    findings: &[Finding],
+    outcome: &CheckOutcome,
     stats: &Stats,
     columns: &StoreColumns,
     index: &TraceIndex,
@@ -344,6 +348,7 @@ fn draw_charts(
         }
     }
     let mut charts = Vec::new();
+    let findings = &outcome.findings;
     let breakdown = Breakdown::of(findings);
     let by_category: Vec<(String, f64)> = breakdown
         .by_category
@@ -427,7 +432,7 @@ fn draw_charts(
         "handoffs",
         &hops,
     )?;
-    if let Some(worst) = worst_trace(findings) {
+    if let Some(worst) = worst_trace(outcome) {
         if let Some(chart) = timeline_of(
             worst,
             findings,

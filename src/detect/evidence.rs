@@ -16,6 +16,7 @@ pub struct FindingBuilder<'t, 'a> {
     named_agents: Vec<String>,
     metrics: BTreeMap<String, f64>,
     confidence: f64,
+    waste_range: Option<[u32; 2]>,
 }
 
 impl<'t, 'a> FindingBuilder<'t, 'a> {
@@ -27,6 +28,7 @@ impl<'t, 'a> FindingBuilder<'t, 'a> {
             named_agents: Vec::new(),
             metrics: BTreeMap::new(),
             confidence: 1.0,
+            waste_range: None,
         }
     }
 
@@ -60,6 +62,7 @@ impl<'t, 'a> FindingBuilder<'t, 'a> {
     /// `wasted_cost_usd` over their usage leaves (when any says), and
     /// `wasted_ms` from the first start to the last end.
     pub fn waste(mut self, range: RangeInclusive<u32>) -> Self {
+        self.waste_range = Some([*range.start(), *range.end()]);
         // Rows are in seq order and seq is their position.
         let waste = self
             .trace
@@ -94,6 +97,7 @@ impl<'t, 'a> FindingBuilder<'t, 'a> {
         Finding {
             identity,
             steps,
+            waste_range: self.waste_range,
             detector: self.detector.name().to_string(),
             mast_mode: mapping.mast_mode.map(str::to_string),
             checklist: mapping.checklist.map(str::to_string),

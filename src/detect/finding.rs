@@ -49,6 +49,11 @@ pub struct Finding {
     /// terminal table and `blame`.
     #[serde(skip)]
     pub steps: Option<[i64; 2]>,
+    /// The seq range the waste metrics were measured over
+    /// (`FindingBuilder::waste`), for a trace's waste counted once over
+    /// overlapping findings (`Detected::waste`).
+    #[serde(skip)]
+    pub waste_range: Option<[u32; 2]>,
     /// What a re-recorded run of the same failure has in common with this
     /// one, hashed: the detector, the trace's name, the agents and the
     /// names of the evidence spans, ids masked (`FindingBuilder::build`).

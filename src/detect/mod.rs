@@ -22,6 +22,9 @@ pub use gate::{Baseline, Gate, Selector};
 pub use options::DetectOptions;
 pub use registry::registry;
 pub use trace::{Row, StoreColumns, TraceView};
+pub use waste::Waste;
+
+use std::collections::BTreeMap;
 
 use anyhow::Result;
 use polars::prelude::DataFrame;
@@ -49,6 +52,26 @@ pub trait Detector: Sync {
     fn check(&self, trace: &TraceView) -> Vec<Finding>;
 }
 
+/// What the detectors found in a batch of traces.
+#[derive(Debug, Default)]
+pub struct Detected {
+    /// In report order (`sort_findings`).
+    pub findings: Vec<Finding>,
+    /// Per trace with findings that measured waste: what the union of
+    /// their waste ranges cost, each row counted once (a turn limit's
+    /// finding claims the whole trace, the loop findings the same rows
+    /// again), so it never exceeds what the trace used.
+    pub waste: BTreeMap<String, Waste>,
+}
+
+impl Detected {
+    /// Another batch's results added (traces are whole in each batch).
+    pub fn extend(&mut self, other: Detected) {
+        self.findings.extend(other.findings);
+        self.waste.extend(other.waste);
+    }
+}
+
 /// Runs every detector on every trace, traces in parallel. Findings come
 /// back in a stable order: by trace, first evidence row, then detector.
 pub fn run_detectors(
@@ -56,24 +79,32 @@ pub fn run_detectors(
     index: &TraceIndex,
     detectors: &[&dyn Detector],
     options: &DetectOptions,
-) -> Result<Vec<Finding>> {
+) -> Result<Detected> {
     if detectors.is_empty() || index.traces.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Detected::default());
     }
     let columns = StoreColumns::new(events)?;
-    let mut findings: Vec<Finding> = index
+    // Per trace: its findings, and their waste counted once.
+    type TraceResult = (Vec<Finding>, Option<(String, Waste)>);
+    let per_trace: Vec<TraceResult> = index
         .traces
         .par_iter()
-        .flat_map_iter(|trace: &TraceRows| {
+        .map(|trace: &TraceRows| {
             let view = TraceView::new(trace, &columns, options);
-            detectors
-                .iter()
-                .flat_map(|d| d.check(&view))
-                .collect::<Vec<_>>()
+            let findings: Vec<Finding> = detectors.iter().flat_map(|d| d.check(&view)).collect();
+            let ranges: Vec<[u32; 2]> = findings.iter().filter_map(|f| f.waste_range).collect();
+            let waste = (!ranges.is_empty())
+                .then(|| (trace.trace_id.clone(), view.waste_index().of_union(&ranges)));
+            (findings, waste)
         })
         .collect();
-    sort_findings(&mut findings);
-    Ok(findings)
+    let mut detected = Detected::default();
+    for (findings, waste) in per_trace {
+        detected.findings.extend(findings);
+        detected.waste.extend(waste);
+    }
+    sort_findings(&mut detected.findings);
+    Ok(detected)
 }
 
 /// The order findings are reported in: by trace, first evidence row, then
@@ -143,7 +174,9 @@ mod tests {
         let index = TraceIndex::build(&frame).unwrap();
         assert_eq!(index.traces.len(), 3);
         let options = DetectOptions::default();
-        let findings = run_detectors(&frame, &index, &[&ErrorEvents], &options).unwrap();
+        let findings = run_detectors(&frame, &index, &[&ErrorEvents], &options)
+            .unwrap()
+            .findings;
         let got: Vec<(&str, Vec<&str>, [u32; 2])> = findings
             .iter()
             .map(|f| {
@@ -178,6 +211,7 @@ mod tests {
         assert_eq!(capped.gates(&findings, &prints), [true, true]);
         assert!(run_detectors(&frame, &index, &[], &options)
             .unwrap()
+            .findings
             .is_empty());
     }
 }

@@ -193,6 +193,43 @@ pub struct Row<'a> {
 }
 
 impl Row<'_> {
+    /// A bare LLM call at `seq`, for unit tests to fill in.
+    #[cfg(test)]
+    pub fn for_tests(seq: u32) -> Row<'static> {
+        Row {
+            index: seq as usize,
+            seq,
+            span_id: "s",
+            parent_id: None,
+            agent: None,
+            kind: Kind::LlmCall,
+            name: "llm",
+            start_ns: None,
+            end_ns: None,
+            status: Status::Unset,
+            error_type: None,
+            error_message: None,
+            role: None,
+            input_hash: None,
+            output_hash: None,
+            output: None,
+            output_signals: 0,
+            input_tokens: None,
+            output_tokens: None,
+            cost_usd: None,
+            tool_name: None,
+            tool_args: None,
+            tool_args_hash: None,
+            handoff_from: None,
+            handoff_to: None,
+            step: None,
+            termination_reason: None,
+            usage_leaf: false,
+            source_file: "t.jsonl",
+            source_line: 1,
+        }
+    }
+
     pub fn failed(&self) -> bool {
         self.status == Status::Error
     }

@@ -20,8 +20,8 @@ pub struct WasteIndex {
     ends: MinTree,
 }
 
-/// What one range cost.
-#[derive(Debug, PartialEq)]
+/// What one range cost; None where no row of it says.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Waste {
     pub tokens: Option<i64>,
     pub cost_usd: Option<f64>,
@@ -90,6 +90,51 @@ impl WasteIndex {
     }
 }
 
+impl WasteIndex {
+    /// What the union of `ranges` (inclusive seq ranges, overlapping or
+    /// not) cost: each row counted once however many findings claim it, so
+    /// the total is never more than the trace used. Time is the sum of the
+    /// merged ranges' spans, at most the whole trace's.
+    pub fn of_union(&self, ranges: &[[u32; 2]]) -> Waste {
+        let mut ranges = ranges.to_vec();
+        ranges.sort_unstable();
+        let mut merged: Vec<[u32; 2]> = Vec::new();
+        for [a, b] in ranges {
+            match merged.last_mut() {
+                Some(last) if a <= last[1].saturating_add(1) => last[1] = last[1].max(b),
+                _ => merged.push([a, b]),
+            }
+        }
+        let mut union = Waste {
+            tokens: None,
+            cost_usd: None,
+            ms: None,
+        };
+        for [a, b] in merged {
+            let part = self.of(a as usize, b as usize);
+            union.tokens = add(union.tokens, part.tokens);
+            union.cost_usd = add(union.cost_usd, part.cost_usd);
+            union.ms = add(union.ms, part.ms);
+        }
+        let n = self.tokens.len() - 1;
+        if let (Some(ms), Some(whole)) = (
+            union.ms,
+            n.checked_sub(1).and_then(|last| self.of(0, last).ms),
+        ) {
+            union.ms = Some(ms.min(whole));
+        }
+        union
+    }
+}
+
+/// A sum of figures that may be unknown: known when either is.
+fn add<T: std::ops::Add<Output = T>>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a + b),
+        (a, b) => a.or(b),
+    }
+}
+
 /// A segment tree of minima over i64, iterative, 2n slots.
 struct MinTree {
     n: usize,
@@ -132,6 +177,31 @@ impl MinTree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn row(seq: u32, tokens: i64, start_ms: i64) -> Row<'static> {
+        let mut row = Row::for_tests(seq);
+        row.input_tokens = Some(tokens);
+        row.usage_leaf = true;
+        row.start_ns = Some(start_ms * 1_000_000);
+        row.end_ns = Some((start_ms + 10) * 1_000_000);
+        row
+    }
+
+    #[test]
+    fn overlapping_ranges_count_each_row_once() {
+        let rows: Vec<Row> = (0..6).map(|i| row(i, 100, i as i64 * 100)).collect();
+        let index = WasteIndex::new(&rows);
+        // A turn limit's whole trace, a loop inside it, a cycle overlapping
+        // the loop: 6 rows, not 6 + 3 + 3.
+        let all = index.of_union(&[[0, 5], [1, 3], [2, 4]]);
+        assert_eq!(all.tokens, Some(600));
+        assert_eq!(all.ms, Some(510));
+        // Disjoint ranges add up; adjacent ones merge.
+        let apart = index.of_union(&[[4, 5], [0, 0], [1, 1]]);
+        assert_eq!(apart.tokens, Some(400));
+        assert_eq!(apart.ms, Some(110 + 110));
+        assert_eq!(index.of_union(&[]).tokens, None);
+    }
 
     #[test]
     fn range_minima_match_a_scan() {

@@ -181,7 +181,11 @@ fn findings_table(out: &mut String, findings: &[Finding]) {
     out.push_str("<section><h2>Findings</h2><input type=\"search\" id=\"filter\" placeholder=\"filter: detector, trace, agent, words\">\
 <table id=\"findings\"><thead><tr><th data-num=\"1\">severity</th><th>detector</th><th>mode</th><th>trace</th><th>agents</th><th data-num=\"1\">wasted tokens</th><th>message</th></tr></thead><tbody>");
     for f in findings {
-        let tokens = f.metrics.get("wasted_tokens").copied().unwrap_or(0.0);
+        // Unknown is not zero: "–", sorted below every figure.
+        let (tokens, sort_key) = match f.metrics.get("wasted_tokens") {
+            Some(t) => (format!("{t:.0}"), format!("{t:.0}")),
+            None => ("–".to_string(), "-1".to_string()),
+        };
         let mode = f
             .mast_mode
             .as_deref()
@@ -190,7 +194,7 @@ fn findings_table(out: &mut String, findings: &[Finding]) {
         let _ = write!(
             out,
             "<tr><td class=\"sev-{sev}\" data-v=\"{rank}\">{sev}</td><td>{detector}</td><td>{mode}</td>\
-<td><a href=\"#{anchor}\">{trace}</a></td><td>{agents}</td><td class=\"n\" data-v=\"{tokens}\">{tokens}</td><td>{message}</td></tr>",
+<td><a href=\"#{anchor}\">{trace}</a></td><td>{agents}</td><td class=\"n\" data-v=\"{sort_key}\">{tokens}</td><td>{message}</td></tr>",
             sev = f.severity.as_str(),
             rank = severity_rank(f.severity.as_str()),
             detector = escape(&f.detector),

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{findings_per_agent, mode_label, Breakdown, CheckOutcome};
+use super::{
+    findings_per_agent, mode_label, thousands, total_waste, waste_text, Breakdown, CheckOutcome,
+};
 
 /// Escapes text for a Markdown table cell.
 fn cell(text: &str) -> String {
@@ -42,15 +44,24 @@ pub fn check(outcome: &CheckOutcome) -> String {
         out.push_str("No findings.\n");
         return out;
     }
-    let mut by_detector: BTreeMap<&str, (usize, f64)> = BTreeMap::new();
+    let mut by_detector: BTreeMap<&str, (usize, Option<f64>)> = BTreeMap::new();
     for f in &outcome.findings {
         let entry = by_detector.entry(&f.detector).or_default();
         entry.0 += 1;
-        entry.1 += f.metrics.get("wasted_tokens").copied().unwrap_or(0.0);
+        if let Some(tokens) = f.metrics.get("wasted_tokens") {
+            entry.1 = Some(entry.1.unwrap_or(0.0) + tokens);
+        }
     }
     out.push_str("| detector | findings | wasted tokens |\n|---|---:|---:|\n");
     for (detector, (count, tokens)) in &by_detector {
-        out.push_str(&format!("| {detector} | {count} | {tokens:.0} |\n"));
+        let tokens = tokens.map_or("–".to_string(), |t| thousands(t as i64));
+        out.push_str(&format!("| {detector} | {count} | {tokens} |\n"));
+    }
+    if !outcome.waste.is_empty() {
+        out.push_str(&format!(
+            "\nWasted in all: {} (each step counted once, however many findings claim it).\n",
+            waste_text(&total_waste(outcome.waste.values()))
+        ));
     }
     out.push_str(
         "\n| severity | detector | mode | trace | agents | message |\n|---|---|---|---|---|---|\n",

@@ -14,7 +14,7 @@ pub mod markdown;
 pub mod sarif;
 pub mod table;
 
-use crate::detect::{gate, Finding, Gate};
+use crate::detect::{gate, Detected, Finding, Gate, Waste};
 use crate::summary::RunSummary;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -135,6 +135,8 @@ pub struct CheckOutcome {
     pub baselined: Option<Vec<bool>>,
     /// Each finding's fingerprint (`gate::fingerprints`).
     pub fingerprints: Vec<String>,
+    /// Per trace with findings, their waste counted once (`Detected::waste`).
+    pub waste: std::collections::BTreeMap<String, Waste>,
     /// Where trace files are named from.
     pub root: SourceRoot,
 }
@@ -146,10 +148,11 @@ impl CheckOutcome {
         summary: RunSummary,
         traces: Vec<TraceRef>,
         detectors: Vec<&'static str>,
-        findings: Vec<Finding>,
+        detected: Detected,
         gate: &Gate,
         root: SourceRoot,
     ) -> CheckOutcome {
+        let Detected { findings, waste } = detected;
         let fingerprints = gate::fingerprints(&findings, |file| root.display(file));
         let gates = gate.gates(&findings, &fingerprints);
         CheckOutcome {
@@ -161,6 +164,7 @@ impl CheckOutcome {
             gates,
             fingerprints,
             findings,
+            waste,
             root,
         }
     }
@@ -206,6 +210,51 @@ impl CheckOutcome {
         }
         line
     }
+}
+
+/// What findings wasted, for people: "1,234 tokens, $0.0210, 3.4 s", a
+/// figure no row gave shown as "–" (unknown is not zero).
+pub fn waste_text(waste: &Waste) -> String {
+    format!(
+        "{} tokens, {}, {}",
+        waste.tokens.map_or("–".to_string(), thousands),
+        waste
+            .cost_usd
+            .map_or("$–".to_string(), |c| format!("${c:.4}")),
+        waste.ms.map_or("– s".to_string(), |ms| format!(
+            "{:.1} s",
+            ms as f64 / 1000.0
+        ))
+    )
+}
+
+/// The waste of all traces, each counted once.
+pub fn total_waste<'w>(waste: impl IntoIterator<Item = &'w Waste>) -> Waste {
+    let add = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => Some(a + b),
+        (a, b) => a.or(b),
+    };
+    waste.into_iter().fold(Waste::default(), |sum, w| Waste {
+        tokens: add(sum.tokens.map(|t| t as f64), w.tokens.map(|t| t as f64)).map(|t| t as i64),
+        cost_usd: add(sum.cost_usd, w.cost_usd),
+        ms: add(sum.ms.map(|t| t as f64), w.ms.map(|t| t as f64)).map(|t| t as i64),
+    })
+}
+
+/// 1234567 → "1,234,567".
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
 }
 
 /// Findings counted by MAST category (or "checklist") and by MAST mode (or

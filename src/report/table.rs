@@ -7,7 +7,7 @@ use comfy_table::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::{CheckOutcome, StatsTable};
+use super::{thousands, total_waste, waste_text, CheckOutcome, StatsTable};
 use crate::coverage::Coverage;
 use crate::detect::{Detector, Finding};
 use crate::summary::{RunSummary, Stats};
@@ -247,6 +247,13 @@ pub fn check(outcome: &CheckOutcome) -> String {
             "\ntrace {trace_id} ({}:{})",
             first.source_file, first.source_line
         );
+        if let Some(waste) = outcome.waste.get(trace_id) {
+            let _ = writeln!(
+                out,
+                "wasted: {} (each step counted once)",
+                waste_text(waste)
+            );
+        }
         // The finding (detector, then severity and mode) stays whole; where
         // (agents, spans, steps, counts) and what to do wrap.
         let mut table = new_table(&["finding", "evidence", "message"]);
@@ -269,13 +276,17 @@ pub fn check(outcome: &CheckOutcome) -> String {
         let _ = writeln!(out, "{table}");
         start = end;
     }
-    let mut by_detector: BTreeMap<&str, (usize, BTreeSet<&str>, f64)> = BTreeMap::new();
+    // A detector's waste sums its own findings (they do not overlap);
+    // across detectors they do, so the total is the traces' union.
+    let mut by_detector: BTreeMap<&str, (usize, BTreeSet<&str>, Option<f64>)> = BTreeMap::new();
     let mut by_mode: BTreeMap<String, usize> = BTreeMap::new();
     for f in &outcome.findings {
         let entry = by_detector.entry(&f.detector).or_default();
         entry.0 += 1;
         entry.1.insert(&f.trace_id);
-        entry.2 += f.metrics.get("wasted_tokens").copied().unwrap_or(0.0);
+        if let Some(tokens) = f.metrics.get("wasted_tokens") {
+            entry.2 = Some(entry.2.unwrap_or(0.0) + tokens);
+        }
         *by_mode.entry(mode_of(f)).or_default() += 1;
     }
     let mut totals = new_table(&["detector", "findings", "traces", "wasted tokens"]);
@@ -284,7 +295,7 @@ pub fn check(outcome: &CheckOutcome) -> String {
             Cell::new(detector),
             right(count.to_string()),
             right(traces.len().to_string()),
-            right(format!("{tokens:.0}")),
+            right(tokens.map_or("–".to_string(), |t| thousands(t as i64))),
         ]);
     }
     let mut modes = new_table(&["mode", "findings"]);
@@ -293,6 +304,13 @@ pub fn check(outcome: &CheckOutcome) -> String {
     }
     // The counts follow on stderr (`CheckOutcome::summary_line`).
     let _ = write!(out, "\n{totals}\n{modes}\n");
+    if !outcome.waste.is_empty() {
+        let _ = writeln!(
+            out,
+            "Wasted in all: {} (each step counted once, however many findings claim it)",
+            waste_text(&total_waste(outcome.waste.values()))
+        );
+    }
     out
 }
 
