@@ -131,12 +131,7 @@ impl FindingBuilder<'_, '_> {
     /// ids are the same finding. Generated ids inside names are masked
     /// (`text::without_ids`).
     fn identity(&self, agents: &[String]) -> u64 {
-        let rows = &self.trace.rows;
-        let spans: rustc_hash::FxHashSet<&str> = rows.iter().map(|r| r.span_id).collect();
-        let root = rows
-            .iter()
-            .find(|r| r.parent_id.is_none_or(|p| !spans.contains(p)))
-            .map_or("", |r| r.name);
+        let root = self.trace.root_name();
         let mut evidence: Vec<String> = Vec::new();
         for row in &self.evidence {
             let name = format!("{:?}:{}", row.kind, row.tool_name.unwrap_or(row.name));

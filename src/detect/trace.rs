@@ -262,6 +262,7 @@ pub struct TraceView<'a> {
     pub options: &'a DetectOptions,
     columns: &'a StoreColumns,
     waste: std::sync::OnceLock<super::waste::WasteIndex>,
+    root_name: std::sync::OnceLock<&'a str>,
 }
 
 impl<'a> TraceView<'a> {
@@ -276,7 +277,20 @@ impl<'a> TraceView<'a> {
             options,
             columns,
             waste: std::sync::OnceLock::new(),
+            root_name: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The name of the trace's first root span (one with no parent in the
+    /// trace), found on first use: what names the run across re-recordings.
+    pub fn root_name(&self) -> &'a str {
+        self.root_name.get_or_init(|| {
+            let spans: rustc_hash::FxHashSet<&str> = self.rows.iter().map(|r| r.span_id).collect();
+            self.rows
+                .iter()
+                .find(|r| r.parent_id.is_none_or(|p| !spans.contains(p)))
+                .map_or("", |r| r.name)
+        })
     }
 
     /// Costs over ranges of the trace, built on first use.
