@@ -288,3 +288,33 @@ pub struct PendingEvent {
     #[serde(default)]
     pub attach_to: Option<String>,
 }
+
+/// UTC epoch nanoseconds as RFC 3339 with nine fraction digits
+/// (`2026-07-23T00:00:02.123456789Z`): how typed timestamps (a Parquet
+/// column's) are given to readers that take text.
+pub fn format_timestamp_ns(ns: i64) -> String {
+    let seconds = ns.div_euclid(1_000_000_000);
+    let nanos = ns.rem_euclid(1_000_000_000);
+    let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// The proleptic Gregorian date of a day since 1970-01-01 (Howard
+/// Hinnant's algorithm, the inverse of `days_from_civil`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}

@@ -79,6 +79,10 @@ pub struct TraceStats {
     pub output_tokens: Option<i64>,
     pub cost_usd: Option<f64>,
     pub duration_ms: Option<i64>,
+    /// When the trace's first event started: UTC epoch nanoseconds, and
+    /// the same as RFC 3339 text; null when no event has a time.
+    pub start_ns: Option<i64>,
+    pub start_time: Option<String>,
     /// `error` when a root event failed or a framework guard cut the run;
     /// `ok` when a root event says ok; `unset` otherwise.
     pub status: String,
@@ -247,6 +251,7 @@ fn trace_stats(frame: &DataFrame, index: &TraceIndex) -> Result<Vec<TraceStats>>
         count_of("tool_call", "tool_calls"),
         is_handoff().cast(DataType::Int64).sum().alias("handoffs"),
         (col(c::END_NS).max() - col(c::START_NS).min()).alias("duration_ns"),
+        col(c::START_NS).min().alias("start_ns"),
     ];
     aggs.extend(usage_aggs());
     let (keys, options) = sorted_by(&[c::TRACE_ID]);
@@ -264,6 +269,7 @@ fn trace_stats(frame: &DataFrame, index: &TraceIndex) -> Result<Vec<TraceStats>>
     let tools = cols.counts("tool_calls")?;
     let handoffs = cols.counts("handoffs")?;
     let duration = cols.ints("duration_ns")?;
+    let start = cols.ints("start_ns")?;
     let input = cols.usage_ints(c::INPUT_TOKENS)?;
     let output = cols.usage_ints(c::OUTPUT_TOKENS)?;
     let cost = cols.usage_floats(c::COST_USD)?;
@@ -288,6 +294,8 @@ fn trace_stats(frame: &DataFrame, index: &TraceIndex) -> Result<Vec<TraceStats>>
                 output_tokens: output[i],
                 cost_usd: cost[i],
                 duration_ms: duration[i].map(|ns| ns / 1_000_000),
+                start_ns: start[i],
+                start_time: start[i].map(crate::event::format_timestamp_ns),
                 status: outcome.status,
                 termination_reason: outcome.termination_reason,
                 fully_visible: outcome.coverage.fully_visible(),

@@ -463,3 +463,112 @@ fn trace_text_cannot_run_as_script_in_the_html_report() {
         );
     }
 }
+
+/// A Python with DuckDB (tools/python-venv.sh makes one in target/python),
+/// or None with the prerequisite reported.
+fn duckdb_python() -> Option<PathBuf> {
+    let python = repo("target/python/bin/python");
+    let works = std::process::Command::new(&python)
+        .args(["-c", "import duckdb"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if works {
+        Some(python)
+    } else {
+        missing_prerequisite("DuckDB for Python in target/python (tools/python-venv.sh)");
+        None
+    }
+}
+
+/// (column, type) rows of a table of docs/schema.md, under its heading.
+fn documented_columns(heading: &str) -> Vec<(String, String)> {
+    let doc = std::fs::read_to_string(repo("docs/schema.md")).unwrap();
+    let section = doc
+        .split(heading)
+        .nth(1)
+        .expect("the heading is in docs/schema.md");
+    section
+        .lines()
+        .skip_while(|l| !l.starts_with("| column | type |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .flat_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let ty = cells[2].split(' ').next().unwrap().to_string();
+            // "seq, output_signals, source_line" rows give several columns.
+            cells[1]
+                .split(", ")
+                .map(move |name| (name.to_string(), ty.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The report's tables read by a real dashboard engine (DuckDB) have the
+/// columns and types docs/schema.md documents, and their figures add up.
+#[test]
+fn dashboards_read_the_report_tables_with_the_documented_types() {
+    let Some(python) = duckdb_python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    report(&[repo("sample-traces").to_str().unwrap()], &out);
+    let script = r#"
+import duckdb, json, sys
+out = sys.argv[1]
+c = duckdb.connect()
+one = lambda q: c.execute(q).fetchone()[0]
+describe = lambda f: [[r[0], r[1]] for r in c.execute(f"describe select * from '{out}/{f}'").fetchall()]
+csv_types = {k: v for k, v in json.loads(sys.argv[2])}
+c.execute(f"create view traces as select * from read_csv('{out}/traces.csv', header = true, columns = {csv_types!r})")
+print(json.dumps({
+    "findings": describe("findings.parquet"),
+    "events": describe("events.parquet"),
+    "events_tokens": one(f"select sum(counted_input_tokens) + sum(counted_output_tokens) from '{out}/events.parquet'"),
+    "traces_tokens": one("select sum(input_tokens) + sum(output_tokens) from traces"),
+    "first_start": str(one("select min(start_time) at time zone 'UTC' from traces")),
+    "gating": one(f"select count(*) from '{out}/findings.parquet' where gating"),
+    "spans": one(f"select sum(len(span_ids)) from '{out}/findings.parquet'"),
+    "wasted": one(f"select sum(wasted_tokens) from '{out}/findings.parquet' where detector = 'handoff-cycle'"),
+}))
+"#;
+    let csv_columns = documented_columns("### traces.csv");
+    let result = std::process::Command::new(&python)
+        .args(["-c", script])
+        .arg(&out)
+        .arg(serde_json::to_string(&csv_columns).unwrap())
+        .output()
+        .unwrap();
+    assert!(result.status.success(), "{result:?}");
+    let got: Value = serde_json::from_slice(&result.stdout).unwrap();
+    let as_pairs = |v: &Value| -> Vec<(String, String)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p[0].as_str().unwrap().into(), p[1].as_str().unwrap().into()))
+            .collect()
+    };
+    assert_eq!(
+        as_pairs(&got["findings"]),
+        documented_columns("### findings.parquet")
+    );
+    // The events table: the store's columns, its overrides, its additions.
+    let overrides = documented_columns("### events.parquet");
+    let mut expected: std::collections::BTreeMap<String, String> =
+        documented_columns("## The store")
+            .into_iter()
+            .filter(|(name, _)| name != "output_sig")
+            .collect();
+    expected.extend(overrides);
+    let events: std::collections::BTreeMap<String, String> =
+        as_pairs(&got["events"]).into_iter().collect();
+    assert_eq!(events, expected);
+    // Usage columns safe to sum give the traces' totals.
+    assert_eq!(got["events_tokens"], got["traces_tokens"]);
+    assert_eq!(got["events_tokens"], 54192);
+    assert_eq!(got["first_start"], "2026-11-18 11:06:40");
+    assert_eq!(got["gating"], 10);
+    assert_eq!(got["spans"], 77);
+    assert_eq!(got["wasted"], 36570);
+}

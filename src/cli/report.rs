@@ -4,7 +4,6 @@
 
 use anyhow::{Context, Result};
 use clap::Args;
-use polars::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -13,11 +12,11 @@ use super::exit;
 use super::inputs::InputArgs;
 use crate::detect::{run_detectors, Finding, StoreColumns};
 use crate::inert;
-use crate::output_file::{self, OutputFile};
+use crate::output_file;
 use crate::report::charts::{self, Chart, Span};
 use crate::report::html::{self, EvidenceEvent, Page, TraceSection};
 use crate::report::{self, Breakdown, CheckOutcome};
-use crate::store::{write_store, TraceIndex};
+use crate::store::TraceIndex;
 use crate::summary::{self, Stats};
 
 /// Traces given a drill-down section (those with findings, worst first).
@@ -70,7 +69,7 @@ pub fn run(args: ReportArgs) -> Result<u8> {
 
     let out = args.output.clone().unwrap_or_else(|| default_output(&args));
     args.input.refuse_as_output(&out)?;
-    let (mut store, read) = args.input.load()?;
+    let (store, read) = args.input.load()?;
     if store.events.height() == 0 {
         anyhow::bail!("{}", args.input.no_traces(&read));
     }
@@ -99,8 +98,16 @@ pub fn run(args: ReportArgs) -> Result<u8> {
         inert::for_terminal(&report::markdown::report(&outcome, &stats)).into_owned(),
     )?;
     write("traces.csv", report::csv::traces(&stats.traces)?)?;
-    write_findings_parquet(&outcome.findings, &out.join("findings.parquet"))?;
-    write_store(&mut store, &out.join("events.parquet"))?;
+    report::parquet::write_table(
+        &mut report::parquet::findings_frame(&outcome, &stats.traces)?,
+        &out.join("findings.parquet"),
+        "findings",
+    )?;
+    report::parquet::write_table(
+        &mut report::parquet::events_frame(&store.events)?,
+        &out.join("events.parquet"),
+        "events",
+    )?;
 
     let columns = StoreColumns::new(&store.events)?;
     let charts = draw_charts(&outcome, &stats, &columns, &index, &charts_dir)?;
@@ -129,60 +136,6 @@ pub fn run(args: ReportArgs) -> Result<u8> {
     } else {
         exit::CLEAN
     })
-}
-
-fn write_findings_parquet(findings: &[Finding], path: &Path) -> Result<()> {
-    let text = |get: &dyn Fn(&Finding) -> Option<String>| -> Vec<Option<String>> {
-        findings.iter().map(get).collect()
-    };
-    let mut frame = DataFrame::new(
-        findings.len(),
-        vec![
-            Column::new("detector".into(), text(&|f| Some(f.detector.clone()))),
-            Column::new("mast_mode".into(), text(&|f| f.mast_mode.clone())),
-            Column::new("checklist".into(), text(&|f| f.checklist.clone())),
-            Column::new(
-                "severity".into(),
-                text(&|f| Some(f.severity.as_str().into())),
-            ),
-            Column::new(
-                "confidence".into(),
-                findings.iter().map(|f| f.confidence).collect::<Vec<f64>>(),
-            ),
-            Column::new("trace_id".into(), text(&|f| Some(f.trace_id.clone()))),
-            Column::new("span_ids".into(), text(&|f| Some(f.span_ids.join(" ")))),
-            Column::new(
-                "seq_start".into(),
-                findings
-                    .iter()
-                    .map(|f| f.seq_range[0])
-                    .collect::<Vec<u32>>(),
-            ),
-            Column::new(
-                "seq_end".into(),
-                findings
-                    .iter()
-                    .map(|f| f.seq_range[1])
-                    .collect::<Vec<u32>>(),
-            ),
-            Column::new("agents".into(), text(&|f| Some(f.agents.join(", ")))),
-            Column::new("message".into(), text(&|f| Some(f.message.clone()))),
-            Column::new(
-                "metrics".into(),
-                text(&|f| serde_json::to_string(&f.metrics).ok()),
-            ),
-            Column::new("source_file".into(), text(&|f| Some(f.source_file.clone()))),
-            Column::new(
-                "source_line".into(),
-                findings.iter().map(|f| f.source_line).collect::<Vec<u32>>(),
-            ),
-        ],
-    )?;
-    let mut out = OutputFile::create(path)?;
-    ParquetWriter::new(out.file())
-        .with_compression(ParquetCompression::Zstd(None))
-        .finish(&mut frame)?;
-    out.commit()
 }
 
 /// The trace whose findings wasted the most tokens, each step counted

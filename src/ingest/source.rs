@@ -293,8 +293,9 @@ pub fn content_extension(path: &Path) -> String {
 }
 
 /// Whether a regular file named `.parquet` is one tracelint wrote (a store
-/// or its labels, whose footers carry `tracelint.checksum`): a folder
-/// search passes over tracelint's own files, which are not trace exports.
+/// or its labels, whose footers carry `tracelint.checksum`; a report table,
+/// `tracelint.table`): a folder search passes over tracelint's own files,
+/// which are not trace exports.
 fn is_tracelint_parquet(path: &Path) -> bool {
     use std::io::{Seek, SeekFrom};
     const FOOTER_BYTES: u64 = 64 << 10;
@@ -316,7 +317,8 @@ fn is_tracelint_parquet(path: &Path) -> bool {
         .and_then(|_| file.read_to_end(&mut tail));
     read.is_ok()
         && tail.ends_with(b"PAR1")
-        && memchr::memmem::find(&tail, b"tracelint.checksum").is_some()
+        && (memchr::memmem::find(&tail, b"tracelint.checksum").is_some()
+            || memchr::memmem::find(&tail, b"tracelint.table").is_some())
 }
 
 fn looks_like_trace_file(path: &Path) -> bool {

@@ -42,9 +42,9 @@ use super::options::IngestOptions;
 use super::record::RecordError;
 use super::sink::EventSink;
 use super::source::content_extension;
-use super::time::format_timestamp_ns;
 use super::values::python_literal;
 use crate::accounting::Location;
+use crate::event::format_timestamp_ns;
 
 /// Rows parsed together (in parallel) and handed to the sink at once.
 const ROWS_PER_BLOCK: usize = 2048;

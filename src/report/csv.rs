@@ -45,6 +45,7 @@ pub fn traces(traces: &[TraceStats]) -> Result<String> {
             "output_tokens",
             "cost_usd",
             "duration_ms",
+            "start_time",
             "status",
             "termination_reason",
         ],
@@ -60,6 +61,7 @@ pub fn traces(traces: &[TraceStats]) -> Result<String> {
                 opt(&t.output_tokens),
                 opt(&t.cost_usd),
                 opt(&t.duration_ms),
+                opt(&t.start_time),
                 text(&t.status),
                 opt_text(&t.termination_reason),
             ]
