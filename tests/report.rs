@@ -111,28 +111,41 @@ fn report_on_the_sample_traces_writes_every_file_with_what_check_finds() {
         "the agents table counts the findings that name each agent: {md}"
     );
 
-    // Charts: SVG and PNG for each, the PNGs at the drawn size.
-    for chart in [
-        "findings-by-category",
-        "findings-by-mode",
-        "tokens-per-agent",
-        "hops-per-trace",
-        "worst-trace-timeline",
+    // Charts: SVG and PNG for each, the PNGs at the drawn size: 900 wide,
+    // as tall as their rows (bars: 110 + 34 a bar, at least 200; a
+    // timeline: 150 + 34 a lane and one for the legend — the worst trace,
+    // most tokens wasted with each step counted once, is the planner's,
+    // with 2 lanes).
+    for (chart, rows, height) in [
+        ("findings-by-category", 3, 212),
+        ("findings-by-mode", 4, 246),
+        ("tokens-per-agent", 11, 484),
+        ("hops-per-trace", 5, 280),
+        ("worst-trace-timeline", 2, 252),
     ] {
         let svg = std::fs::read_to_string(out.join(format!("charts/{chart}.svg"))).unwrap();
         assert!(svg.starts_with("<svg"), "{chart}.svg");
-        let (width, height) = png_size(&out.join(format!("charts/{chart}.png")));
-        assert_eq!(width, 900, "{chart}");
-        // A timeline is as tall as its agent lanes need: the worst trace
-        // (most tokens wasted, each step counted once) is the planner's,
-        // with 2 lanes.
-        let expected = if chart == "worst-trace-timeline" {
-            188
-        } else {
-            420
-        };
-        assert_eq!(height, expected, "{chart}");
+        assert_eq!(
+            png_size(&out.join(format!("charts/{chart}.png"))),
+            (900, height),
+            "{chart} ({rows} rows)"
+        );
     }
+    // Mode names beside their codes, whole; the timeline says what its
+    // colours are.
+    let modes = std::fs::read_to_string(out.join("charts/findings-by-mode.svg")).unwrap();
+    assert!(modes.contains("1.5 Unaware of termination conditions"));
+    let timeline = std::fs::read_to_string(out.join("charts/worst-trace-timeline.svg")).unwrap();
+    assert!(timeline.contains("evidence of a finding"));
+    // Every trace in the sortable traces table, with its waste counted once.
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let traces = page
+        .split("<table id=\"traces\" class=\"sortable\">")
+        .nth(1)
+        .unwrap();
+    let traces = traces.split("</table>").next().unwrap();
+    assert_eq!(traces.matches("<tr><td class=\"ids\">").count(), 5);
+    assert!(traces.contains("data-v=\"23160\">23160</td>"), "{traces}");
     assert!(
         !out.join("charts/cost-per-agent.svg").exists(),
         "the sample traces carry no cost, so there is no cost chart"

@@ -116,6 +116,7 @@ pub fn run(args: ReportArgs) -> Result<u8> {
         title: "tracelint report",
         stats: &stats,
         findings: &outcome.findings,
+        waste: &outcome.waste,
         gating: outcome.gating,
         charts: &charts,
         traces: &sections,
@@ -319,7 +320,7 @@ fn draw_charts(
     let by_mode: Vec<(String, f64)> = breakdown
         .by_mode
         .iter()
-        .map(|(mode, (count, _))| (mode.clone(), *count as f64))
+        .map(|(mode, (count, _))| (report::mode_label(mode), *count as f64))
         .collect();
     push_bars(
         &mut charts,
@@ -452,7 +453,7 @@ fn trace_sections(
                 .take(html::MAX_EVIDENCE_EVENTS)
                 .filter_map(|id| by_span.get(id.as_str()))
                 .map(|r| EvidenceEvent {
-                    seq: r.seq,
+                    step: r.step,
                     span_id: r.span_id.to_string(),
                     agent: r.agent.unwrap_or("(unattributed)").to_string(),
                     kind: r.kind.as_str().to_string(),

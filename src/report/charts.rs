@@ -12,7 +12,8 @@ use crate::inert;
 use crate::output_file::OutputFile;
 
 const FONT: &[u8] = include_bytes!("assets/DejaVuSans.ttf");
-const SIZE: (u32, u32) = (900, 420);
+/// Every chart is this wide (pixels); its height follows its rows.
+const WIDTH: u32 = 900;
 const BAR: RGBColor = RGBColor(0x3b, 0x6e, 0xa8);
 const EVIDENCE: RGBColor = RGBColor(0xc0, 0x39, 0x2b);
 
@@ -45,11 +46,13 @@ fn short(label: &str, max: usize) -> String {
     }
 }
 
-/// Characters a bar's label may have so that `bars` labels fit side by side
-/// under a chart 900 pixels wide (about 7 pixels a character).
-fn label_chars(bars: usize) -> usize {
-    (110 / bars.max(1)).clamp(4, 18)
-}
+/// Longest bar label shown whole: a MAST mode's name ("1.5 Unaware of
+/// termination conditions") fits; an agent or trace id longer is cut.
+const LABEL_CHARS: usize = 40;
+/// Text sizes in pixels of the 900-pixel-wide chart, which the page shows
+/// at about three quarters of its size: still 12 pixels and more.
+const LABEL_PX: u32 = 16;
+const CAPTION_PX: u32 = 22;
 
 /// An axis label: large values as 80k or 1.5M; counts as whole numbers
 /// (no label between them); small values with the digits they need.
@@ -75,35 +78,41 @@ fn axis_number(value: f64, counts: bool) -> String {
     }
 }
 
+/// Horizontal bars, one per row, the first on top: labels read whole on
+/// the left (names of MAST modes, agents), each bar's value at its end.
 fn draw_bars<DB: DrawingBackend>(
     root: DrawingArea<DB, plotters::coord::Shift>,
     title: &str,
-    y_label: &str,
+    x_label: &str,
     bars: &[(String, f64)],
 ) -> Result<()> {
     root.fill(&WHITE).map_err(|e| anyhow!("{e:?}"))?;
-    let max = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1.0) * 1.1;
+    let max = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1.0) * 1.15;
     let n = bars.len().max(1);
+    let labels: Vec<String> = bars.iter().map(|b| short(&b.0, LABEL_CHARS)).collect();
+    let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(4) as u32;
     let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(70)
-        .y_label_area_size(70)
-        .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..max)
+        .caption(title, ("sans-serif", CAPTION_PX))
+        .margin(14)
+        .x_label_area_size(48)
+        .y_label_area_size(widest * LABEL_PX * 9 / 16 + 24)
+        .build_cartesian_2d(0.0..max, (0..n - 1).into_segmented())
         .map_err(|e| anyhow!("{e:?}"))?;
-    let labels: Vec<String> = bars.iter().map(|b| short(&b.0, label_chars(n))).collect();
     let counts = bars.iter().all(|b| b.1.fract() == 0.0);
+    // Row i of the chart (from the bottom) holds bar n-1-i: the first on top.
+    let row = |bar: usize| n - 1 - bar;
     chart
         .configure_mesh()
-        .disable_x_mesh()
-        .y_desc(y_label)
-        .y_label_formatter(&|v| axis_number(*v, counts))
-        .x_labels(n)
-        .x_label_formatter(&|x| match x {
-            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+        .disable_y_mesh()
+        .x_desc(x_label)
+        .x_label_formatter(&|v| axis_number(*v, counts))
+        .y_labels(n)
+        .y_label_formatter(&|y| match y {
+            SegmentValue::CenterOf(i) => labels.get(row(*i)).cloned().unwrap_or_default(),
             _ => String::new(),
         })
-        .label_style(("sans-serif", 12))
+        .label_style(("sans-serif", LABEL_PX))
+        .axis_desc_style(("sans-serif", LABEL_PX))
         .draw()
         .map_err(|e| anyhow!("{e:?}"))?;
     // Rectangles in order, not plotters' Histogram, whose hash map draws
@@ -112,17 +121,36 @@ fn draw_bars<DB: DrawingBackend>(
         .draw_series(bars.iter().enumerate().map(|(i, bar)| {
             let mut rect = Rectangle::new(
                 [
-                    (SegmentValue::Exact(i), 0.0),
-                    (SegmentValue::Exact(i + 1), bar.1),
+                    (0.0, SegmentValue::Exact(row(i))),
+                    (bar.1, SegmentValue::Exact(row(i) + 1)),
                 ],
                 BAR.filled(),
             );
-            rect.set_margin(0, 0, 6, 6);
+            rect.set_margin(5, 5, 0, 0);
             rect
+        }))
+        .map_err(|e| anyhow!("{e:?}"))?;
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, bar)| {
+            Text::new(
+                format!(" {}", axis_number(bar.1, false)),
+                (bar.1, SegmentValue::CenterOf(row(i))),
+                ("sans-serif", LABEL_PX).into_text_style(&root).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Left,
+                        plotters::style::text_anchor::VPos::Center,
+                    ),
+                ),
+            )
         }))
         .map_err(|e| anyhow!("{e:?}"))?;
     root.present().map_err(|e| anyhow!("{e:?}"))?;
     Ok(())
+}
+
+/// A bar chart's size: as tall as its rows need.
+fn bars_size(bars: usize) -> (u32, u32) {
+    (WIDTH, (110 + 34 * bars as u32).max(200))
 }
 
 /// A bar chart as SVG, and as PNG at `png`.
@@ -137,14 +165,14 @@ pub fn bars(
     register_font();
     let mut svg = String::new();
     draw_bars(
-        SVGBackend::with_string(&mut svg, SIZE).into_drawing_area(),
+        SVGBackend::with_string(&mut svg, bars_size(bars.len())).into_drawing_area(),
         title,
         y_label,
         bars,
     )?;
     let out = OutputFile::create(png)?;
     draw_bars(
-        BitMapBackend::new(out.temp_path(), SIZE).into_drawing_area(),
+        BitMapBackend::new(out.temp_path(), bars_size(bars.len())).into_drawing_area(),
         title,
         y_label,
         bars,
@@ -240,20 +268,22 @@ fn draw_timeline<DB: DrawingBackend>(
     root.fill(&WHITE).map_err(|e| anyhow!("{e:?}"))?;
     let end = spans.iter().map(|s| s.end).fold(1.0, f64::max);
     let rows = lanes.len().max(1);
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(150)
-        .build_cartesian_2d(0.0..end, 0.0..rows as f64)
-        .map_err(|e| anyhow!("{e:?}"))?;
     let names: Vec<String> = lanes.iter().map(|l| short(l, 20)).collect();
+    let widest = names.iter().map(|l| l.chars().count()).max().unwrap_or(4) as u32;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", CAPTION_PX))
+        .margin(14)
+        .x_label_area_size(48)
+        .y_label_area_size(widest * LABEL_PX * 9 / 16 + 24)
+        // One empty lane on top, where the legend goes.
+        .build_cartesian_2d(0.0..end, 0.0..rows as f64 + 1.0)
+        .map_err(|e| anyhow!("{e:?}"))?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .x_desc(x_label)
         .x_label_formatter(&|v| axis_number(*v, false))
-        .y_labels(rows * 2 + 1)
+        .y_labels(rows * 2 + 3)
         .y_label_formatter(&|y| {
             let i = y.floor() as usize;
             if (y - i as f64 - 0.5).abs() < 0.26 {
@@ -262,18 +292,39 @@ fn draw_timeline<DB: DrawingBackend>(
                 String::new()
             }
         })
-        .label_style(("sans-serif", 12))
+        .label_style(("sans-serif", LABEL_PX))
+        .axis_desc_style(("sans-serif", LABEL_PX))
         .draw()
         .map_err(|e| anyhow!("{e:?}"))?;
-    chart
-        .draw_series(pixel_runs(lanes, spans, end).into_iter().map(|run| {
-            let color = if run.evidence { EVIDENCE } else { BAR };
-            let lane = run.lane as f64;
-            Rectangle::new(
-                [(run.start, lane + 0.15), (run.end, lane + 0.85)],
-                color.filled(),
+    // Two series, so that the legend says what each colour is.
+    let runs = pixel_runs(lanes, spans, end);
+    for (evidence, color, label) in [
+        (false, BAR, "an event (span, message)"),
+        (true, EVIDENCE, "evidence of a finding"),
+    ] {
+        chart
+            .draw_series(
+                runs.iter()
+                    .filter(|run| run.evidence == evidence)
+                    .map(|run| {
+                        let lane = run.lane as f64;
+                        Rectangle::new(
+                            [(run.start, lane + 0.15), (run.end, lane + 0.85)],
+                            color.filled(),
+                        )
+                    }),
             )
-        }))
+            .map_err(|e| anyhow!("{e:?}"))?
+            .label(label)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", LABEL_PX))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .draw()
         .map_err(|e| anyhow!("{e:?}"))?;
     root.present().map_err(|e| anyhow!("{e:?}"))?;
     Ok(())
@@ -292,7 +343,7 @@ pub fn timeline(
     register_font();
     let mut svg = String::new();
     draw_timeline(
-        SVGBackend::with_string(&mut svg, (SIZE.0, 120 + 34 * lanes.len() as u32))
+        SVGBackend::with_string(&mut svg, (WIDTH, 150 + 34 * (lanes.len() as u32 + 1)))
             .into_drawing_area(),
         title,
         x_label,
@@ -302,8 +353,11 @@ pub fn timeline(
     if let Some(png) = png {
         let out = OutputFile::create(png)?;
         draw_timeline(
-            BitMapBackend::new(out.temp_path(), (SIZE.0, 120 + 34 * lanes.len() as u32))
-                .into_drawing_area(),
+            BitMapBackend::new(
+                out.temp_path(),
+                (WIDTH, 150 + 34 * (lanes.len() as u32 + 1)),
+            )
+            .into_drawing_area(),
             title,
             x_label,
             lanes,

@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use super::charts::Chart;
 use super::{findings_per_agent, mode_label, Breakdown};
-use crate::detect::Finding;
+use crate::detect::{Finding, Waste};
 use crate::summary::Stats;
 
 /// Escapes text for HTML content and quoted attribute values; control
@@ -37,7 +37,8 @@ pub fn anchor(trace_id: &str) -> String {
 
 /// One evidence event as the drill-down shows it.
 pub struct EvidenceEvent {
-    pub seq: u32,
+    /// The source's own step or turn number, when it has one.
+    pub step: Option<i64>,
     pub span_id: String,
     pub agent: String,
     pub kind: String,
@@ -59,6 +60,8 @@ pub struct Page<'a> {
     pub title: &'a str,
     pub stats: &'a Stats,
     pub findings: &'a [Finding],
+    /// Per trace, its findings' waste with each step counted once.
+    pub waste: &'a BTreeMap<String, Waste>,
     pub gating: usize,
     pub charts: &'a [Chart],
     pub traces: &'a [TraceSection],
@@ -72,23 +75,26 @@ h2{font-size:17px;margin:0 0 10px}table{border-collapse:collapse;width:100%}th,t
 th{background:#f0f2f5;cursor:pointer;user-select:none;white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .sev-error{color:#b3261e;font-weight:600}.sev-warning{color:#9a6700;font-weight:600}.sev-info{color:#4a5568}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:14px;align-items:start}.grid svg,.chart svg{max-width:100%;height:auto}
+.charts{display:flex;flex-direction:column;gap:18px}
 input[type=search]{padding:6px 8px;width:320px;border:1px solid #c9ced6;border-radius:4px;margin-bottom:8px}
 details{border-top:1px solid #eceff3;padding:8px 0}summary{cursor:pointer;font-weight:600}
 pre{white-space:pre-wrap;word-break:break-word;background:#f6f7f9;padding:6px 8px;border-radius:4px;margin:4px 0}
 .evidence{border-left:3px solid #c0392b;padding-left:10px;margin:8px 0}.muted{color:#6b7280}.ids{font-size:11px;word-break:break-all}\n.wide svg{width:100%;height:auto}
 ";
 
-/// Sorting and filtering of the findings table, and opening the trace a
-/// link points to: the page's only script.
+/// Sorting of the tables by a click on a column's head, filtering of the
+/// findings table, and opening the trace a link points to: the page's
+/// only script.
 const SCRIPT: &str = "
-const table=document.getElementById('findings');
-if(table){const body=table.tBodies[0];
-document.getElementById('filter').addEventListener('input',e=>{const q=e.target.value.toLowerCase();
-for(const row of body.rows){row.hidden=q&&!row.textContent.toLowerCase().includes(q);}});
+for(const table of document.querySelectorAll('table.sortable')){const body=table.tBodies[0];
 table.tHead.addEventListener('click',e=>{const th=e.target.closest('th');if(!th)return;
 const i=th.cellIndex,num=th.dataset.num==='1',dir=th.dataset.dir==='asc'?-1:1;th.dataset.dir=dir===1?'asc':'desc';
 const rows=[...body.rows];rows.sort((a,b)=>{const x=a.cells[i].dataset.v??a.cells[i].textContent,y=b.cells[i].dataset.v??b.cells[i].textContent;
 return (num?(parseFloat(x)||0)-(parseFloat(y)||0):x.localeCompare(y))*dir;});rows.forEach(r=>body.appendChild(r));});}
+const table=document.getElementById('findings');
+if(table){const body=table.tBodies[0];
+document.getElementById('filter').addEventListener('input',e=>{const q=e.target.value.toLowerCase();
+for(const row of body.rows){row.hidden=q&&!row.textContent.toLowerCase().includes(q);}});}
 function openTarget(){const d=location.hash&&document.getElementById(location.hash.slice(1));if(d&&d.tagName==='DETAILS')d.open=true;}
 addEventListener('hashchange',openTarget);openTarget();
 ";
@@ -134,6 +140,7 @@ pub fn render(page: &Page) -> String {
     summary_tables(&mut out, page);
     charts(&mut out, page.charts);
     findings_table(&mut out, page.findings);
+    traces_table(&mut out, page);
     agents_table(&mut out, page);
     trace_sections(&mut out, page);
     let _ = writeln!(out, "</main><script>{SCRIPT}</script></body></html>");
@@ -165,7 +172,9 @@ fn summary_tables(out: &mut String, page: &Page) {
 }
 
 fn charts(out: &mut String, charts: &[Chart]) {
-    out.push_str("<section><h2>Charts</h2><div class=\"grid\">");
+    // One chart a row, at its drawn size (900 pixels): its labels read at
+    // the size they were drawn, not scaled down into a grid.
+    out.push_str("<section><h2>Charts</h2><div class=\"charts\">");
     for chart in charts {
         // plotters' SVG backend escapes every label it writes.
         let _ = write!(
@@ -179,7 +188,7 @@ fn charts(out: &mut String, charts: &[Chart]) {
 
 fn findings_table(out: &mut String, findings: &[Finding]) {
     out.push_str("<section><h2>Findings</h2><input type=\"search\" id=\"filter\" placeholder=\"filter: detector, trace, agent, words\">\
-<table id=\"findings\"><thead><tr><th data-num=\"1\">severity</th><th>detector</th><th>mode</th><th>trace</th><th>agents</th><th data-num=\"1\">wasted tokens</th><th>message</th></tr></thead><tbody>");
+<table id=\"findings\" class=\"sortable\"><thead><tr><th data-num=\"1\">severity</th><th>detector</th><th>mode</th><th>trace</th><th>agents</th><th data-num=\"1\">wasted tokens</th><th>message</th></tr></thead><tbody>");
     for f in findings {
         // Unknown is not zero: "–", sorted below every figure.
         let (tokens, sort_key) = match f.metrics.get("wasted_tokens") {
@@ -203,6 +212,67 @@ fn findings_table(out: &mut String, findings: &[Finding]) {
             trace = escape(&f.trace_id),
             agents = escape(&f.agents.join(", ")),
             message = escape(&f.message),
+        );
+    }
+    out.push_str("</tbody></table></section>");
+}
+
+/// Every trace: its size, cost and time, its findings, and what they
+/// wasted with each step counted once; sortable, linked to its
+/// drill-down when it has findings. A figure no event gives is "–",
+/// sorted below every number.
+fn traces_table(out: &mut String, page: &Page) {
+    let mut findings: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for f in page.findings {
+        let entry = findings.entry(f.trace_id.as_str()).or_default();
+        entry.0 += 1;
+        entry.1 += usize::from(f.severity == crate::detect::Severity::Error);
+    }
+    out.push_str("<section><h2>Traces</h2><table id=\"traces\" class=\"sortable\"><thead><tr>\
+<th>trace</th><th>started (UTC)</th><th data-num=\"1\">events</th><th>agents</th><th data-num=\"1\">tokens</th>\
+<th data-num=\"1\">cost $</th><th data-num=\"1\">duration ms</th><th data-num=\"1\">findings</th>\
+<th data-num=\"1\">wasted tokens</th><th data-num=\"1\">wasted ms</th><th>status</th></tr></thead><tbody>");
+    let cell = |v: Option<String>| match v {
+        Some(v) => format!("<td class=\"n\" data-v=\"{v}\">{v}</td>"),
+        None => "<td class=\"n\" data-v=\"-1\">–</td>".to_string(),
+    };
+    for t in &page.stats.traces {
+        let (count, errors) = findings
+            .get(t.trace_id.as_str())
+            .copied()
+            .unwrap_or_default();
+        let trace = if count > 0 {
+            format!(
+                "<a href=\"#{}\">{}</a>",
+                anchor(&t.trace_id),
+                escape(&t.trace_id)
+            )
+        } else {
+            escape(&t.trace_id)
+        };
+        let tokens = match (t.input_tokens, t.output_tokens) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        };
+        let waste = page.waste.get(&t.trace_id);
+        let _ = write!(
+            out,
+            "<tr><td class=\"ids\">{trace}</td><td>{start}</td><td class=\"n\" data-v=\"{events}\">{events}</td><td>{agents}</td>\
+{tokens}{cost}{duration}<td class=\"n\" data-v=\"{count}\">{count}{errors}</td>{wasted}{wasted_ms}<td>{status}</td></tr>",
+            start = t.start_time.as_deref().map_or("–".to_string(), |s| escape(&s.replace('T', " ")[..19.min(s.len())])),
+            events = t.events,
+            agents = escape(&t.agents.join(", ")),
+            tokens = cell(tokens.map(|v| v.to_string())),
+            cost = cell(t.cost_usd.map(|c| format!("{c:.4}"))),
+            duration = cell(t.duration_ms.map(|v| v.to_string())),
+            errors = match errors {
+                0 => String::new(),
+                1 => " <span class=\"sev-error\">(1 error)</span>".to_string(),
+                n => format!(" <span class=\"sev-error\">({n} errors)</span>"),
+            },
+            wasted = cell(waste.and_then(|w| w.tokens).map(|v| v.to_string())),
+            wasted_ms = cell(waste.and_then(|w| w.ms).map(|v| v.to_string())),
+            status = escape(&t.status),
         );
     }
     out.push_str("</tbody></table></section>");
@@ -378,7 +448,18 @@ fn trace_sections(out: &mut String, page: &Page) {
             let events = trace.evidence.get(&index).map_or(&[][..], Vec::as_slice);
             let shown = f.span_ids.len().min(MAX_EVIDENCE_EVENTS);
             for (excerpt, group) in group_by_excerpt(events) {
-                let seqs: Vec<String> = group.iter().map(|e| format!("#{}", e.seq)).collect();
+                // Where, in the source's terms: its step numbers (when it
+                // numbers steps) and the span ids a trace viewer finds.
+                let steps: Vec<String> = group
+                    .iter()
+                    .filter_map(|e| e.step)
+                    .map(|s| s.to_string())
+                    .collect();
+                let steps = match steps.len() {
+                    0 => String::new(),
+                    1 => format!("step {} · ", steps[0]),
+                    _ => format!("steps {} · ", steps.join(" ")),
+                };
                 let distinct = |field: fn(&EvidenceEvent) -> &str| {
                     let mut values: Vec<&str> = group.iter().map(|e| field(e)).collect();
                     values.dedup();
@@ -387,8 +468,8 @@ fn trace_sections(out: &mut String, page: &Page) {
                 let spans: Vec<&str> = group.iter().map(|e| e.span_id.as_str()).collect();
                 let _ = write!(
                     out,
-                    "<div class=\"muted\">{} · {} · {} · {} <span class=\"ids\">spans {}</span></div>",
-                    seqs.join(" "),
+                    "<div class=\"muted\">{}{} · {} · {} <span class=\"ids\">spans {}</span></div>",
+                    steps,
                     distinct(|e| &e.agent),
                     distinct(|e| &e.kind),
                     distinct(|e| &e.name),
