@@ -494,6 +494,38 @@ fn a_selector_that_matches_no_detector_is_an_error() {
         .assert()
         .code(2)
         .stderr(contains("selector \"P10\" matches no detector"));
+    // `rules` takes the same selectors: the detectors they choose, or the
+    // same error.
+    let out = tracelint().args(["rules", "1.5,P2"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let listed: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with('│'))
+        .skip(1)
+        .map(|l| {
+            l.trim_matches('│')
+                .split('┆')
+                .next()
+                .unwrap()
+                .trim()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "handoff-cycle",
+            "hop-limit-exceeded",
+            "convergence-starvation",
+            "turn-limit-hit"
+        ]
+    );
+    tracelint()
+        .args(["rules", "2.2"])
+        .assert()
+        .code(2)
+        .stderr(contains("selector \"2.2\" matches no detector"));
 }
 
 /// README's table of detectors says what `tracelint rules` says: the same
