@@ -224,7 +224,9 @@ fn rules_print_the_taxonomy_and_the_registry() {
         .args(["rules", "no-such-detector"])
         .assert()
         .code(2)
-        .stderr(contains("no detector named"));
+        .stderr(contains(
+            "unknown selector \"no-such-detector\": use a severity (error, warning, info), a detector name (`tracelint rules` lists them)",
+        ));
 }
 
 #[test]

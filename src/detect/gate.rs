@@ -43,7 +43,7 @@ impl Selector {
             }
             _ if detectors.contains(&text) => Selector::Detector(text.to_string()),
             _ => bail!(
-                "unknown selector {text:?}: use a severity (error, warning, info), a detector name, a MAST mode (1.1–3.3), a category (FC1, FC2, FC3), a checklist item (P1–P10), checklist or all"
+                "unknown selector {text:?}: use a severity (error, warning, info), a detector name (`tracelint rules` lists them), a MAST mode (1.1–3.3), a category (FC1, FC2, FC3), a checklist item (P1–P10), checklist or all"
             ),
         })
     }
