@@ -323,15 +323,23 @@ static VOLATILE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(||
 });
 
 /// A name or path as a re-recorded run gives it again: the volatile tokens
-/// of `result_shape` masked, and also the generated ids of 16 or more
-/// letters and digits (`call_Xy12…`, `chatcmpl-9f…`, run ids in file names);
-/// a word or a short number (`agent_2`, `step 3`) stays. What a finding's
-/// fingerprint is built from.
+/// of `result_shape` masked, and also dates and times however written
+/// (`2026-01-05T10-22-33`, `2026_01_05`: a folder per CI run), and the
+/// generated ids of 16 or more letters and digits (`call_Xy12…`,
+/// `chatcmpl-9f…`, run ids in file names); a word or a short number
+/// (`agent_2`, `step 3`) stays. What a finding's fingerprint is built from.
 pub fn without_ids(text: &str) -> String {
     static GENERATED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"[A-Za-z0-9]{16,}").expect("the generated-id pattern is valid")
     });
-    let masked = VOLATILE.replace_all(text, "#");
+    static DATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\d{4}[-_.]\d{2}[-_.]\d{2}(?:[T_ -]?\d{2}[-:._h]?\d{2}(?:[-:._m]?\d{2})?)?",
+        )
+        .expect("the date pattern is valid")
+    });
+    let dated = DATE.replace_all(text, "#");
+    let masked = VOLATILE.replace_all(&dated, "#");
     GENERATED
         .replace_all(&masked, |m: &regex::Captures| {
             let token = &m[0];
@@ -377,6 +385,14 @@ mod tests {
             "trace #"
         );
         assert_eq!(without_ids("agent_2 step 3"), "agent_2 step 3");
+        for dated in [
+            "traces/2026-01-05T10-22-33/t.json",
+            "traces/2026-01-06T11-00-01/t.json",
+            "traces/2026_01_06/t.json",
+            "traces/2026-01-06 11:00/t.json",
+        ] {
+            assert_eq!(without_ids(dated), "traces/#/t.json", "{dated}");
+        }
         assert_eq!(
             without_ids("ResearchAssistantAgentWorkflow"),
             "ResearchAssistantAgentWorkflow"

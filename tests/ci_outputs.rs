@@ -644,3 +644,139 @@ fn a_baseline_survives_a_trace_recorded_again_with_new_ids() {
     );
     assert!(artifact.get("uriBaseId").is_none());
 }
+
+/// A run that read nothing, or skipped records under --strict, is an
+/// error in every CI output too, never a clean report: SARIF says the
+/// execution failed, JUnit has an erroring case, GitLab a blocker issue,
+/// JSON an `error`.
+#[test]
+fn a_run_that_read_nothing_never_looks_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, r#"{"hello": "world"}"#).unwrap();
+    let (sarif, code) = check(&["--output-format", "sarif"], &[other.clone()]);
+    assert_eq!(code, 2);
+    let log: Value = serde_json::from_str(&sarif).unwrap();
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let note = invocation["toolExecutionNotifications"][0]["message"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(note.contains("not a recognised trace format"), "{note}");
+    let (junit, code) = check(&["--output-format", "junit"], &[other.clone()]);
+    assert_eq!(code, 2);
+    let suites = junit_parser::from_reader(std::io::Cursor::new(junit.as_bytes())).unwrap();
+    assert_eq!(suites.errors, 1);
+    let (gitlab, _) = check(&["--output-format", "gitlab"], &[other.clone()]);
+    let issues: Vec<Value> = serde_json::from_str(&gitlab).unwrap();
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0]["severity"], "blocker");
+    let (json, _) = check(&["--output-format", "json"], &[other.clone()]);
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    assert!(doc["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("no traces were read"));
+    // --strict with a skipped record beside a good trace: the same.
+    let (sarif, code) = check(
+        &["--output-format", "sarif", "--strict"],
+        &[other, sample("healthy")],
+    );
+    assert_eq!(code, 2);
+    let log: Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(
+        log["runs"][0]["invocations"][0]["executionSuccessful"],
+        false
+    );
+    // A clean run says it succeeded.
+    let (sarif, code) = check(&["--output-format", "sarif"], &[sample("healthy")]);
+    assert_eq!(code, 0);
+    let log: Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(
+        log["runs"][0]["invocations"][0]["executionSuccessful"],
+        true
+    );
+}
+
+/// The first baseline can be written where tracelint.toml already names
+/// it; tracelint's own outputs in the trace folder are set aside, not
+/// skipped; an empty gate is an error; JSON carries each finding's verdict.
+#[test]
+fn baselines_and_outputs_live_beside_the_traces() {
+    let dir = tempfile::tempdir().unwrap();
+    let traces = dir.path().join("traces");
+    std::fs::create_dir(&traces).unwrap();
+    std::fs::copy(sample("handoff-loop"), traces.join("trace.json")).unwrap();
+    std::fs::write(
+        dir.path().join("tracelint.toml"),
+        "[gate]\nbaseline = \"traces/baseline.json\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        tracelint()
+            .current_dir(dir.path())
+            .args(["check", "--quiet", "traces"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "--write-baseline",
+        "traces/baseline.json",
+        "--export-sarif",
+        "traces/t.sarif.json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = run(&["--output-format", "gitlab"]);
+    std::fs::write(traces.join("gl.json"), &out.stdout).unwrap();
+    // The baseline from tracelint.toml accepts every finding; the three
+    // output files in the folder are set aside, so --strict passes.
+    let out = run(&["--strict", "--output-format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["files"], 4);
+    assert_eq!(doc["summary"]["skipped"], 0);
+    assert_eq!(
+        doc["summary"]["other_signals"]["tracelint's own output files (set aside)"],
+        3
+    );
+    let verdicts = doc["verdicts"].as_array().unwrap();
+    assert_eq!(verdicts.len(), doc["findings"].as_array().unwrap().len());
+    assert!(verdicts
+        .iter()
+        .all(|v| v["baselined"] == true && v["gating"] == false && v["fingerprint"].is_string()));
+    let out = run(&["--fail-on", ""]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("an empty selector list selects nothing"));
+}
+
+/// Outside a repository, a file named by an absolute path is named so in
+/// SARIF and keeps its fingerprint wherever the run starts.
+#[test]
+fn outside_a_repository_absolute_paths_do_not_depend_on_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.json");
+    std::fs::copy(sample("handoff-loop"), &trace).unwrap();
+    let sarif_from = |cwd: &std::path::Path| {
+        let out = tracelint()
+            .current_dir(cwd)
+            .args(["check", "--quiet", "--output-format", "sarif"])
+            .arg(&trace)
+            .output()
+            .unwrap();
+        let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+        log["runs"][0]["results"].clone()
+    };
+    let (here, root) = (
+        sarif_from(dir.path()),
+        sarif_from(std::path::Path::new("/")),
+    );
+    assert_eq!(here, root);
+    let uri = here[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        uri.starts_with("file:///") && uri.ends_with("/t.json"),
+        "{uri}"
+    );
+}

@@ -52,7 +52,9 @@ mkdir -p "$root/bin"
 wanted=$(key)
 stamp="$root/bin/tracelint.key"
 
-if [ -x "$root/bin/tracelint" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
+# A cached binary counts only if it is this build and runs here.
+if [ -x "$root/bin/tracelint" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ] \
+  && "$root/bin/tracelint" --version >/dev/null 2>&1; then
   echo "install-tracelint: cached build $wanted"
   exit 0
 fi
@@ -61,8 +63,9 @@ if [ -n "${TRACELINT_RELEASE_BASE:-}" ]; then
   asset="tracelint-$(target).tar.gz"
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
-  if curl -fsSL "$TRACELINT_RELEASE_BASE/$asset" -o "$work/$asset" \
-    && curl -fsSL "$TRACELINT_RELEASE_BASE/$asset.sha256" -o "$work/$asset.sha256"; then
+  fetch() { curl -fsSL --retry 3 --retry-delay 2 "$1" -o "$2"; }
+  if fetch "$TRACELINT_RELEASE_BASE/$asset" "$work/$asset" \
+    && fetch "$TRACELINT_RELEASE_BASE/$asset.sha256" "$work/$asset.sha256"; then
     # A binary whose digest is not the published one is never installed.
     (cd "$work" && [ "$(sha256 "$asset")" = "$(cat "$asset.sha256")" ]) || {
       echo "install-tracelint: $asset does not match its published SHA-256" >&2
@@ -74,7 +77,9 @@ if [ -n "${TRACELINT_RELEASE_BASE:-}" ]; then
     echo "install-tracelint: prebuilt $asset from $TRACELINT_RELEASE_BASE"
     exit 0
   fi
-  echo "install-tracelint: no prebuilt $asset at $TRACELINT_RELEASE_BASE; building from source" >&2
+  # Said as a warning annotation on GitHub: a pin to a commit or a branch
+  # has no release, and the run then pays for a build from source.
+  echo "::warning::install-tracelint: no prebuilt $asset at $TRACELINT_RELEASE_BASE (a commit or branch has no release); building from source" >&2
 fi
 
 command -v cargo >/dev/null 2>&1 || { echo "install-tracelint: no prebuilt binary and no cargo to build one" >&2; exit 1; }

@@ -13,7 +13,8 @@ parts are emulated: `${{ ... }}` expressions, GITHUB_OUTPUT / GITHUB_PATH,
 and actions/cache as a copy of ~/.tracelint keyed by the step's key.
 
 Usage: tools/test-action.py [--skip-build]   (--skip-build: not run 4,
-which compiles tracelint: minutes with a warm target/, ~20 without)
+which compiles tracelint from source; making the release asset always runs
+`cargo build --release`: quick with a warm target/, ~20 min without)
 Needs python3 with PyYAML, curl, cargo.
 """
 

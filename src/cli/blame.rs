@@ -36,7 +36,7 @@ pub struct BlameArgs {
 pub fn run(args: BlameArgs) -> Result<u8> {
     let Detection {
         detectors, options, ..
-    } = args.detection.resolve(None, None)?;
+    } = args.detection.resolve(None, None, false)?;
     let (store, read) = args.input.load()?;
     if store.events.height() == 0 {
         anyhow::bail!("{}", args.input.no_traces(&read));

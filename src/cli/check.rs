@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 
 use super::detection::{Detection, DetectionArgs};
 use super::exit;
-use super::inputs::{InputArgs, PartitionArgs};
+use super::inputs::{no_traces, InputArgs, PartitionArgs};
 use crate::accounting::IngestReport;
 use crate::coverage;
 use crate::detect::{run_detectors, sort_findings, Baseline, DetectOptions, Detected, Detector};
@@ -100,9 +100,11 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         detectors,
         options,
         gate,
-    } = args
-        .detection
-        .resolve(args.max_findings, args.baseline.as_ref())?;
+    } = args.detection.resolve(
+        args.max_findings,
+        args.baseline.as_ref(),
+        args.write_baseline.is_none(),
+    )?;
 
     let checked = check_traces(&args, &detectors, &options)?;
     let mut summary = RunSummary::new(
@@ -121,7 +123,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             .collect();
         summary.traces_fully_visible = Some((checked.traces.len() - blind.len()) as u64);
     }
-    let outcome = CheckOutcome::new(
+    let mut outcome = CheckOutcome::new(
         summary,
         checked.traces,
         detectors.iter().map(|d| d.name()).collect(),
@@ -129,6 +131,15 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         &gate,
         super::source_root()?,
     );
+    let skipped = checked.report.summary.skipped;
+    outcome.error = if outcome.traces.is_empty() {
+        // Every input's reason: these outputs are read where stderr is not.
+        Some(no_traces(&checked.report, false).replace("\n  ", "; "))
+    } else if args.input.strict && skipped > 0 {
+        Some(format!("--strict: {skipped} record(s) skipped"))
+    } else {
+        None
+    };
     timings::phase("write output", || {
         let out = render(args.output_format, &outcome)?;
         super::print_out(&out)

@@ -54,10 +54,14 @@ pub struct Detection {
 impl DetectionArgs {
     /// tracelint.toml, then the flags over it. `max_findings` and
     /// `baseline` are taken from the file; `check`'s flags override them.
+    /// Without `read_baseline` (a run that writes the baseline: recording
+    /// today's findings judges none) no baseline is read, so the first
+    /// `--write-baseline` works where tracelint.toml names the file.
     pub fn resolve(
         &self,
         max_findings: Option<usize>,
         baseline: Option<&PathBuf>,
+        read_baseline: bool,
     ) -> Result<Detection> {
         let detectors = registry();
         let (config, _) = Config::load(self.config.as_deref())?;
@@ -83,7 +87,10 @@ impl DetectionArgs {
         if !fail_on.is_empty() {
             gate.fail_on = fail_on;
         }
-        if let Some(path) = baseline.or(gate_config.baseline.as_ref()) {
+        if let Some(path) = baseline
+            .or(gate_config.baseline.as_ref())
+            .filter(|_| read_baseline)
+        {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read baseline {}", path.display()))?;
             let baseline = Baseline::parse(&text).with_context(|| {

@@ -107,7 +107,7 @@ fn check(paths: &[&Path], detection: &Detection, quiet: bool) -> Result<Checked>
 }
 
 pub fn run(args: EvalArgs) -> Result<u8> {
-    let detection = args.detection.resolve(None, None)?;
+    let detection = args.detection.resolve(None, None, false)?;
     let mut corpora = Vec::new();
     let mut missing = Vec::new();
     let mut attributions = Vec::new();

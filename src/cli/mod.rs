@@ -17,6 +17,7 @@ mod rules;
 mod stats;
 
 use clap::{Parser, Subcommand};
+use std::path::Path;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -75,14 +76,13 @@ pub fn print_out(text: &str) -> anyhow::Result<()> {
 
 /// Where CI outputs name trace files from: the nearest directory upward of
 /// the working directory holding `.git` (a repository's root, or a
-/// worktree's), else the working directory.
+/// worktree's); none outside a repository.
 fn source_root() -> anyhow::Result<crate::report::SourceRoot> {
     let cwd = std::env::current_dir()?;
     let dir = cwd
         .ancestors()
         .find(|d| d.join(".git").exists())
-        .unwrap_or(&cwd)
-        .to_path_buf();
+        .map(Path::to_path_buf);
     Ok(crate::report::SourceRoot { dir, cwd })
 }
 

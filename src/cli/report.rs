@@ -33,6 +33,11 @@ pub struct ReportArgs {
 
     #[command(flatten)]
     pub detection: DetectionArgs,
+
+    /// Findings listed in this baseline count as accepted (not gating) in
+    /// the summary and the tables (`baselined`, `gating`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 /// `reports/<last component of the first input>`.
@@ -65,7 +70,7 @@ pub fn run(args: ReportArgs) -> Result<u8> {
         detectors,
         options,
         gate,
-    } = args.detection.resolve(None, None)?;
+    } = args.detection.resolve(None, args.baseline.as_ref(), true)?;
 
     let out = args.output.clone().unwrap_or_else(|| default_output(&args));
     args.input.refuse_as_output(&out)?;

@@ -55,6 +55,14 @@ impl Selector {
     /// the MAST modes and checklist items the detectors have.
     pub fn parse_all(texts: &[String], detectors: &[&dyn Detector]) -> Result<Vec<Selector>> {
         let names: Vec<&str> = detectors.iter().map(|d| d.name()).collect();
+        // `--fail-on ''` would fall back to the default gate unseen.
+        if !texts.is_empty()
+            && texts
+                .iter()
+                .all(|t| t.split(',').all(|s| s.trim().is_empty()))
+        {
+            bail!("an empty selector list selects nothing: name a selector (`all`, `error`, a MAST mode ...), or use --exit-zero to never fail");
+        }
         texts
             .iter()
             .flat_map(|t| t.split(','))

@@ -55,6 +55,10 @@ pub fn companion_of(first_record: &Value) -> Option<&'static str> {
             .is_some_and(|s| s.get("records_read").is_some()))
         || (has("detector") && has("mast_mode") && has("confidence"))
         || (has("trace_id") && has("llm_calls") && has("handoffs") && has("tool_calls"))
+        // A baseline; a SARIF log; a GitLab code-quality issue.
+        || (has("version") && has("fingerprints"))
+        || (has("runs") && record.get("version").and_then(Value::as_str) == Some("2.1.0"))
+        || (has("check_name") && has("fingerprint") && has("location"))
     {
         Some(TRACELINT_OUTPUTS)
     } else if any(&["data_type", "dataType"]) && has("value") && any(&["trace_id", "traceId"]) {

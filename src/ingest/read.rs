@@ -251,14 +251,19 @@ fn read_text_records(
         return Ok(());
     }
     if options.format.is_none() && !starts_json(head) {
-        // No text log, and not JSON: a file none of whose first lines starts
-        // like JSON is no trace (a README, a CSV of something else's
-        // columns is told apart above): one skip for the file, not one
-        // malformed record per line. A file of JSON Lines after a banner
-        // line is read, its banner a malformed record.
+        // No text log, and not JSON: a file most of whose first lines do
+        // not start like JSON is no trace (a README, even one quoting some
+        // JSON): one skip for the file, not one malformed record per line.
+        // JSON Lines after a banner line are read, the banner a malformed
+        // record.
         let buffered = reader.fill_buf().unwrap_or_default();
-        let lines = buffered.split(|&b| b == b'\n').take(PREAMBLE_LINES);
-        if !lines.into_iter().any(starts_json) {
+        let lines: Vec<&[u8]> = buffered
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.trim_ascii().is_empty())
+            .take(PREAMBLE_LINES)
+            .collect();
+        let json_lines = lines.iter().filter(|l| starts_json(l)).count();
+        if json_lines * 2 < lines.len() {
             let first = String::from_utf8_lossy(&head[..head.len().min(60)]).into_owned();
             result.skip(
                 name,

@@ -41,5 +41,22 @@ pub fn check(outcome: &CheckOutcome) -> Result<String> {
             })
         })
         .collect();
+    // The format has no run status: a run that is an error is an issue of
+    // its own, so the merge request does not show a clean report.
+    let mut issues = issues;
+    if let Some(error) = &outcome.error {
+        // The issue is the run's, not a file's; the format wants a path.
+        let path = outcome
+            .traces
+            .first()
+            .map_or_else(|| ".".to_string(), |t| outcome.root.display(&t.source_file));
+        issues.push(json!({
+            "description": inert::for_terminal(&format!("tracelint could not check the traces: {error}")),
+            "check_name": "tracelint-run",
+            "fingerprint": format!("{:016x}", xxhash_rust::xxh3::xxh3_64(error.as_bytes())),
+            "severity": "blocker",
+            "location": {"path": path, "lines": {"begin": 1}}
+        }));
+    }
     Ok(serde_json::to_string_pretty(&issues)? + "\n")
 }

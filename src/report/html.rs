@@ -73,7 +73,7 @@ header{background:#1d2430;color:#fff;padding:18px 28px}header h1{margin:0 0 4px;
 main{padding:20px 28px;max-width:1400px}section{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:14px 18px;margin:0 0 18px}
 h2{font-size:17px;margin:0 0 10px}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eceff3;vertical-align:top}
 th{background:#f0f2f5;cursor:pointer;user-select:none;white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.sev-error{color:#b3261e;font-weight:600}.sev-warning{color:#9a6700;font-weight:600}.sev-info{color:#4a5568}
+td.name{white-space:nowrap}.sev-error{color:#b3261e;font-weight:600}.sev-warning{color:#9a6700;font-weight:600}.sev-info{color:#4a5568}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:14px;align-items:start}.grid svg,.chart svg{max-width:100%;height:auto}
 .charts{display:flex;flex-direction:column;gap:18px}
 input[type=search]{padding:6px 8px;width:320px;border:1px solid #c9ced6;border-radius:4px;margin-bottom:8px}
@@ -202,7 +202,7 @@ fn findings_table(out: &mut String, findings: &[Finding]) {
             .unwrap_or("-");
         let _ = write!(
             out,
-            "<tr><td class=\"sev-{sev}\" data-v=\"{rank}\">{sev}</td><td>{detector}</td><td>{mode}</td>\
+            "<tr><td class=\"sev-{sev}\" data-v=\"{rank}\">{sev}</td><td class=\"name\">{detector}</td><td>{mode}</td>\
 <td><a href=\"#{anchor}\">{trace}</a></td><td>{agents}</td><td class=\"n\" data-v=\"{sort_key}\">{tokens}</td><td>{message}</td></tr>",
             sev = f.severity.as_str(),
             rank = severity_rank(f.severity.as_str()),

@@ -42,11 +42,25 @@ struct CheckSummary<'a> {
     by_severity: BTreeMap<&'static str, usize>,
 }
 
+/// The gate's word on one finding, beside it (the `verdicts` array is in
+/// the order of `findings`; a finding's own fields are DESIGN.md §4's).
+#[derive(Serialize)]
+struct Verdict<'a> {
+    fingerprint: &'a str,
+    gating: bool,
+    /// Null without a baseline.
+    baselined: Option<bool>,
+}
+
 #[derive(Serialize)]
 struct CheckDocument<'a> {
     schema_version: u32,
     summary: CheckSummary<'a>,
     findings: &'a [Finding],
+    verdicts: Vec<Verdict<'a>>,
+    /// Why the run is an error (no trace read, `--strict`), when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
 }
 
 pub fn check(outcome: &CheckOutcome) -> Result<String> {
@@ -64,6 +78,14 @@ pub fn check(outcome: &CheckOutcome) -> Result<String> {
             by_severity,
         },
         findings: &outcome.findings,
+        verdicts: (0..outcome.findings.len())
+            .map(|i| Verdict {
+                fingerprint: &outcome.fingerprints[i],
+                gating: outcome.gates[i],
+                baselined: outcome.baselined.as_ref().map(|b| b[i]),
+            })
+            .collect(),
+        error: outcome.error.as_deref(),
     };
     Ok(serde_json::to_string_pretty(&document)? + "\n")
 }

@@ -28,15 +28,24 @@ pub fn check(outcome: &CheckOutcome) -> String {
         .filter(|(_, gates)| **gates)
         .map(|(f, _)| f.trace_id.as_str())
         .collect();
-    let tests = outcome.traces.len();
+    // A run that is an error (nothing read, --strict) is one erroring
+    // test case of its own: a report of zero tests would read as a pass.
+    let errors = usize::from(outcome.error.is_some());
+    let tests = outcome.traces.len() + errors;
     let failures = failing.len();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites name=\"tracelint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">\n"
+        "<testsuites name=\"tracelint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n"
     ));
     out.push_str(&format!(
-        "  <testsuite name=\"tracelint check\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n"
+        "  <testsuite name=\"tracelint check\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">\n"
     ));
+    if let Some(error) = &outcome.error {
+        out.push_str(&format!(
+            "    <testcase classname=\"tracelint\" name=\"reading the traces\">\n      <error type=\"run\" message=\"{}\"/>\n    </testcase>\n",
+            escape(error.as_str())
+        ));
+    }
     for trace in &outcome.traces {
         let findings: Vec<_> = outcome
             .findings

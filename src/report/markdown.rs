@@ -64,16 +64,23 @@ pub fn check(outcome: &CheckOutcome) -> String {
         ));
     }
     out.push_str(
-        "\n| severity | detector | mode | trace | agents | message |\n|---|---|---|---|---|---|\n",
+        "\n| severity | detector | mode | gate | trace | agents | message |\n|---|---|---|---|---|---|---|\n",
     );
-    for f in &outcome.findings {
+    for (i, f) in outcome.findings.iter().enumerate() {
+        let gate = if outcome.baselined.as_ref().is_some_and(|b| b[i]) {
+            "in the baseline"
+        } else if outcome.gates[i] {
+            "fails"
+        } else {
+            ""
+        };
         let mode = f
             .mast_mode
             .as_deref()
             .or(f.checklist.as_deref())
             .unwrap_or("-");
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {gate} | {} | {} | {} |\n",
             f.severity.as_str(),
             f.detector,
             mode,

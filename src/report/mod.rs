@@ -22,13 +22,16 @@ use std::sync::Arc;
 
 /// Where CI outputs name trace files from: the repository root, so that a
 /// code-scanning service, a pull request annotation and a baseline made
-/// in another checkout all find the same file. The `cli` finds the root
-/// (the nearest directory upward of the working directory with a `.git`;
-/// the working directory outside a repository).
+/// in another checkout all find the same file. The `cli` finds the root:
+/// the nearest directory upward of the working directory with a `.git`.
+/// Outside a repository there is none: a file named by a relative path
+/// keeps it (relative to the working directory), one named by an
+/// absolute path stays absolute, so neither depends on where the run
+/// starts.
 #[derive(Clone, Debug)]
 pub struct SourceRoot {
-    /// The repository root, absolute.
-    pub dir: PathBuf,
+    /// The repository root, absolute; None outside a repository.
+    pub dir: Option<PathBuf>,
     /// The working directory that relative input paths are relative to.
     pub cwd: PathBuf,
 }
@@ -40,22 +43,29 @@ impl SourceRoot {
         if file == "<stdin>" {
             return None;
         }
-        let mut path = PathBuf::new();
-        for component in self.cwd.join(file).components() {
-            match component {
-                Component::ParentDir => {
-                    path.pop();
+        let path = self.absolute(file);
+        let relative = match &self.dir {
+            Some(dir) => path.strip_prefix(dir).ok()?.to_path_buf(),
+            None if Path::new(file).is_relative() => {
+                let relative = lexical(Path::new(file));
+                if relative.starts_with("..") {
+                    return None;
                 }
-                Component::CurDir => {}
-                other => path.push(other),
+                relative
             }
-        }
-        let relative = path.strip_prefix(&self.dir).ok()?;
+            None => return None,
+        };
         let parts: Vec<String> = relative
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
         Some(parts.join("/"))
+    }
+
+    /// `file` as an absolute path, `.` and `..` resolved by their names
+    /// (not through links: the path the user gave, made absolute).
+    pub fn absolute(&self, file: &str) -> PathBuf {
+        lexical(&self.cwd.join(file))
     }
 
     /// `file` as CI outputs name it: relative to the root when it is in
@@ -64,9 +74,11 @@ impl SourceRoot {
         self.relative(file).unwrap_or_else(|| file.to_string())
     }
 
-    /// The root as a `file:` URI ending in `/` (SARIF `originalUriBaseIds`).
+    /// The root (outside a repository, the working directory) as a
+    /// `file:` URI ending in `/` (SARIF `originalUriBaseIds`).
     pub fn uri(&self) -> String {
-        let path = self.dir.to_string_lossy().replace('\\', "/");
+        let dir = self.dir.as_ref().unwrap_or(&self.cwd);
+        let path = dir.to_string_lossy().replace('\\', "/");
         let path = if path.starts_with('/') {
             path
         } else {
@@ -79,14 +91,21 @@ impl SourceRoot {
         };
         format!("file://{}", uri_path(&path))
     }
+}
 
-    /// A root for tests and for outputs that name files as given.
-    pub fn at(dir: &Path) -> SourceRoot {
-        SourceRoot {
-            dir: dir.to_path_buf(),
-            cwd: dir.to_path_buf(),
+/// `path` with `.` dropped and `name/..` removed, by the names alone.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
         }
     }
+    out
 }
 
 /// A path as a URI path: `/` kept, unreserved characters kept, every other
@@ -140,6 +159,11 @@ pub struct CheckOutcome {
     pub waste: std::collections::BTreeMap<String, Waste>,
     /// Where trace files are named from.
     pub root: SourceRoot,
+    /// Why the run is an error (exit 2) although it has an outcome: no
+    /// trace was read, or records were skipped under `--strict`. Every CI
+    /// output says so, so that a broken run never reads as a clean one
+    /// (SARIF `executionSuccessful: false`, a JUnit error, a GitLab issue).
+    pub error: Option<String>,
 }
 
 impl CheckOutcome {
@@ -167,6 +191,7 @@ impl CheckOutcome {
             findings,
             waste,
             root,
+            error: None,
         }
     }
 
@@ -213,20 +238,23 @@ impl CheckOutcome {
     }
 }
 
-/// What findings wasted, for people: "1,234 tokens, $0.0210, 3.4 s", a
-/// figure no row gave shown as "–" (unknown is not zero).
+/// What findings wasted, for people: "1,234 tokens, $0.0210, 3.4 s"; a
+/// figure no row gave is left out (unknown is not zero), and when none is
+/// known, "not measured (the trace gives no usage or times)".
 pub fn waste_text(waste: &Waste) -> String {
-    format!(
-        "{} tokens, {}, {}",
-        waste.tokens.map_or("–".to_string(), thousands),
-        waste
-            .cost_usd
-            .map_or("$–".to_string(), |c| format!("${c:.4}")),
-        waste.ms.map_or("– s".to_string(), |ms| format!(
-            "{:.1} s",
-            ms as f64 / 1000.0
-        ))
-    )
+    let parts: Vec<String> = [
+        waste.tokens.map(|t| format!("{} tokens", thousands(t))),
+        waste.cost_usd.map(|c| format!("${c:.4}")),
+        waste.ms.map(|ms| format!("{:.1} s", ms as f64 / 1000.0)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        "not measured (the trace gives no usage or times)".to_string()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// The waste of all traces, each counted once.

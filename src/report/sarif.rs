@@ -111,11 +111,19 @@ pub fn check(outcome: &CheckOutcome) -> Result<String> {
     if !repository.is_empty() {
         driver["informationUri"] = json!(repository);
     }
+    // Whether the run did its job: a run that read nothing is no clean
+    // run, and a code-scanning service must not close alerts on it.
+    let mut invocation = json!({"executionSuccessful": outcome.error.is_none()});
+    if let Some(error) = &outcome.error {
+        invocation["toolExecutionNotifications"] =
+            json!([{"level": "error", "message": {"text": error}}]);
+    }
     let log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": driver},
+            "invocations": [invocation],
             "originalUriBaseIds": {SRCROOT: {"uri": outcome.root.uri()}},
             "results": results
         }]
@@ -133,8 +141,11 @@ fn artifact_location(outcome: &CheckOutcome, file: &str) -> Option<Value> {
     if file == "<stdin>" {
         return None;
     }
-    let absolute = outcome.root.cwd.join(file);
-    let path = absolute.to_string_lossy().replace('\\', "/");
+    let path = outcome
+        .root
+        .absolute(file)
+        .to_string_lossy()
+        .replace('\\', "/");
     let path = if path.starts_with('/') {
         path
     } else {

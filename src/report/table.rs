@@ -22,6 +22,7 @@ const CELL_CHARS: usize = 60;
 /// other columns (messages, evidence, agents) wrap to fit.
 const WHOLE_COLUMNS: &[&str] = &[
     "finding", "severity", "detector", "mode", "mapping", "id", "status", "metric", "category",
+    "trace",
 ];
 
 /// Width when stdout is no terminal (a CI log, a file, a pipe): `COLUMNS`
@@ -257,14 +258,22 @@ pub fn check(outcome: &CheckOutcome) -> String {
         // The finding (detector, then severity and mode) stays whole; where
         // (agents, spans, steps, counts) and what to do wrap.
         let mut table = new_table(&["finding", "evidence", "message"]);
-        for f in &outcome.findings[start..end] {
+        for (i, f) in outcome.findings[start..end].iter().enumerate() {
+            let i = start + i;
+            let verdict = if outcome.baselined.as_ref().is_some_and(|b| b[i]) {
+                " · baseline"
+            } else if outcome.gates[i] {
+                " · gating"
+            } else {
+                ""
+            };
             let mut evidence = evidence_of(f);
             if !f.agents.is_empty() {
                 evidence = format!("agents {}; {evidence}", cut(&f.agents.join(", ")));
             }
             table.add_row(vec![
                 Cell::new(format!(
-                    "{}\n{} · {}",
+                    "{}\n{} · {}{verdict}",
                     f.detector,
                     f.severity.as_str(),
                     mode_of(f)

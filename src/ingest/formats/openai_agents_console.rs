@@ -63,8 +63,16 @@ impl Format for OpenAiAgentsConsole {
         first_line.starts_with(EXPORTER.as_bytes())
     }
 
+    /// A line of the exporter after a log prefix: a span line ending with
+    /// its dict's `}`, or a trace line naming an SDK trace id — not a
+    /// document that merely quotes the words (this README's format table).
     fn sniff_text_after_preamble(&self, line: &[u8]) -> bool {
-        memchr::memmem::find(line, EXPORTER.as_bytes()).is_some()
+        let Some(at) = memchr::memmem::find(line, EXPORTER.as_bytes()) else {
+            return false;
+        };
+        let rest = line[at..].trim_ascii_end();
+        (rest.starts_with(SPAN.as_bytes()) && rest.ends_with(b"}"))
+            || rest.starts_with(format!("{TRACE}trace_").as_bytes())
     }
 
     fn parse(
