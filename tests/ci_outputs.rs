@@ -654,7 +654,7 @@ fn a_run_that_read_nothing_never_looks_clean() {
     let dir = tempfile::tempdir().unwrap();
     let other = dir.path().join("other.json");
     std::fs::write(&other, r#"{"hello": "world"}"#).unwrap();
-    let (sarif, code) = check(&["--output-format", "sarif"], &[other.clone()]);
+    let (sarif, code) = check(&["--output-format", "sarif"], std::slice::from_ref(&other));
     assert_eq!(code, 2);
     let log: Value = serde_json::from_str(&sarif).unwrap();
     let invocation = &log["runs"][0]["invocations"][0];
@@ -663,15 +663,15 @@ fn a_run_that_read_nothing_never_looks_clean() {
         .as_str()
         .unwrap();
     assert!(note.contains("not a recognised trace format"), "{note}");
-    let (junit, code) = check(&["--output-format", "junit"], &[other.clone()]);
+    let (junit, code) = check(&["--output-format", "junit"], std::slice::from_ref(&other));
     assert_eq!(code, 2);
     let suites = junit_parser::from_reader(std::io::Cursor::new(junit.as_bytes())).unwrap();
     assert_eq!(suites.errors, 1);
-    let (gitlab, _) = check(&["--output-format", "gitlab"], &[other.clone()]);
+    let (gitlab, _) = check(&["--output-format", "gitlab"], std::slice::from_ref(&other));
     let issues: Vec<Value> = serde_json::from_str(&gitlab).unwrap();
     assert_eq!(issues.len(), 1);
     assert_eq!(issues[0]["severity"], "blocker");
-    let (json, _) = check(&["--output-format", "json"], &[other.clone()]);
+    let (json, _) = check(&["--output-format", "json"], std::slice::from_ref(&other));
     let doc: Value = serde_json::from_str(&json).unwrap();
     assert!(doc["error"]
         .as_str()

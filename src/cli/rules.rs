@@ -38,7 +38,7 @@ pub fn run(args: RulesArgs) -> Result<u8> {
     } else if let Some(selectors) = args.name {
         // The same selectors as --select: one that matches no detector is
         // the same error there and here.
-        let dyns: Vec<&dyn Detector> = detectors.iter().copied().collect();
+        let dyns: Vec<&dyn Detector> = detectors.to_vec();
         let selectors = Selector::parse_all(&[selectors], &dyns)?;
         let chosen: Vec<&dyn Detector> = dyns
             .into_iter()
