@@ -26,6 +26,7 @@ pub mod coverage;
 pub mod detect;
 pub mod eval;
 pub mod event;
+pub mod failure;
 pub mod inert;
 pub mod ingest;
 pub mod labels;

@@ -142,7 +142,7 @@ pub fn blame(
     let first_failure = rows.iter().enumerate().skip(1).find(|(_, r)| {
         r.agent.is_none_or(|a| !orchestrators.contains(a))
             && !r.termination_reason.is_some_and(is_loop_guard)
-            && (r.failed() || r.output_signals & signals::FAILURE_TEXT != 0)
+            && r.failure.is_some()
     });
     // A finding that shows where a loop or failure began (the first
     // repeated output, the first hop of a cycle) before one that records

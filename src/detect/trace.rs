@@ -9,6 +9,7 @@ use polars::prelude::*;
 
 use super::options::DetectOptions;
 use crate::event::{Kind, Role, Status};
+use crate::failure::Failure;
 use crate::store::{columns as c, TraceRows};
 
 /// The Store columns detectors read, typed. Categorical columns are cast
@@ -22,6 +23,7 @@ pub struct StoreColumns {
     start_ns: Int64Chunked,
     end_ns: Int64Chunked,
     status: StringChunked,
+    failure: StringChunked,
     error_type: StringChunked,
     error_message: StringChunked,
     role: StringChunked,
@@ -73,6 +75,7 @@ impl StoreColumns {
             start_ns: int(c::START_NS)?,
             end_ns: int(c::END_NS)?,
             status: text(c::STATUS)?,
+            failure: text(c::FAILURE)?,
             error_type: text(c::ERROR_TYPE)?,
             error_message: text(c::ERROR_MESSAGE)?,
             role: text(c::ROLE)?,
@@ -122,6 +125,7 @@ impl StoreColumns {
                 start_ns: self.start_ns.get(i),
                 end_ns: self.end_ns.get(i),
                 status: self.status.get(i).map_or(Status::Unset, Status::parse),
+                failure: self.failure.get(i).and_then(Failure::parse),
                 error_type: self.error_type.get(i),
                 error_message: self.error_message.get(i),
                 role: self.role.get(i).and_then(Role::parse),
@@ -168,6 +172,8 @@ pub struct Row<'a> {
     pub start_ns: Option<i64>,
     pub end_ns: Option<i64>,
     pub status: Status,
+    /// How it failed, from status and text (`crate::failure`).
+    pub failure: Option<Failure>,
     pub error_type: Option<&'a str>,
     pub error_message: Option<&'a str>,
     pub role: Option<Role>,
@@ -207,6 +213,7 @@ impl Row<'_> {
             start_ns: None,
             end_ns: None,
             status: Status::Unset,
+            failure: None,
             error_type: None,
             error_message: None,
             role: None,

@@ -46,7 +46,7 @@ impl Draft {
         if !from_tool {
             self.event.output_sig = text::minhash_signature(text);
         }
-        self.event.output_signals = crate::signals::of_output(text);
+        self.event.output_signals = crate::signals::of_output(text, ctx.source_format);
         self.event.output = Some(text::digest(text, ctx.excerpt_chars));
     }
 

@@ -4,7 +4,8 @@
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::event::Event;
+use crate::event::{Event, Status};
+use crate::failure::Failure;
 use crate::timings;
 
 /// Store column names.
@@ -25,6 +26,9 @@ pub mod columns {
     pub const STATUS: &str = "status";
     pub const ERROR_TYPE: &str = "error_type";
     pub const ERROR_MESSAGE: &str = "error_message";
+    /// How the event failed, from status and text (`crate::failure`):
+    /// `hard`, `soft`, `provider`; null when it did not.
+    pub const FAILURE: &str = "failure";
     pub const ROLE: &str = "role";
     pub const INPUT_EXCERPT: &str = "input_excerpt";
     pub const OUTPUT_EXCERPT: &str = "output_excerpt";
@@ -51,9 +55,10 @@ pub mod columns {
 }
 
 /// Columns with few distinct values, stored as categoricals.
-const CATEGORICAL: [&str; 5] = [
+const CATEGORICAL: [&str; 6] = [
     columns::KIND,
     columns::STATUS,
+    columns::FAILURE,
     columns::ROLE,
     columns::SOURCE_FORMAT,
     columns::SOURCE_FILE,
@@ -136,6 +141,16 @@ where
         text(STATUS, |e| Some(e.status.as_str())),
         text(ERROR_TYPE, |e| e.error_type.as_deref()),
         text(ERROR_MESSAGE, |e| e.error_message.as_deref()),
+        text(FAILURE, |e| {
+            crate::failure::classify(
+                e.status == Status::Error,
+                e.error_type.as_deref(),
+                e.error_message.as_deref(),
+                e.output_signals,
+                e.source_format,
+            )
+            .map(Failure::as_str)
+        }),
         text(ROLE, |e| e.role.map(|r| r.as_str())),
         text(INPUT_EXCERPT, |e| {
             e.input.as_ref().map(|d| d.excerpt.as_str())

@@ -34,8 +34,9 @@ const SUMMARY_KEY: &str = "tracelint.ingest_summary";
 const VERSION_KEY: &str = "tracelint.store_version";
 const CHECKSUM_KEY: &str = "tracelint.checksum";
 /// Bumped when columns change meaning or type, or the file its layout
-/// (2: the checksum; 3: `agent_is_service`).
-const STORE_VERSION: &str = "3";
+/// (2: the checksum; 3: `agent_is_service`; 4: `failure`, and failure
+/// words in `output_signals` split by kind).
+const STORE_VERSION: &str = "4";
 /// The checksum's place holder while the file is written and hashed.
 const UNSET_CHECKSUM: &str = "00000000000000000000000000000000";
 

@@ -1,0 +1,240 @@
+//! Whether a step failed, and how: from its status *and* from its text.
+//! Real traces report most failures only in words — a tool result that
+//! starts `Error:` (tau-bench), `exitcode: 1` and a traceback in a chat
+//! (AG2), `Error 404` from a web agent (Magentic-One), a rate limit inside a
+//! span whose status is ok — so a detector that reads status alone misses
+//! them. The words are a table, `taxonomy/failures.toml` (kind, pattern,
+//! the formats it is for, where it was seen), read once.
+//!
+//! At ingest the output text's patterns become bits of `output_signals`
+//! (`text_signals`), while the full text is in hand; the Store's `failure`
+//! column is then `classify` of each event: status, error type and
+//! message, and those bits. Detectors and `blame` ask `Row::failure`.
+//!
+//! A leaf, like `signals` and `termination`: it imports nothing of the
+//! crate's layers.
+
+use regex::bytes::{RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+use std::sync::LazyLock;
+
+/// How a step failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Failure {
+    /// The step did not do its job: an exception, a traceback, a non-zero
+    /// exit code, an HTTP error, a failed status.
+    Hard,
+    /// Its author says it could not: "unable to", "cannot", "no results".
+    Soft,
+    /// The model's API failed (a rate limit, a 5xx, an overloaded model):
+    /// infrastructure, not the agents' reasoning.
+    Provider,
+}
+
+impl Failure {
+    /// The Store's spelling: `hard`, `soft`, `provider`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Failure::Hard => "hard",
+            Failure::Soft => "soft",
+            Failure::Provider => "provider",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Failure> {
+        match text {
+            "hard" => Some(Failure::Hard),
+            "soft" => Some(Failure::Soft),
+            "provider" => Some(Failure::Provider),
+            _ => None,
+        }
+    }
+
+    /// The `output_signals` bit of text of this kind.
+    const fn bit(self) -> u32 {
+        match self {
+            Failure::Hard => HARD_TEXT,
+            Failure::Soft => SOFT_TEXT,
+            Failure::Provider => PROVIDER_TEXT,
+        }
+    }
+}
+
+/// `output_signals` bits: the output text reports a failure of this kind.
+pub const HARD_TEXT: u32 = 1;
+pub const SOFT_TEXT: u32 = 1 << 3;
+pub const PROVIDER_TEXT: u32 = 1 << 4;
+/// Any of them.
+pub const ANY_TEXT: u32 = HARD_TEXT | SOFT_TEXT | PROVIDER_TEXT;
+
+const TABLE: &str = include_str!("../taxonomy/failures.toml");
+
+#[derive(Deserialize)]
+struct Table {
+    pattern: Vec<PatternEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatternEntry {
+    kind: String,
+    regex: String,
+    #[serde(default)]
+    formats: Vec<String>,
+    /// Where the wording was found: for the reader of the table.
+    #[serde(rename = "seen")]
+    _seen: String,
+}
+
+/// The table compiled: one set of all patterns, matched in one pass over
+/// a text, and each pattern's kind and formats.
+struct Patterns {
+    set: RegexSet,
+    kinds: Vec<Failure>,
+    /// Per pattern; empty: every format.
+    formats: Vec<Vec<String>>,
+}
+
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
+    let table: Table = toml::from_str(TABLE).expect("taxonomy/failures.toml is valid");
+    let set = RegexSetBuilder::new(table.pattern.iter().map(|p| &p.regex))
+        .case_insensitive(true)
+        .unicode(false)
+        .build()
+        .expect("the failure patterns of the table are valid");
+    Patterns {
+        set,
+        kinds: table
+            .pattern
+            .iter()
+            .map(|p| Failure::parse(&p.kind).expect("a failure kind of the table is known"))
+            .collect(),
+        formats: table.pattern.into_iter().map(|p| p.formats).collect(),
+    }
+});
+
+/// The failure bits of an output text read as `format`: one bit per kind
+/// whose pattern it matches. One pass over the text, whatever the table's
+/// size.
+pub fn text_signals(text: &str, format: &str) -> u32 {
+    let patterns = &*PATTERNS;
+    patterns
+        .set
+        .matches(text.as_bytes())
+        .iter()
+        .filter(|&i| {
+            patterns.formats[i].is_empty() || patterns.formats[i].iter().any(|f| f == format)
+        })
+        .fold(0, |bits, i| bits | patterns.kinds[i].bit())
+}
+
+/// How an event failed, if it did: a failed status is `Provider` when its
+/// error type or message names the model API's failure, else `Hard`; an
+/// event whose output text reports a failure takes the first of provider,
+/// hard, soft among its bits.
+pub fn classify(
+    failed_status: bool,
+    error_type: Option<&str>,
+    error_message: Option<&str>,
+    output_signals: u32,
+    format: &str,
+) -> Option<Failure> {
+    if failed_status {
+        let error = [error_type, error_message]
+            .into_iter()
+            .flatten()
+            .any(|text| text_signals(text, format) & PROVIDER_TEXT != 0);
+        return Some(if error {
+            Failure::Provider
+        } else {
+            Failure::Hard
+        });
+    }
+    [Failure::Provider, Failure::Hard, Failure::Soft]
+        .into_iter()
+        .find(|kind| output_signals & kind.bit() != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind_of(text: &str) -> Option<Failure> {
+        classify(
+            false,
+            None,
+            None,
+            text_signals(text, "chat_history"),
+            "chat_history",
+        )
+    }
+
+    #[test]
+    fn failures_in_words_have_their_kind() {
+        let long_ok = "all fine here. ".repeat(1000);
+        assert_eq!(kind_of(&long_ok), None);
+        for (text, kind) in [
+            ("Error: flight HAT030 not available on date 2024-05-13", Failure::Hard),
+            ("exitcode: 1 (execution failed)\nCode output: ...", Failure::Hard),
+            (
+                "Traceback (most recent call last):\n  File \"x.py\", line 1\nNameError: name 'x' is not defined",
+                Failure::Hard,
+            ),
+            ("Error 404: the page could not be loaded", Failure::Hard),
+            ("HTTP 503 from https://example.org", Failure::Hard),
+            ("The request timed out", Failure::Hard),
+            ("I was unable to find the page", Failure::Soft),
+            ("No results found for the query", Failure::Soft),
+            ("openai.RateLimitError: Rate limit reached for gpt-4o", Failure::Provider),
+            ("Error code: 429 - too many requests", Failure::Provider),
+        ] {
+            assert_eq!(kind_of(text), Some(kind), "{text}");
+        }
+        // The failure at the end of a long text is found.
+        assert_eq!(
+            kind_of(&format!("{long_ok}\nexitcode: 1 (execution failed)")),
+            Some(Failure::Hard)
+        );
+        for text in [
+            "exitcode: 0 (execution succeeded)",
+            "errors were fixed",
+            "404040 rows",
+            "The error rate dropped to 2%",
+        ] {
+            assert_eq!(kind_of(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_failed_status_is_hard_unless_it_names_the_provider() {
+        assert_eq!(
+            classify(true, None, None, 0, "otlp_json"),
+            Some(Failure::Hard)
+        );
+        assert_eq!(
+            classify(
+                true,
+                Some("openai.APIConnectionError"),
+                None,
+                0,
+                "otlp_json"
+            ),
+            Some(Failure::Provider)
+        );
+        assert_eq!(
+            classify(
+                true,
+                Some("ValueError"),
+                Some("bad input"),
+                SOFT_TEXT,
+                "otlp_json"
+            ),
+            Some(Failure::Hard)
+        );
+    }
+
+    #[test]
+    fn every_pattern_of_the_table_compiles_and_has_a_known_kind() {
+        assert!(PATTERNS.kinds.len() >= 8);
+    }
+}
