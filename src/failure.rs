@@ -172,11 +172,15 @@ pub fn text_signals(text: &str, format: &str) -> u32 {
 }
 
 /// How an event failed, if it did: a failed status is `Provider` when its
-/// error type or message names the model API's failure, else `Hard`; an
+/// error type or message names the provider's failure, else `Hard`; an
 /// event whose output text reports a failure takes the first of provider,
-/// hard, soft among its bits.
+/// hard, soft among its bits — provider words count as such only in the
+/// output of a model call (`model_call`): in a message or a tool's result
+/// they report another service's error (a web page's `403`, an HTTP
+/// client's traceback), which is the step's failure, hard.
 pub fn classify(
     failed_status: bool,
+    model_call: bool,
     error_type: Option<&str>,
     error_message: Option<&str>,
     output_signals: u32,
@@ -193,7 +197,14 @@ pub fn classify(
             Failure::Hard
         });
     }
-    [Failure::Provider, Failure::Hard, Failure::Soft]
+    if output_signals & PROVIDER_TEXT != 0 {
+        return Some(if model_call {
+            Failure::Provider
+        } else {
+            Failure::Hard
+        });
+    }
+    [Failure::Hard, Failure::Soft]
         .into_iter()
         .find(|kind| output_signals & kind.bit() != 0)
 }
@@ -202,14 +213,10 @@ pub fn classify(
 mod tests {
     use super::*;
 
+    /// The kind of a model call's output text.
     fn kind_of(text: &str) -> Option<Failure> {
-        classify(
-            false,
-            None,
-            None,
-            text_signals(text, "chat_history"),
-            "chat_history",
-        )
+        let bits = text_signals(text, "chat_history");
+        classify(false, true, None, None, bits, "chat_history")
     }
 
     #[test]
@@ -250,30 +257,20 @@ mod tests {
 
     #[test]
     fn a_failed_status_is_hard_unless_it_names_the_provider() {
-        assert_eq!(
-            classify(true, None, None, 0, "otlp_json"),
-            Some(Failure::Hard)
-        );
-        assert_eq!(
-            classify(
-                true,
-                Some("openai.APIConnectionError"),
-                None,
-                0,
-                "otlp_json"
-            ),
-            Some(Failure::Provider)
-        );
-        assert_eq!(
-            classify(
-                true,
-                Some("ValueError"),
-                Some("bad input"),
-                SOFT_TEXT,
-                "otlp_json"
-            ),
-            Some(Failure::Hard)
-        );
+        let failed = |error_type: Option<&str>, message: Option<&str>, bits: u32| {
+            classify(true, false, error_type, message, bits, "otlp_json")
+        };
+        assert_eq!(failed(None, None, 0), Some(Failure::Hard));
+        let sdk = Some("openai.APIConnectionError");
+        assert_eq!(failed(sdk, None, 0), Some(Failure::Provider));
+        let bad_input = failed(Some("ValueError"), Some("bad input"), SOFT_TEXT);
+        assert_eq!(bad_input, Some(Failure::Hard));
+        // Provider words in a message or a tool's result: that service's
+        // error, the step's failure; in a model call's output, the model's.
+        let bits = text_signals("httpx.ConnectError ... APIConnectionError", "chat_history");
+        let in_output = |model_call| classify(false, model_call, None, None, bits, "chat_history");
+        assert_eq!(in_output(false), Some(Failure::Hard));
+        assert_eq!(in_output(true), Some(Failure::Provider));
     }
 
     #[test]

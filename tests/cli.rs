@@ -564,7 +564,7 @@ fn the_readme_lists_the_detectors_as_rules_prints_them() {
             )
         })
         .collect();
-    assert_eq!(from_readme.len(), 18);
+    assert_eq!(from_readme.len(), 19);
     assert_eq!(from_readme, from_rules);
     assert!(readme.contains(&format!("{} detectors", from_rules.len())));
 }

@@ -544,6 +544,59 @@ fn failures_resolved_or_ignored() {
     assert_eq!(t.findings("premature-termination").len(), 1);
 }
 
+/// The model's API failing is `provider-error` (an error when the run
+/// ended there, a warning when a later call went through), not MAST 3.1;
+/// a step's own exception is no provider error.
+#[test]
+fn provider_failures_are_infrastructure_not_premature_termination() {
+    let rate_limited = |t: &mut TraceBuilder| {
+        let e = t.llm("planner", "", 0);
+        e.status = Status::Error;
+        e.error_type = Some("openai.RateLimitError".into());
+        e.error_message = Some("Rate limit reached for gpt-4o in organization org-1".into());
+    };
+    // Ends on it.
+    let mut t = TraceBuilder::new();
+    t.llm("planner", "Planning the trip.", 10);
+    rate_limited(&mut t);
+    let found = t.findings("provider-error");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].severity, tracelint::detect::Severity::Error);
+    assert_eq!(found[0].span_ids, ["s1"]);
+    assert!(found[0].message.starts_with(
+        "planner's model API failed once (\"Rate limit reached for gpt-4o in organization org-1\") and the run ended there"
+    ), "{}", found[0].message);
+    assert!(t.findings("premature-termination").is_empty());
+    // Twice, then a call goes through: a warning.
+    let mut t = TraceBuilder::new();
+    rate_limited(&mut t);
+    rate_limited(&mut t);
+    t.llm("planner", "Here is the plan.", 10);
+    let found = t.findings("provider-error");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].severity, tracelint::detect::Severity::Warning);
+    assert_eq!(found[0].metrics["failures"], 2.0);
+    // In words only: a span whose status is ok but whose output says it.
+    let mut t = TraceBuilder::new();
+    let text = "Error code: 429 - {'error': {'message': 'Too Many Requests'}}";
+    t.llm("writer", text, 10).output_signals = tracelint::signals::of_output(text, "test");
+    assert_eq!(t.findings("provider-error").len(), 1);
+    // Look-alikes: a model call failing on its own input, a tool's
+    // exception, the model saying it cannot.
+    let mut t = TraceBuilder::new();
+    let e = t.llm("planner", "", 0);
+    e.status = Status::Error;
+    e.error_type = Some("ValueError".into());
+    e.error_message = Some("prompt is not valid JSON".into());
+    assert!(t.findings("provider-error").is_empty());
+    assert_eq!(t.findings("premature-termination").len(), 1);
+    let mut t = TraceBuilder::new();
+    t.call("coder", "run", r#"{"cmd":"pytest"}"#).status = Status::Error;
+    let text = "I cannot help with that.";
+    t.llm("coder", text, 10).output_signals = tracelint::signals::of_output(text, "test");
+    assert!(t.findings("provider-error").is_empty());
+}
+
 #[test]
 fn verification_reset_ownership_and_confidence() {
     // A change with no check after it.
@@ -614,7 +667,7 @@ fn rules_lists_and_documents_every_detector() {
             );
         }
     }
-    assert_eq!(registry().len(), 18);
+    assert_eq!(registry().len(), 19);
 }
 
 #[test]

@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use super::{Finding, Row, Severity};
 use crate::event::{Kind, Role};
+use crate::failure::Failure;
 use crate::signals;
 use crate::termination::is_loop_guard;
 
@@ -142,7 +143,8 @@ pub fn blame(
     let first_failure = rows.iter().enumerate().skip(1).find(|(_, r)| {
         r.agent.is_none_or(|a| !orchestrators.contains(a))
             && !r.termination_reason.is_some_and(is_loop_guard)
-            && r.failure.is_some()
+            // The agents' failures; the provider's are not theirs.
+            && matches!(r.failure, Some(Failure::Hard | Failure::Soft))
     });
     // A finding that shows where a loop or failure began (the first
     // repeated output, the first hop of a cycle) before one that records
@@ -150,7 +152,7 @@ pub fn blame(
     // the cap, the call past the budget).
     let first_finding = findings
         .iter()
-        .filter(|f| f.severity != Severity::Info)
+        .filter(|f| f.severity != Severity::Info && f.detector != "provider-error")
         .min_by_key(|f| {
             (
                 RECORDS_A_STOP.contains(&f.detector.as_str()),

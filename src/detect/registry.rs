@@ -19,6 +19,7 @@ pub fn registry() -> Vec<&'static dyn Detector> {
         &RetryWithoutReplan,
         &InvalidToolArguments,
         &PrematureTermination,
+        &ProviderError,
         &MissingVerification,
         &ConversationReset,
         &NoOwner,

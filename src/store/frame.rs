@@ -144,6 +144,7 @@ where
         text(FAILURE, |e| {
             crate::failure::classify(
                 e.status == Status::Error,
+                e.kind == crate::event::Kind::LlmCall,
                 e.error_type.as_deref(),
                 e.error_message.as_deref(),
                 e.output_signals,

@@ -25,6 +25,7 @@ orchestrator: Final answer: ...     (at 10:00:04)
 ## Not flagged
 
 - Runs stopped by a framework's loop guard (`turn-limit-hit`).
+- Runs that ended on a failure of the model's API (`provider-error`).
 - Failures earlier in a run that goes on and ends well (`failed-worker-ignored` judges those).
 
 ## Options
@@ -71,7 +72,11 @@ impl Detector for PrematureTermination {
             .iter()
             .filter(|r| r.kind != Kind::Termination)
             .max_by_key(|r| (r.end_ns.or(r.start_ns), r.seq));
-        if let Some(last) = last.filter(|r| r.failed()) {
+        // A provider's failure (rate limit, 5xx) is infrastructure:
+        // `provider-error` reports it.
+        if let Some(last) =
+            last.filter(|r| r.failed() && r.failure != Some(crate::failure::Failure::Provider))
+        {
             let why = last
                 .error_message
                 .map(|m| format!(" (\"{}\")", quote(m, 80, Quoted::Error)))
