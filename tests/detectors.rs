@@ -525,6 +525,15 @@ fn failures_resolved_or_ignored() {
     t.say("worker", "status: failed - timeout");
     t.llm("orchestrator", "Q3 sales grew 12%.", 10);
     assert_eq!(t.findings("failed-worker-ignored").len(), 1);
+    // Failed in words only: the tool's result says `Error:`, its status
+    // nothing (tau-bench's tools).
+    let mut t = TraceBuilder::new();
+    let result = "Error: flight HAT030 not available on date 2024-05-13";
+    let call = t.call("agent", "book_flight", r#"{"flight":"HAT030"}"#);
+    call.output = Some(text::digest(result, 512));
+    call.output_signals = tracelint::signals::of_output(result, "test");
+    t.llm("agent", "Your flight HAT030 is booked.", 10);
+    assert_eq!(t.findings("failed-worker-ignored").len(), 1);
     // Re-planned: another tool after the failure.
     let mut t = TraceBuilder::new();
     t.call("orchestrator", "fetch_primary", r#"{"q":"Q3"}"#)

@@ -12,8 +12,9 @@ macro_rules! doc {
         "## What it does
 
 Flags a run whose final answer follows a failure that nobody acted on. A failure is a tool call,
-agent or worker message with error status, or a worker output whose status envelope says
-`failed` or `partial`. It is acted on when, between it and the final answer, something is tried
+agent or worker message with error status, a tool result that reports a hard failure in words
+(`Error: ...`, a traceback, an HTTP error: the `failure` column, `taxonomy/failures.toml`) whatever
+its status, or a worker output whose status envelope says `failed` or `partial`. It is acted on when, between it and the final answer, something is tried
 again or instead and works — a successful tool call, a successful later attempt of the same kind
 by the same agent (the next step of an agent loop) — or the task is delegated to an agent other
 than the one that answers, or the final answer says the work failed (could not, unable, failed,
@@ -69,7 +70,11 @@ fn is_failure(row: &Row) -> bool {
             .output
             .and_then(status_envelope)
             .is_some_and(|e| matches!(e, Envelope::Failed | Envelope::Partial));
-    failed_status || failed_envelope
+    // A tool's result that reports a hard failure in words (`Error: ...`,
+    // a traceback) although its status says nothing.
+    let failed_result = row.failure == Some(crate::failure::Failure::Hard)
+        && (row.kind == Kind::ToolCall || row.role == Some(Role::Tool));
+    failed_status || failed_envelope || failed_result
 }
 
 impl Detector for FailedWorkerIgnored {
@@ -114,11 +119,11 @@ impl Detector for FailedWorkerIgnored {
                 Some(to) => Some(to) != answerer,
                 None => r.kind == Kind::Handoff,
             };
-            seen |= delegates || (!r.failed() && r.kind == Kind::ToolCall);
+            seen |= delegates || (!is_failure(r) && r.kind == Kind::ToolCall);
         }
         let mut last_success: HashMap<(Kind, Option<&str>), u32> = HashMap::default();
         for r in &before {
-            if !r.failed() && r.kind != Kind::Message && r.kind != Kind::LlmCall {
+            if !is_failure(r) && r.kind != Kind::Message && r.kind != Kind::LlmCall {
                 last_success.insert((r.kind, r.agent), r.seq);
             }
         }
