@@ -9,7 +9,7 @@ use regex::RegexSet;
 use std::sync::LazyLock;
 
 /// (reason, pattern), checked in order; the first match names the reason.
-const GUARDS: [(&str, &str); 6] = [
+const GUARDS: [(&str, &str); 7] = [
     (
         "recursion_limit",
         r"(?i)recursion[ _]limit|GraphRecursionError",
@@ -25,6 +25,8 @@ const GUARDS: [(&str, &str); 6] = [
         r"(?i)max(imum)?[ _]?iter(ation)?s?\b|iteration limit",
     ),
     ("max_messages", r"(?i)maximum number of messages"),
+    // Magentic-One's orchestrator: "Max time (1500s) reached."
+    ("max_time", r"(?i)max(imum)?[ _]?time\b|time limit reached"),
 ];
 
 static GUARD_SET: LazyLock<RegexSet> =
@@ -70,6 +72,8 @@ mod tests {
                 "Agent stopped due to iteration limit or time limit.",
                 Some("max_iter"),
             ),
+            // Magentic-One (Who&When).
+            ("Max time (1500s) reached.", Some("max_time")),
             ("connection refused", None),
         ];
         for (message, expected) in cases {

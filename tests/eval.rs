@@ -235,3 +235,51 @@ fn blame_names_where_each_planted_failure_began() {
         ["data_worker".to_string(), "orchestrator".to_string()].into()
     );
 }
+
+/// Magentic-One's time limit, announced in the last message
+/// ("Max time (1500s) reached."), is a loop guard: turn-limit-hit reports
+/// it, and blame names the first worker step, not the message that stopped
+/// the run.
+#[test]
+fn a_time_limit_in_words_stops_the_run_and_blame_looks_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let chat = serde_json::json!({"history": [
+        {"role": "human", "content": "How many stops does the 42 bus make?"},
+        {"role": "Orchestrator (thought)", "content": "Next speaker WebSurfer"},
+        {"role": "WebSurfer", "content": "I typed 'bus 42 stops' into the search bar."},
+        {"role": "Orchestrator (thought)", "content": "Next speaker WebSurfer"},
+        {"role": "WebSurfer", "content": "I scrolled down one page in the browser."},
+        {"role": "Orchestrator (termination condition)", "content": "Max time (1500s) reached.\nFINAL ANSWER: 12"}
+    ]});
+    let file = dir.path().join("run.json");
+    std::fs::write(&file, chat.to_string()).unwrap();
+    let check = tracelint()
+        .args(["check", "--quiet", "--exit-zero", "--output-format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&check.stdout).unwrap();
+    let guards: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["detector"] == "turn-limit-hit")
+        .collect();
+    assert_eq!(guards.len(), 1, "{doc}");
+    assert!(guards[0]["message"].as_str().unwrap().contains("max_time"));
+    let blame = tracelint()
+        .args(["blame", "--quiet", "--output-format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&blame.stdout).unwrap();
+    let b = &report["blames"][0];
+    // The first step after the task (the orchestrator writes no progress
+    // ledger here, so it counts as a worker), not the stop at step 5.
+    assert_eq!(b["step"], 1, "{report}");
+    assert_eq!(b["reason"], "first_worker_step");
+    assert!(b["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("the run was stopped by a guard"));
+}

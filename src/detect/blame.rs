@@ -147,18 +147,14 @@ pub fn blame(
             && matches!(r.failure, Some(Failure::Hard | Failure::Soft))
     });
     // A finding that shows where a loop or failure began (the first
-    // repeated output, the first hop of a cycle) before one that records
-    // where a guard stopped it (the root span of a turn limit, the hop past
-    // the cap, the call past the budget).
+    // repeated output, the first hop of a cycle); not one that records
+    // where a guard stopped the run (the root span of a turn limit, the hop
+    // past the cap, the call past the budget): that is where it ended.
     let first_finding = findings
         .iter()
         .filter(|f| f.severity != Severity::Info && f.detector != "provider-error")
-        .min_by_key(|f| {
-            (
-                RECORDS_A_STOP.contains(&f.detector.as_str()),
-                f.seq_range[0],
-            )
-        });
+        .filter(|f| !RECORDS_A_STOP.contains(&f.detector.as_str()))
+        .min_by_key(|f| f.seq_range[0]);
     // The earlier of the two; on a tie the failure, which names its cause.
     match (first_failure, first_finding) {
         (Some((at, failed)), finding) if finding.is_none_or(|f| at <= f.seq_range[0] as usize) => {
@@ -201,13 +197,16 @@ pub fn blame(
         }
         _ => {}
     }
-    if known_failed {
+    // Known to have failed, or stopped by a guard with nothing earlier to
+    // blame: the first worker step.
+    if known_failed || !findings.is_empty() {
         let row = rows.iter().find(|r| is_worker(r)).or(rows.first())?;
-        return Some(make(
-            row,
-            Reason::FirstWorkerStep,
-            "no step failed visibly; the first step of a worker".to_string(),
-        ));
+        let detail = if known_failed {
+            "no step failed visibly; the first step of a worker"
+        } else {
+            "the run was stopped by a guard and no step failed visibly before; the first step of a worker"
+        };
+        return Some(make(row, Reason::FirstWorkerStep, detail.to_string()));
     }
     None
 }
