@@ -197,9 +197,12 @@ pub fn blame(
         }
         _ => {}
     }
-    // Known to have failed, or stopped by a guard with nothing earlier to
-    // blame: the first worker step.
-    if known_failed || !findings.is_empty() {
+    // Known to have failed, or stopped by a guard (a finding that records
+    // the stop) with nothing earlier to blame: the first worker step.
+    let stopped = findings
+        .iter()
+        .any(|f| RECORDS_A_STOP.contains(&f.detector.as_str()));
+    if known_failed || stopped {
         let row = rows.iter().find(|r| is_worker(r)).or(rows.first())?;
         let detail = if known_failed {
             "no step failed visibly; the first step of a worker"
