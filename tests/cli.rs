@@ -500,19 +500,9 @@ fn a_selector_that_matches_no_detector_is_an_error() {
     // same error.
     let out = tracelint().args(["rules", "1.5,P2"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    let listed: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .filter(|l| l.starts_with('│'))
-        .skip(1)
-        .map(|l| {
-            l.trim_matches('│')
-                .split('┆')
-                .next()
-                .unwrap()
-                .trim()
-                .to_string()
-        })
+    let listed: Vec<String> = table_rows(&out.stdout)
+        .into_iter()
+        .map(|cells| cells[0].clone())
         .collect();
     assert_eq!(
         listed,
@@ -550,19 +540,9 @@ fn the_readme_lists_the_detectors_as_rules_prints_them() {
         })
         .collect();
     let out = tracelint().arg("rules").output().unwrap();
-    let from_rules: Vec<(String, String, String)> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .filter(|l| l.starts_with('│'))
-        .skip(1)
-        .map(|l| {
-            let cells: Vec<&str> = l.trim_matches('│').split('┆').map(str::trim).collect();
-            (
-                cells[0].to_string(),
-                cells[1].to_string(),
-                cells[2].to_string(),
-            )
-        })
+    let from_rules: Vec<(String, String, String)> = table_rows(&out.stdout)
+        .into_iter()
+        .map(|cells| (cells[0].clone(), cells[1].clone(), cells[2].clone()))
         .collect();
     assert_eq!(from_readme.len(), 19);
     assert_eq!(from_readme, from_rules);
@@ -626,4 +606,20 @@ fn waste_is_the_union_of_the_evidence_never_more_than_the_trace_used() {
         "the samples' findings overlap in three traces"
     );
     assert!(table.contains("Wasted in all: 48,760 tokens, 17.2 s (each step counted once"));
+}
+
+/// The cells of each body row of a terminal table `rules` prints (one
+/// line per row: its cells never wrap).
+fn table_rows(stdout: &[u8]) -> Vec<Vec<String>> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter(|l| l.starts_with('│'))
+        .skip(1)
+        .map(|l| {
+            l.trim_matches('│')
+                .split('┆')
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect()
 }

@@ -131,14 +131,11 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         &gate,
         super::source_root()?,
     );
-    let skipped = checked.report.summary.skipped;
     outcome.error = if outcome.traces.is_empty() {
         // Every input's reason: these outputs are read where stderr is not.
         Some(no_traces(&checked.report, false).replace("\n  ", "; "))
-    } else if args.input.strict && skipped > 0 {
-        Some(format!("--strict: {skipped} record(s) skipped"))
     } else {
-        None
+        args.input.strict_error(&checked.report.summary)
     };
     timings::phase("write output", || {
         let out = render(args.output_format, &outcome)?;

@@ -140,16 +140,19 @@ impl InputArgs {
         no_traces(report, !self.quiet && self.store.is_none())
     }
 
-    /// Exit 2 under `--strict` when records were skipped.
+    /// Why the run is an error under `--strict`: records were skipped.
+    pub fn strict_error(&self, ingest: &IngestSummary) -> Option<String> {
+        (self.strict && ingest.skipped > 0)
+            .then(|| format!("--strict: {} record(s) skipped", ingest.skipped))
+    }
+
+    /// Exit 2 under `--strict` when records were skipped, saying so.
     pub fn strict_failure(&self, ingest: &IngestSummary) -> bool {
-        if self.strict && ingest.skipped > 0 {
-            eprintln!(
-                "tracelint: --strict: {} record(s) skipped, exiting with 2",
-                ingest.skipped
-            );
-            return true;
+        let error = self.strict_error(ingest);
+        if let Some(error) = &error {
+            eprintln!("tracelint: {error}, exiting with 2");
         }
-        false
+        error.is_some()
     }
 }
 

@@ -105,17 +105,10 @@ impl WasteIndex {
                 _ => merged.push([a, b]),
             }
         }
-        let mut union = Waste {
-            tokens: None,
-            cost_usd: None,
-            ms: None,
-        };
-        for [a, b] in merged {
-            let part = self.of(a as usize, b as usize);
-            union.tokens = add(union.tokens, part.tokens);
-            union.cost_usd = add(union.cost_usd, part.cost_usd);
-            union.ms = add(union.ms, part.ms);
-        }
+        let mut union = merged
+            .into_iter()
+            .map(|[a, b]| self.of(a as usize, b as usize))
+            .fold(Waste::default(), Waste::plus);
         let n = self.tokens.len() - 1;
         if let (Some(ms), Some(whole)) = (
             union.ms,
@@ -124,6 +117,18 @@ impl WasteIndex {
             union.ms = Some(ms.min(whole));
         }
         union
+    }
+}
+
+impl Waste {
+    /// The waste of two disjoint stretches (two ranges, two traces): each
+    /// figure the sum of those that are known, unknown when neither is.
+    pub fn plus(self, other: Waste) -> Waste {
+        Waste {
+            tokens: add(self.tokens, other.tokens),
+            cost_usd: add(self.cost_usd, other.cost_usd),
+            ms: add(self.ms, other.ms),
+        }
     }
 }
 

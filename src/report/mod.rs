@@ -259,15 +259,10 @@ pub fn waste_text(waste: &Waste) -> String {
 
 /// The waste of all traces, each counted once.
 pub fn total_waste<'w>(waste: impl IntoIterator<Item = &'w Waste>) -> Waste {
-    let add = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) => Some(a + b),
-        (a, b) => a.or(b),
-    };
-    waste.into_iter().fold(Waste::default(), |sum, w| Waste {
-        tokens: add(sum.tokens.map(|t| t as f64), w.tokens.map(|t| t as f64)).map(|t| t as i64),
-        cost_usd: add(sum.cost_usd, w.cost_usd),
-        ms: add(sum.ms.map(|t| t as f64), w.ms.map(|t| t as f64)).map(|t| t as i64),
-    })
+    waste
+        .into_iter()
+        .copied()
+        .fold(Waste::default(), Waste::plus)
 }
 
 /// 1234567 → "1,234,567".
