@@ -671,6 +671,12 @@ fn a_run_that_read_nothing_never_looks_clean() {
     let issues: Vec<Value> = serde_json::from_str(&gitlab).unwrap();
     assert_eq!(issues.len(), 1);
     assert_eq!(issues[0]["severity"], "blocker");
+    let (github, _) = check(&["--output-format", "github"], std::slice::from_ref(&other));
+    assert!(
+        github
+            .starts_with("::error title=tracelint could not check the traces::no traces were read"),
+        "{github}"
+    );
     let (json, _) = check(&["--output-format", "json"], std::slice::from_ref(&other));
     let doc: Value = serde_json::from_str(&json).unwrap();
     assert!(doc["error"]

@@ -585,6 +585,17 @@ fn provider_failures_are_infrastructure_not_premature_termination() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].severity, tracelint::detect::Severity::Warning);
     assert_eq!(found[0].metrics["failures"], 2.0);
+    // An agent span that repeats its model call's error: one failure.
+    let mut t = TraceBuilder::new();
+    let agent = t.push(Kind::AgentInvoke, "booker");
+    agent.status = Status::Error;
+    agent.error_message = Some("openai.RateLimitError: Rate limit reached".into());
+    rate_limited(&mut t);
+    t.events[1].parent_id = Some("s0".into());
+    let found = t.findings("provider-error");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].span_ids, ["s1"]);
+    assert_eq!(found[0].metrics["failures"], 1.0);
     // In words only: a span whose status is ok but whose output says it.
     let mut t = TraceBuilder::new();
     let text = "Error code: 429 - {'error': {'message': 'Too Many Requests'}}";

@@ -266,7 +266,11 @@ fn a_time_limit_in_words_stops_the_run_and_blame_looks_before_it() {
         .filter(|f| f["detector"] == "turn-limit-hit")
         .collect();
     assert_eq!(guards.len(), 1, "{doc}");
-    assert!(guards[0]["message"].as_str().unwrap().contains("max_time"));
+    let message = guards[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("max_time") && message.ends_with("used the time up"),
+        "{message}"
+    );
     let blame = tracelint()
         .args(["blame", "--quiet", "--output-format", "json"])
         .arg(&file)

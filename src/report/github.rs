@@ -19,6 +19,13 @@ fn escape_property(text: &str) -> String {
 
 pub fn check(outcome: &CheckOutcome) -> String {
     let mut out = String::new();
+    // A run that is an error says so where the pull request shows it.
+    if let Some(error) = &outcome.error {
+        out.push_str(&format!(
+            "::error title=tracelint could not check the traces::{}\n",
+            escape_data(error)
+        ));
+    }
     for (i, f) in outcome.findings.iter().enumerate() {
         let baselined = outcome.baselined.as_ref().is_some_and(|b| b[i]);
         let command = match f.severity {

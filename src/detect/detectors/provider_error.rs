@@ -67,11 +67,16 @@ impl Detector for ProviderError {
     }
 
     fn check(&self, trace: &TraceView) -> Vec<Finding> {
-        let failed: Vec<&Row> = trace
+        let mut failed: Vec<&Row> = trace
             .rows
             .iter()
             .filter(|r| r.failure == Some(Failure::Provider))
             .collect();
+        // An agent or workflow span that repeats its model call's error is
+        // the same failure, not another one.
+        let parents: rustc_hash::FxHashSet<&str> =
+            failed.iter().filter_map(|r| r.parent_id).collect();
+        failed.retain(|r| !parents.contains(r.span_id));
         let mut agents: Vec<Option<&str>> = Vec::new();
         for row in &failed {
             if !agents.contains(&row.agent) {

@@ -77,8 +77,14 @@ impl Detector for TurnLimitHit {
                 )
             })
             .unwrap_or_default();
+        // A time limit is used up by slow or looping steps, not by turns.
+        let used_up = if guard == "max_time" {
+            "find the loop or the slow steps that used the time up"
+        } else {
+            "find the loop that used the turns up"
+        };
         let message = format!(
-            "the framework's {guard} guard stopped the run{said}: the agents did not finish; find the loop that used the turns up"
+            "the framework's {guard} guard stopped the run{said}: the agents did not finish; {used_up}"
         );
         let last = trace.rows.last().map_or(0, |r| r.seq);
         // A guard on a span of no agent (the run's root) names the agent
