@@ -153,6 +153,9 @@ pub struct Event {
     pub output_sig: Option<Vec<u32>>,
     /// `crate::signals` flags of the full output text; 0 when none.
     pub output_signals: u32,
+    /// `crate::failure::signature` of the full output text, when it reports
+    /// a failure (an `output_signals` failure bit); else none.
+    pub output_failure_signature: Option<u64>,
     pub model: Option<String>,
     pub input_tokens: Option<i64>,
     pub output_tokens: Option<i64>,
@@ -211,6 +214,7 @@ impl Event {
             output: None,
             output_sig: None,
             output_signals: 0,
+            output_failure_signature: None,
             model: None,
             input_tokens: None,
             output_tokens: None,

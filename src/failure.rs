@@ -12,7 +12,7 @@
 //! message, and those bits. Detectors and `blame` ask `Row::failure`.
 //!
 //! A leaf, like `signals` and `termination`: it imports nothing of the
-//! crate's layers.
+//! crate's layers (only `text`'s helpers).
 
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
@@ -72,6 +72,15 @@ const TABLE: &str = include_str!("../taxonomy/failures.toml");
 #[derive(Deserialize)]
 struct Table {
     pattern: Vec<PatternEntry>,
+    transient: TransientEntry,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransientEntry {
+    regex: String,
+    #[serde(rename = "seen")]
+    _seen: String,
 }
 
 #[derive(Deserialize)]
@@ -110,6 +119,8 @@ impl KindPatterns {
 /// a set of all patterns would read the whole text for every match.
 struct Patterns {
     any: Regex,
+    /// The table's `transient` pattern.
+    transient: Regex,
     /// In the order a text's kind is decided: provider, hard, soft.
     kinds: Vec<KindPatterns>,
 }
@@ -153,6 +164,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         .collect();
     Patterns {
         any: compile(&all),
+        transient: compile(&[table.transient.regex.as_str()]),
         kinds,
     }
 });
@@ -169,6 +181,28 @@ pub fn text_signals(text: &str, format: &str) -> u32 {
         .iter()
         .filter(|k| k.matches(bytes, format))
         .fold(0, |bits, k| bits | k.kind.bit())
+}
+
+/// Whether an error text reports a failure that may pass when the same
+/// request is sent again later — a timeout, a refused or reset connection,
+/// a 5xx, a rate limit (the `transient` pattern of
+/// `taxonomy/failures.toml`). Any other failure recurs for the same request.
+pub fn transient(text: &str) -> bool {
+    PATTERNS.transient.is_match(text.as_bytes())
+}
+
+/// Which failure an error text reports, as a hash: its cause line
+/// (`text::cause_line`; the whole text when no line names a cause) with ids, dates and numbers standing alone masked
+/// and whitespace runs made one — so `paid 29` and `paid 37` are the same
+/// failure (an amount changed, not the cause), while `flight HAT030` and
+/// `flight HAT223` are not (another resource was tried).
+pub fn signature(text: &str) -> u64 {
+    static NUMBER: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"\b\d+(?:[.,]\d+)*\b").expect("the number pattern is valid")
+    });
+    let line = crate::text::cause_line(text).unwrap_or(text);
+    let masked = crate::text::without_ids(line);
+    crate::text::normalized_hash(&NUMBER.replace_all(&masked, "#"))
 }
 
 /// How an event failed, if it did: a failed status is `Provider` when its
@@ -271,6 +305,52 @@ mod tests {
         let in_output = |model_call| classify(false, model_call, None, None, bits, "chat_history");
         assert_eq!(in_output(false), Some(Failure::Hard));
         assert_eq!(in_output(true), Some(Failure::Provider));
+    }
+
+    #[test]
+    fn a_signature_is_the_cause_not_the_amounts_nor_the_ids() {
+        let same = |a: &str, b: &str| signature(a) == signature(b);
+        assert!(same(
+            "Error: payment amount does not add up, total price is 375, but paid 29",
+            "Error: payment amount does not add up, total price is 375, but paid 37",
+        ));
+        assert!(same(
+            "Traceback (most recent call last):\n  File \"a.py\", line 3\nNameError: name 'x' is not defined",
+            "exitcode: 1 (execution failed)\nTraceback (most recent call last):\n  File \"b.py\", line 9\nNameError:   name 'x' is not defined\n",
+        ));
+        assert!(same(
+            "request 3f2a9c1e-0b7d-4c55-9a0e-1b2c3d4e5f60 failed: timed out",
+            "request 7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d failed: timed out",
+        ));
+        assert!(!same(
+            "Error: flight HAT030 not available on date 2024-05-13",
+            "Error: flight HAT223 not available on date 2024-05-13",
+        ));
+        assert!(!same(
+            "NameError: name 'x' is not defined",
+            "KeyError: 'description'"
+        ));
+    }
+
+    #[test]
+    fn a_transient_failure_may_pass_on_a_later_try() {
+        for text in [
+            "HTTPSConnectionPool: Read timed out",
+            "Error 503: Service Unavailable",
+            "openai.RateLimitError: Rate limit reached",
+            "ConnectionError: [Errno 111] Connection refused",
+            "upstream timeout",
+        ] {
+            assert!(transient(text), "{text}");
+        }
+        for text in [
+            "Error: gift card balance is not enough",
+            "Error 404: the page could not be loaded",
+            "TypeError: forward() got an unexpected keyword argument ''",
+            "FileNotFoundError: [Errno 2] No such file or directory: 'a.csv'",
+        ] {
+            assert!(!transient(text), "{text}");
+        }
     }
 
     #[test]

@@ -17,6 +17,29 @@ pub const PROGRESS_LEDGER: u32 = 1 << 1;
 /// A progress ledger that says the run is in a loop or making no progress.
 pub const NO_PROGRESS: u32 = 1 << 2;
 
+/// The text is instructions (a system message) that require the user's
+/// explicit confirmation before the agent acts: tau-bench's policies ("you
+/// must ... obtain explicit user confirmation (yes) to proceed"), customer
+/// service agents' prompts. `unconfirmed-action` holds a run to it.
+pub const CONFIRMATION_REQUIRED: u32 = 1 << 5;
+
+/// Read on system messages only (few and short), so case-insensitive.
+static CONFIRMATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i-u)\b(?:explicit|obtain|ask for|ask the user for|require|requires|wait for)\b[^.\n]{0,40}\bconfirm(?:ation|s)?\b|\bconfirm with the user\b|\bmust (?:first )?(?:ask the user to )?confirm\b",
+    )
+    .expect("the confirmation pattern is valid")
+});
+
+/// The signals of instructions: `CONFIRMATION_REQUIRED`.
+pub fn of_instructions(text: &str) -> u32 {
+    if CONFIRMATION.is_match(text.as_bytes()) {
+        CONFIRMATION_REQUIRED
+    } else {
+        0
+    }
+}
+
 /// `"is_in_loop": {"reason": "...", "answer": true}` and
 /// `"is_progress_being_made": {..., "answer": false}`.
 static STALLED: LazyLock<Regex> = LazyLock::new(|| {
@@ -42,6 +65,24 @@ pub fn of_output(text: &str, format: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instructions_that_require_confirmation() {
+        for text in [
+            "- Before taking any actions that update the booking database, you must list the action details and obtain explicit user confirmation (yes) to proceed.",
+            "Always confirm with the user before you send an email.",
+            "You must first ask the user to confirm the order.",
+        ] {
+            assert_eq!(of_instructions(text), CONFIRMATION_REQUIRED, "{text}");
+        }
+        for text in [
+            "You are a helpful assistant.",
+            "Confirm the result with a unit test.",
+            "The user may confirm later; do not wait.",
+        ] {
+            assert_eq!(of_instructions(text), 0, "{text}");
+        }
+    }
 
     #[test]
     fn a_progress_ledger_and_its_verdict() {

@@ -47,11 +47,30 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
 pub enum Quoted {
     /// An output or arguments: its beginning.
     Text,
-    /// An error: the line that names the cause — of a traceback or a log,
-    /// the last line that says error, exception, failed, not found, denied,
-    /// refused, unreachable or timed out (Python's last line is
-    /// `ValueError: ...`); else its first line.
+    /// An error: the line that names the cause (`cause_line`), else its
+    /// first line.
     Error,
+}
+
+/// The line of an error text that names its cause: of a traceback or a
+/// log, the last line that says error, exception, failed, not found,
+/// denied, refused, unreachable, timed out or invalid (Python's last line
+/// is `ValueError: ...`). Trimmed; none when no line says so.
+pub fn cause_line(text: &str) -> Option<&str> {
+    static CAUSE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)error|exception|fail|not found|denied|refused|unreachable|timed? ?out|invalid",
+        )
+        .expect("the cause pattern is valid")
+    });
+    text.lines()
+        .map(str::trim)
+        .rfind(|l| CAUSE.is_match(l) && !l.starts_with("Traceback"))
+}
+
+/// The first non-empty line of `text`, trimmed.
+fn first_line(text: &str) -> Option<&str> {
+    text.lines().map(str::trim).find(|l| !l.is_empty())
 }
 
 /// `text` quoted in at most `max_chars` characters for a message: one line
@@ -59,20 +78,9 @@ pub enum Quoted {
 /// a whole word with `…` when too long (mid-word only when the word is
 /// longer than 40 % of the room).
 pub fn quote(text: &str, max_chars: usize, what: Quoted) -> String {
-    static CAUSE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r"(?i)error|exception|fail|not found|denied|refused|unreachable|timed? ?out|invalid",
-        )
-        .expect("the cause pattern is valid")
-    });
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let line = match what {
-        Quoted::Error => text
-            .lines()
-            .map(str::trim)
-            .rfind(|l| CAUSE.is_match(l) && !l.starts_with("Traceback"))
-            .or_else(|| lines.next()),
-        Quoted::Text => lines.next(),
+        Quoted::Error => cause_line(text).or_else(|| first_line(text)),
+        Quoted::Text => first_line(text),
     }
     .unwrap_or_default();
     let line = line.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -223,6 +223,18 @@ struct TraceBuilder {
     events: Vec<Event>,
 }
 
+/// Sets `text` as `e`'s output the way ingest does (`Draft::output_text`):
+/// excerpt and hash, failure signals, failure signature.
+fn read_output(e: &mut Event, text: &str) {
+    e.output = Some(text::digest(text, 512));
+    e.output_signals = tracelint::signals::of_output(text, "test");
+    if e.role == Some(Role::System) {
+        e.output_signals |= tracelint::signals::of_instructions(text);
+    }
+    e.output_failure_signature = (e.output_signals & tracelint::failure::ANY_TEXT != 0)
+        .then(|| tracelint::failure::signature(text));
+}
+
 impl TraceBuilder {
     fn new() -> Self {
         TraceBuilder { events: Vec::new() }
@@ -270,6 +282,15 @@ impl TraceBuilder {
         e.tool_name = Some(tool.to_string());
         e.tool_args = Some(args.to_string());
         e.tool_args_hash = Some(text::exact_hash(args));
+        e
+    }
+
+    /// A tool call whose result reports a failure in words only (status
+    /// ok), as tau-bench's tools do: the output's signals and failure
+    /// signature set as ingest sets them.
+    fn failing_call(&mut self, agent: &str, tool: &str, args: &str, result: &str) -> &mut Event {
+        let e = self.call(agent, tool, args);
+        read_output(e, result);
         e
     }
 
@@ -433,6 +454,213 @@ fn retry_without_replan_and_a_replan() {
     t.call("a", "query_db", r#"{"sql":"select 1"}"#).status = Status::Error;
     t.call("a", "query_db", r#"{"sql":"select 2"}"#);
     assert!(t.findings("retry-without-replan").is_empty());
+}
+
+#[test]
+fn a_failure_that_comes_back_in_words_and_with_changed_arguments() {
+    // tau-bench: failures only in the result's words; the payment changed
+    // between attempts, the cause did not.
+    let mut t = TraceBuilder::new();
+    t.say("agent", "Booking your flights now.");
+    t.failing_call(
+        "agent",
+        "book_reservation",
+        r#"{"amount":25}"#,
+        "Error: payment amount does not add up, total price is 305, but paid 25",
+    )
+    .parent_id = Some("s0".into());
+    t.call("agent", "calculate", r#"{"expression":"305-25"}"#);
+    t.say("agent", "Let me adjust the payment.");
+    t.failing_call(
+        "agent",
+        "book_reservation",
+        r#"{"amount":29}"#,
+        "Error: payment amount does not add up, total price is 305, but paid 29",
+    )
+    .parent_id = Some("s3".into());
+    let found = t.findings("retry-without-replan");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].metrics["retries"], 1.0);
+    // The message that decided each attempt is evidence, before it.
+    assert_eq!(found[0].span_ids, ["s0", "s1", "s3", "s4"]);
+    assert_eq!(
+        found[0].message,
+        "book_reservation failed (Error: payment amount does not add up, total price is 305, but paid 25), then failed the same way once more: what changed did not touch the cause: show the model the error and re-plan, or report the failure"
+    );
+    // Another resource tried and failing otherwise: a re-plan.
+    let mut t = TraceBuilder::new();
+    t.failing_call(
+        "agent",
+        "update_flights",
+        r#"{"flight":"HAT030"}"#,
+        "Error: flight HAT030 not available on date 2024-05-13",
+    );
+    t.failing_call(
+        "agent",
+        "update_flights",
+        r#"{"flight":"HAT223"}"#,
+        "Error: flight HAT223 not available on date 2024-05-13",
+    );
+    assert!(t.findings("retry-without-replan").is_empty());
+    // The same error, but a success of the tool in between: two failures.
+    let mut t = TraceBuilder::new();
+    t.failing_call(
+        "agent",
+        "search",
+        r#"{"q":"a"}"#,
+        "Error: index is rebuilding",
+    );
+    t.call("agent", "search", r#"{"q":"b"}"#);
+    t.failing_call(
+        "agent",
+        "search",
+        r#"{"q":"c"}"#,
+        "Error: index is rebuilding",
+    );
+    assert!(t.findings("retry-without-replan").is_empty());
+}
+
+#[test]
+fn a_retry_gets_the_advice_its_error_calls_for() {
+    let timed_out = |t: &mut TraceBuilder| {
+        let e = t.call("a", "fetch", r#"{"url":"https://example.org"}"#);
+        e.status = Status::Error;
+        e.error_message = Some("ReadTimeout: upstream timed out after 30 s".into());
+    };
+    // A transient error retried unchanged that then went through: the
+    // retry it called for.
+    let mut t = TraceBuilder::new();
+    timed_out(&mut t);
+    t.call("a", "fetch", r#"{"url":"https://example.org"}"#);
+    assert!(t.findings("retry-without-replan").is_empty());
+    // Retried unchanged and failing each time: backoff and a bound.
+    let mut t = TraceBuilder::new();
+    for _ in 0..3 {
+        timed_out(&mut t);
+    }
+    let found = t.findings("retry-without-replan");
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].message.ends_with(
+            "was sent again unchanged twice, failing each time: a transient error: retry it with backoff and a bound, then re-plan"
+        ),
+        "{}",
+        found[0].message
+    );
+    // An error that recurs for the same request: re-plan.
+    let mut t = TraceBuilder::new();
+    for _ in 0..2 {
+        let e = t.call("a", "query_db", r#"{"sql":"select * from ordres"}"#);
+        e.status = Status::Error;
+        e.error_message = Some("relation \"ordres\" does not exist".into());
+    }
+    let found = t.findings("retry-without-replan");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.ends_with(
+        "this error recurs for the same request: re-plan (other arguments, another tool or agent) or report the failure"
+    ));
+    // The same request failing, then passing: flaky, not a transient error.
+    let mut t = TraceBuilder::new();
+    t.failing_call(
+        "a",
+        "read",
+        r#"{"path":"a.csv"}"#,
+        "FileNotFoundError: [Errno 2] No such file or directory: 'a.csv'",
+    );
+    t.call("a", "read", r#"{"path":"a.csv"}"#);
+    let found = t.findings("retry-without-replan");
+    assert_eq!(found.len(), 1);
+    assert!(found[0]
+        .message
+        .contains("before it went through: the same request failed, then passed"));
+}
+
+#[test]
+fn a_code_step_that_fails_the_same_way_and_the_spans_around_a_failed_call() {
+    // AG2: the terminal prints the same error after the code was "fixed".
+    let mut t = TraceBuilder::new();
+    let exec = "exitcode: 1 (execution failed)\nCode output: Traceback (most recent call last):\n  File \"\", line 3, in <module>\nNameError: name 'df' is not defined";
+    for _ in 0..2 {
+        t.say("Coder", "```python\nprint(df.head())\n```");
+        let e = t.say("Computer_terminal", "");
+        read_output(e, exec);
+    }
+    let found = t.findings("retry-without-replan");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].span_ids, ["s0", "s1", "s2", "s3"]);
+    assert!(found[0].message.starts_with(
+        "Computer_terminal failed (NameError: name 'df' is not defined), then failed the same way once more"
+    ), "{}", found[0].message);
+    // A success of the terminal in between: the step was done.
+    let mut t = TraceBuilder::new();
+    read_output(t.say("Computer_terminal", ""), exec);
+    t.say(
+        "Computer_terminal",
+        "exitcode: 0 (execution succeeded)\nCode output: 42",
+    );
+    read_output(t.say("Computer_terminal", ""), exec);
+    assert!(t.findings("retry-without-replan").is_empty());
+    // A step span that fails because its tool call failed repeats that
+    // failure: one finding, on the calls.
+    let mut t = TraceBuilder::new();
+    for n in 0..2 {
+        let step = t.push(Kind::Step, "browser");
+        step.status = Status::Error;
+        step.error_message =
+            Some("AgentExecutionError: Error when executing tool page_down".into());
+        let step_id = step.span_id.clone();
+        let call = t.call("browser", "page_down", &format!(r#"{{"":{n}}}"#));
+        call.parent_id = Some(step_id);
+        call.status = Status::Error;
+        call.error_message =
+            Some("TypeError: forward() got an unexpected keyword argument ''".into());
+    }
+    let found = t.findings("retry-without-replan");
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].message.starts_with("page_down failed"),
+        "{}",
+        found[0].message
+    );
+}
+
+#[test]
+fn an_action_without_the_confirmation_the_instructions_require() {
+    let run = |reply: &str, with_policy: bool| {
+        let mut t = TraceBuilder::new();
+        let system = t.push(Kind::Message, "");
+        system.role = Some(Role::System);
+        let policy = if with_policy {
+            "Before taking any actions that update the booking database, you must list the action details and obtain explicit user confirmation (yes) to proceed."
+        } else {
+            "You are an airline agent."
+        };
+        read_output(system, policy);
+        let user = t.say("user", "I want to cancel reservation 8C8K4E.");
+        user.role = Some(Role::User);
+        t.call("agent", "get_reservation_details", r#"{"id":"8C8K4E"}"#);
+        t.say(
+            "agent",
+            "I will cancel 8C8K4E and refund $120 to your card. Shall I proceed?",
+        );
+        let user = t.say("user", reply);
+        user.role = Some(Role::User);
+        t.say("agent", "");
+        t.call("agent", "cancel_reservation", r#"{"id":"8C8K4E"}"#)
+            .parent_id = Some("s5".into());
+        t.call("agent", "transfer_to_human_agents", r#"{}"#);
+        t.findings("unconfirmed-action")
+    };
+    let found = run("Please refund it to my gift card instead.", true);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].span_ids, ["s5", "s6"]);
+    assert_eq!(found[0].mast_mode.as_deref(), Some("1.1"));
+    assert_eq!(
+        found[0].message,
+        "agent acted once without the user's confirmation that its instructions require (cancel_reservation): list the action, ask, and act on a yes"
+    );
+    assert!(run("Yes, please go ahead.", true).is_empty());
+    assert!(run("Please refund it to my gift card instead.", false).is_empty());
 }
 
 #[test]
@@ -687,7 +915,7 @@ fn rules_lists_and_documents_every_detector() {
             );
         }
     }
-    assert_eq!(registry().len(), 19);
+    assert_eq!(registry().len(), 20);
 }
 
 #[test]

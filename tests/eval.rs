@@ -142,16 +142,23 @@ fn the_dev_split_of_the_shared_corpora_scores_exactly() {
     assert_eq!(trail["traces"], 67);
     let (joint, traces) = metric(trail, "joint accuracy % (overall)");
     assert_eq!(traces, 67);
-    assert!((joint - 5.7660).abs() < 1e-3, "{joint}");
+    assert!((joint - 6.9413).abs() < 1e-3, "{joint}");
     assert_eq!(metric(trail, "joint accuracy % (GAIA)").1, 56);
     assert_eq!(
         counts(&trail["per_category"], "Formatting Errors"),
         (8, 0, 24),
         "invalid-tool-arguments finds the malformed page_down calls"
     );
+    // Failures in words and the same error after changed arguments: the
+    // repeated page_down and inspect_file_as_text failures, labelled
+    // resource abuse and context handling failures.
     assert_eq!(
         counts(&trail["per_detector"], "retry-without-replan"),
-        (6, 2, 8)
+        (8, 3, 18)
+    );
+    assert_eq!(
+        counts(&trail["per_category"], "Context Handling Failures"),
+        (5, 6, 14)
     );
 
     let mast = corpus(&report, "MAST human records");

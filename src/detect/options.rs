@@ -24,6 +24,57 @@ pub struct DetectOptions {
     pub duration: Duration,
     #[serde(rename = "unescalated-low-confidence")]
     pub low_confidence: LowConfidence,
+    #[serde(rename = "unconfirmed-action")]
+    pub unconfirmed_action: UnconfirmedAction,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct UnconfirmedAction {
+    /// Tools that change the world, by the first word of their name
+    /// (`cancel_reservation`, `sendEmail`, `delete-file`); compared without
+    /// case.
+    pub action_verbs: Vec<String>,
+}
+
+impl Default for UnconfirmedAction {
+    fn default() -> Self {
+        UnconfirmedAction {
+            // tau-bench's airline and retail tools (book_reservation,
+            // update_reservation_flights, cancel_pending_order,
+            // exchange_delivered_order_items, send_certificate) and the
+            // verbs of other tools that write, pay or send.
+            action_verbs: [
+                "book",
+                "cancel",
+                "update",
+                "modify",
+                "change",
+                "delete",
+                "remove",
+                "create",
+                "add",
+                "send",
+                "pay",
+                "refund",
+                "exchange",
+                "return",
+                "purchase",
+                "order",
+                "submit",
+                "transfer",
+                "write",
+                "post",
+                "publish",
+                "deploy",
+                "charge",
+                "upgrade",
+                "downgrade",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]

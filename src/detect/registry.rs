@@ -18,6 +18,7 @@ pub fn registry() -> Vec<&'static dyn Detector> {
         &FailedWorkerIgnored,
         &RetryWithoutReplan,
         &InvalidToolArguments,
+        &UnconfirmedAction,
         &PrematureTermination,
         &ProviderError,
         &MissingVerification,

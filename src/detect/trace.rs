@@ -38,6 +38,7 @@ pub struct StoreColumns {
     tool_name: StringChunked,
     tool_args: StringChunked,
     tool_args_hash: UInt64Chunked,
+    failure_signature: UInt64Chunked,
     handoff_from: StringChunked,
     handoff_to: StringChunked,
     step: Int64Chunked,
@@ -94,6 +95,7 @@ impl StoreColumns {
             tool_name: text(c::TOOL_NAME)?,
             tool_args: text(c::TOOL_ARGS)?,
             tool_args_hash: hash(c::TOOL_ARGS_HASH)?,
+            failure_signature: hash(c::FAILURE_SIGNATURE)?,
             handoff_from: text(c::HANDOFF_FROM)?,
             handoff_to: text(c::HANDOFF_TO)?,
             step: int(c::STEP)?,
@@ -139,6 +141,7 @@ impl StoreColumns {
                 tool_name: self.tool_name.get(i),
                 tool_args: self.tool_args.get(i),
                 tool_args_hash: self.tool_args_hash.get(i),
+                failure_signature: self.failure_signature.get(i),
                 handoff_from: self.handoff_from.get(i),
                 handoff_to: self.handoff_to.get(i),
                 step: self.step.get(i),
@@ -174,6 +177,8 @@ pub struct Row<'a> {
     pub status: Status,
     /// How it failed, from status and text (`crate::failure`).
     pub failure: Option<Failure>,
+    /// Which failure (`crate::failure::signature`), when it failed.
+    pub failure_signature: Option<u64>,
     pub error_type: Option<&'a str>,
     pub error_message: Option<&'a str>,
     pub role: Option<Role>,
@@ -214,6 +219,7 @@ impl Row<'_> {
             end_ns: None,
             status: Status::Unset,
             failure: None,
+            failure_signature: None,
             error_type: None,
             error_message: None,
             role: None,
@@ -239,6 +245,13 @@ impl Row<'_> {
 
     pub fn failed(&self) -> bool {
         self.status == Status::Error
+    }
+
+    /// The step did not do its job, by its status or its words (an
+    /// exception, a traceback, `Error: ...`): the `failure` column's
+    /// `hard`. Not a provider's failure (`provider-error` reports those).
+    pub fn failed_hard(&self) -> bool {
+        self.failure == Some(Failure::Hard)
     }
 
     /// Tokens counted for this row in totals (usage leaves only).
@@ -386,6 +399,47 @@ impl<'a> TraceView<'a> {
             }
         }
         Some(last)
+    }
+
+    /// The step that decided to make `self.rows[at]`, where people look for
+    /// the cause of a bad call: for a tool call or an agent run, the model
+    /// call (or assistant message) that wrote it — its parent when it is
+    /// one, else the nearest before it under the same parent, else the
+    /// nearest of the same agent; for any other step (a terminal's output
+    /// in a chat), the nearest message or model call before it from
+    /// another speaker, not a tool (who asked for it). None when
+    /// no step before it qualifies.
+    pub fn decided_by(&self, at: usize) -> Option<&Row<'a>> {
+        let row = &self.rows[at];
+        let before = &self.rows[..at];
+        let writes = |r: &&Row| {
+            r.kind == Kind::LlmCall || (r.kind == Kind::Message && r.role == Some(Role::Assistant))
+        };
+        if matches!(row.kind, Kind::ToolCall | Kind::AgentInvoke) {
+            let parent = row
+                .parent_id
+                .and_then(|p| before.iter().rev().find(|r| r.span_id == p))
+                .filter(writes);
+            return parent
+                .or_else(|| {
+                    before
+                        .iter()
+                        .rev()
+                        .find(|r| r.kind == Kind::LlmCall && r.parent_id == row.parent_id)
+                })
+                .or_else(|| {
+                    before
+                        .iter()
+                        .rev()
+                        .find(|r| r.kind == Kind::LlmCall && r.agent == row.agent)
+                });
+        }
+        before.iter().rev().find(|r| {
+            matches!(r.kind, Kind::Message | Kind::LlmCall)
+                && r.agent.is_some()
+                && r.agent != row.agent
+                && r.role != Some(Role::Tool)
+        })
     }
 
     /// The loop guard that ended the trace, if one did.

@@ -282,6 +282,7 @@ fn fold_attachments(pending: &mut Vec<&mut PendingEvent>) -> (u64, u64) {
                 span.output = content.output;
                 span.output_sig = content.output_sig;
                 span.output_signals = content.output_signals;
+                span.output_failure_signature = content.output_failure_signature;
             }
             continue;
         }

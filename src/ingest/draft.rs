@@ -47,6 +47,12 @@ impl Draft {
             self.event.output_sig = text::minhash_signature(text);
         }
         self.event.output_signals = crate::signals::of_output(text, ctx.source_format);
+        if self.event.role == Some(Role::System) {
+            self.event.output_signals |= crate::signals::of_instructions(text);
+        }
+        self.event.output_failure_signature =
+            (self.event.output_signals & crate::failure::ANY_TEXT != 0)
+                .then(|| crate::failure::signature(text));
         self.event.output = Some(text::digest(text, ctx.excerpt_chars));
     }
 

@@ -23,7 +23,7 @@ use crate::summary::TraceStats;
 
 /// Bumped when a report table's columns change (docs/schema.md says what
 /// changed).
-pub const REPORT_SCHEMA_VERSION: u32 = 2;
+pub const REPORT_SCHEMA_VERSION: u32 = 3;
 
 /// The footer key that marks a file as one of tracelint's report tables.
 pub const TABLE_KEY: &str = "tracelint.table";
@@ -174,7 +174,12 @@ pub fn events_frame(events: &DataFrame) -> Result<DataFrame> {
             .with_name(out.into());
         frame.with_column(Column::from(time))?;
     }
-    for hash in [c::INPUT_HASH, c::OUTPUT_HASH, c::TOOL_ARGS_HASH] {
+    for hash in [
+        c::INPUT_HASH,
+        c::OUTPUT_HASH,
+        c::TOOL_ARGS_HASH,
+        c::FAILURE_SIGNATURE,
+    ] {
         let signed: Int64Chunked = frame
             .column(hash)?
             .u64()?

@@ -29,6 +29,10 @@ pub mod columns {
     /// How the event failed, from status and text (`crate::failure`):
     /// `hard`, `soft`, `provider`; null when it did not.
     pub const FAILURE: &str = "failure";
+    /// Which failure (`crate::failure::signature`): of the error message
+    /// when the status failed, else of the output text; null when the
+    /// event did not fail.
+    pub const FAILURE_SIGNATURE: &str = "failure_signature";
     pub const ROLE: &str = "role";
     pub const INPUT_EXCERPT: &str = "input_excerpt";
     pub const OUTPUT_EXCERPT: &str = "output_excerpt";
@@ -63,6 +67,20 @@ const CATEGORICAL: [&str; 6] = [
     columns::SOURCE_FORMAT,
     columns::SOURCE_FILE,
 ];
+
+/// The `failure_signature` of an event: of what says how it failed — its
+/// error message or type when its status failed (else its output), its
+/// output when only the text reports the failure.
+fn failure_signature(e: &Event) -> Option<u64> {
+    if e.status == Status::Error {
+        let error = e.error_message.as_deref().or(e.error_type.as_deref());
+        return error
+            .map(crate::failure::signature)
+            .or(e.output_failure_signature)
+            .or(Some(crate::failure::signature("")));
+    }
+    e.output_failure_signature
+}
 
 /// Builds the Store frame. `events` must already be in Store order (by
 /// trace id, then seq).
@@ -152,6 +170,7 @@ where
             )
             .map(Failure::as_str)
         }),
+        hash(FAILURE_SIGNATURE, failure_signature),
         text(ROLE, |e| e.role.map(|r| r.as_str())),
         text(INPUT_EXCERPT, |e| {
             e.input.as_ref().map(|d| d.excerpt.as_str())

@@ -35,8 +35,8 @@ const VERSION_KEY: &str = "tracelint.store_version";
 const CHECKSUM_KEY: &str = "tracelint.checksum";
 /// Bumped when columns change meaning or type, or the file its layout
 /// (2: the checksum; 3: `agent_is_service`; 4: `failure`, and failure
-/// words in `output_signals` split by kind).
-const STORE_VERSION: &str = "4";
+/// words in `output_signals` split by kind; 5: `failure_signature`).
+const STORE_VERSION: &str = "5";
 /// The checksum's place holder while the file is written and hashed.
 const UNSET_CHECKSUM: &str = "00000000000000000000000000000000";
 
