@@ -7,6 +7,7 @@
 //! `pipeline`, `report` or `cli`: detectors know failures, not formats.
 
 pub mod blame;
+mod boilerplate;
 mod detectors;
 mod evidence;
 mod finding;

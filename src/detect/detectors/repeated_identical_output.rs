@@ -1,5 +1,6 @@
 use rustc_hash::FxHashMap as HashMap;
 
+use crate::detect::boilerplate::{is_framework_message, logged_again};
 use crate::detect::trace::looks_like_tool_request;
 use crate::detect::{times, Detector, Finding, FindingBuilder, Mapping, Row, Severity, TraceView};
 use crate::event::Kind;
@@ -33,6 +34,12 @@ researcher: I will check the order status in the warehouse system now.   <- 3rd,
 - Outputs of fewer than `min_words` words: protocol lines such as Magentic-One's \"Next speaker
   WebSurfer\", TERMINATE or OK are repeated by design.
 - The same text from different agents, and tool results relayed as messages (the tool's output).
+- A framework's own messages (`taxonomy/boilerplate.toml`): AG2's \"There is no code from the last
+  1 message\", MathChat's \"Continue. Please keep solving the problem...\", Magentic-One's speaker
+  selection (also with a warning appended) and its \"Stalled.... Replanning...\" notice, ChatDev's
+  role prompt sent again at each phase.
+- A message logged again by a second logger: the same text by the same speaker right after it,
+  at the same time (or both untimed), is one message.
 
 ## Options
 
@@ -72,7 +79,7 @@ impl Detector for RepeatedIdenticalOutput {
         let min_repeats = trace.options.repeated_output.min_repeats.max(2);
         let min_words = trace.options.repeated_output.min_words;
         let mut groups: HashMap<(&str, u64), Vec<&Row>> = HashMap::default();
-        for row in &trace.rows {
+        for (at, row) in trace.rows.iter().enumerate() {
             // A tool result relayed as a message is the tool's output.
             let tool_result = row.role == Some(crate::event::Role::Tool);
             if !matches!(row.kind, Kind::LlmCall | Kind::Message)
@@ -85,7 +92,11 @@ impl Detector for RepeatedIdenticalOutput {
                 continue;
             };
             let output = row.output.unwrap_or_default();
-            if fewer_words_than(output, min_words) || looks_like_tool_request(output) {
+            if fewer_words_than(output, min_words)
+                || looks_like_tool_request(output)
+                || is_framework_message(output)
+                || (at > 0 && logged_again(&trace.rows[at - 1], row))
+            {
                 continue;
             }
             groups.entry((agent, hash)).or_default().push(row);
