@@ -90,22 +90,40 @@ struct PatternEntry {
     regex: String,
     #[serde(default)]
     formats: Vec<String>,
+    /// Read on the whole text, not only its first and last line.
+    #[serde(default)]
+    anywhere: bool,
     /// Where the wording was found: for the reader of the table.
     #[serde(rename = "seen")]
     _seen: String,
 }
 
-/// The patterns of one kind: those for every format as one regex, and
-/// those for some formats each with its list.
-struct KindPatterns {
-    kind: Failure,
-    everywhere: Option<Regex>,
+/// Patterns of one kind read on the same part of a text: those for every
+/// format as one regex, and those for some formats each with its list.
+#[derive(Default)]
+struct Group {
+    all_formats: Option<Regex>,
     some_formats: Vec<(Vec<String>, Regex)>,
 }
 
-impl KindPatterns {
+impl Group {
+    fn new<'t>(entries: impl Iterator<Item = &'t PatternEntry> + Clone) -> Group {
+        let all: Vec<&str> = entries
+            .clone()
+            .filter(|p| p.formats.is_empty())
+            .map(|p| p.regex.as_str())
+            .collect();
+        Group {
+            all_formats: (!all.is_empty()).then(|| compile(&all)),
+            some_formats: entries
+                .filter(|p| !p.formats.is_empty())
+                .map(|p| (p.formats.clone(), compile(&[p.regex.as_str()])))
+                .collect(),
+        }
+    }
+
     fn matches(&self, text: &[u8], format: &str) -> bool {
-        self.everywhere.as_ref().is_some_and(|r| r.is_match(text))
+        self.all_formats.as_ref().is_some_and(|r| r.is_match(text))
             || self
                 .some_formats
                 .iter()
@@ -113,12 +131,18 @@ impl KindPatterns {
     }
 }
 
-/// The table compiled. Most outputs report no failure: one regex of every
-/// pattern says so in one pass, stopping at the first match; only a text
-/// it matches is read again per kind (each stopping at its first match) —
-/// a set of all patterns would read the whole text for every match.
+/// The patterns of one kind: those read on a text's edge lines, those
+/// read anywhere in it.
+struct KindPatterns {
+    kind: Failure,
+    edges: Group,
+    anywhere: Group,
+}
+
+/// The table compiled: per kind, its patterns as one regex that stops at
+/// its first match (a set of all patterns would read the whole text for
+/// every match).
 struct Patterns {
-    any: Regex,
     /// The table's `transient` pattern.
     transient: Regex,
     /// In the order a text's kind is decided: provider, hard, soft.
@@ -138,7 +162,6 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     for entry in &table.pattern {
         Failure::parse(&entry.kind).expect("a failure kind of taxonomy/failures.toml is known");
     }
-    let all: Vec<&str> = table.pattern.iter().map(|p| p.regex.as_str()).collect();
     let kinds = [Failure::Provider, Failure::Hard, Failure::Soft]
         .into_iter()
         .map(|kind| {
@@ -148,39 +171,61 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
                     .iter()
                     .filter(move |p| Failure::parse(&p.kind) == Some(kind))
             };
-            let everywhere: Vec<&str> = of_kind()
-                .filter(|p| p.formats.is_empty())
-                .map(|p| p.regex.as_str())
-                .collect();
+            // A soft failure is an author's words, wherever they are.
+            let anywhere = move |p: &&PatternEntry| p.anywhere || kind == Failure::Soft;
             KindPatterns {
                 kind,
-                everywhere: (!everywhere.is_empty()).then(|| compile(&everywhere)),
-                some_formats: of_kind()
-                    .filter(|p| !p.formats.is_empty())
-                    .map(|p| (p.formats.clone(), compile(&[p.regex.as_str()])))
-                    .collect(),
+                edges: Group::new(of_kind().filter(move |p| !anywhere(p))),
+                anywhere: Group::new(of_kind().filter(anywhere)),
             }
         })
         .collect();
     Patterns {
-        any: compile(&all),
         transient: compile(&[table.transient.regex.as_str()]),
         kinds,
     }
 });
 
+/// The most of a line read at either edge of a text.
+const EDGE_BYTES: usize = 512;
+
 /// The failure bits of an output text read as `format`: one bit per kind
 /// whose pattern it matches.
+///
+/// A text reports its own hard or provider failure in its first or its
+/// last line — the error a tool returned (`Error: ...`), an exit code, a
+/// traceback's final `NameError: ...`, an SDK's exception — while the same
+/// words in its middle are about something else: a web page's scripts, a
+/// listing of source code, a model reasoning about an error (on TRAIL's
+/// dev split, smolagents' `Execution logs:` of source files read as
+/// failures before this). So their patterns are read on the first and the
+/// last non-empty line (up to `EDGE_BYTES` each), but for those marked
+/// `anywhere` (a Python traceback: printed by a crash, not written in
+/// prose; Magentic-One appends one to a WebSurfer message) and the soft
+/// kind's (an author's words), which are read on the whole text.
 pub fn text_signals(text: &str, format: &str) -> u32 {
-    let (patterns, bytes) = (&*PATTERNS, text.as_bytes());
-    if !patterns.any.is_match(bytes) {
-        return 0;
-    }
-    patterns
+    let (first, last) = edge_lines(text.as_bytes());
+    PATTERNS
         .kinds
         .iter()
-        .filter(|k| k.matches(bytes, format))
+        .filter(|k| {
+            k.edges.matches(first, format)
+                || (!std::ptr::eq(first, last) && k.edges.matches(last, format))
+                || k.anywhere.matches(text.as_bytes(), format)
+        })
         .fold(0, |bits, k| bits | k.kind.bit())
+}
+
+/// The first and the last non-empty line of `text`, each cut to
+/// `EDGE_BYTES` (the first line's start, the last line's end). One line
+/// is both.
+fn edge_lines(text: &[u8]) -> (&[u8], &[u8]) {
+    let trimmed = text.trim_ascii();
+    let first_end = memchr::memchr(b'\n', trimmed).unwrap_or(trimmed.len());
+    let first = &trimmed[..first_end.min(EDGE_BYTES)];
+    let last_start = memchr::memrchr(b'\n', trimmed).map_or(0, |i| i + 1);
+    let last = &trimmed[last_start.max(trimmed.len().saturating_sub(EDGE_BYTES))..];
+    (first, last)
 }
 
 /// Whether an error text reports a failure that may pass when the same
@@ -274,11 +319,19 @@ mod tests {
         ] {
             assert_eq!(kind_of(text), Some(kind), "{text}");
         }
-        // The failure at the end of a long text is found.
+        // The failure at the end of a long text is found; in its middle,
+        // the words are about something else (a page, a listing).
         assert_eq!(
             kind_of(&format!("{long_ok}\nexitcode: 1 (execution failed)")),
             Some(Failure::Hard)
         );
+        for text in [
+            "Execution logs:\n    try:\n        value = cache[key]\n    except KeyError:\n        return None\nLast output from code snippet:\nNone",
+            "Address: https://example.org\n<script>console.log('Error: not loaded')</script>\n</html>",
+            "Thought: the Exception raised by the parser is the bug to fix.\nCode:\n```py\nprint(parse('x'))\n```",
+        ] {
+            assert_eq!(kind_of(text), None, "{text}");
+        }
         for text in [
             "exitcode: 0 (execution succeeded)",
             "errors were fixed",
