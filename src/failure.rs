@@ -64,8 +64,9 @@ impl Failure {
 pub const HARD_TEXT: u32 = 1;
 pub const SOFT_TEXT: u32 = 1 << 3;
 pub const PROVIDER_TEXT: u32 = 1 << 4;
-/// Any of them.
-pub const ANY_TEXT: u32 = HARD_TEXT | SOFT_TEXT | PROVIDER_TEXT;
+/// The kinds whose texts get a `signature` at ingest: those a step fails
+/// by (`retry-without-replan` compares them), not an author's soft words.
+pub const SIGNED_TEXT: u32 = HARD_TEXT | PROVIDER_TEXT;
 
 const TABLE: &str = include_str!("../taxonomy/failures.toml");
 
@@ -203,29 +204,56 @@ const EDGE_BYTES: usize = 512;
 /// `anywhere` (a Python traceback: printed by a crash, not written in
 /// prose; Magentic-One appends one to a WebSurfer message) and the soft
 /// kind's (an author's words), which are read on the whole text.
-pub fn text_signals(text: &str, format: &str) -> u32 {
-    let (first, last) = edge_lines(text.as_bytes());
+pub fn text_signals(text: &str, format: &str, author: Author) -> u32 {
+    let (first, last) = edge_lines(text);
+    let (first, last) = (first.as_bytes(), last.as_bytes());
+    let on_edges = |group: &Group| {
+        group.matches(first, format) || (!std::ptr::eq(first, last) && group.matches(last, format))
+    };
     PATTERNS
         .kinds
         .iter()
         .filter(|k| {
-            k.edges.matches(first, format)
-                || (!std::ptr::eq(first, last) && k.edges.matches(last, format))
-                || k.anywhere.matches(text.as_bytes(), format)
+            on_edges(&k.edges)
+                || match (k.kind, author) {
+                    (Failure::Soft, Author::Tool) => on_edges(&k.anywhere),
+                    _ => k.anywhere.matches(text.as_bytes(), format),
+                }
         })
         .fold(0, |bits, k| bits | k.kind.bit())
 }
 
-/// The first and the last non-empty line of `text`, each cut to
-/// `EDGE_BYTES` (the first line's start, the last line's end). One line
-/// is both.
-fn edge_lines(text: &[u8]) -> (&[u8], &[u8]) {
+/// Who wrote an output text, which decides where its soft words count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Author {
+    /// An agent, a model, a person: "cannot" anywhere in what it says is
+    /// its own word.
+    Agent,
+    /// A tool: its output is a page, a file, a listing, whose words are
+    /// its content; it says it could not ("No results found") in its first
+    /// or last line. Tool outputs are also a run's longest texts.
+    Tool,
+}
+
+/// The first and the last non-empty line of `text`, each cut to about
+/// `EDGE_BYTES` on a character boundary (the first line's start, the last
+/// line's end). One line is both.
+fn edge_lines(text: &str) -> (&str, &str) {
     let trimmed = text.trim_ascii();
-    let first_end = memchr::memchr(b'\n', trimmed).unwrap_or(trimmed.len());
-    let first = &trimmed[..first_end.min(EDGE_BYTES)];
-    let last_start = memchr::memrchr(b'\n', trimmed).map_or(0, |i| i + 1);
-    let last = &trimmed[last_start.max(trimmed.len().saturating_sub(EDGE_BYTES))..];
-    (first, last)
+    let bytes = trimmed.as_bytes();
+    let mut first_end = memchr::memchr(b'\n', bytes)
+        .unwrap_or(bytes.len())
+        .min(EDGE_BYTES);
+    while !trimmed.is_char_boundary(first_end) {
+        first_end -= 1;
+    }
+    let mut last_start = memchr::memrchr(b'\n', bytes)
+        .map_or(0, |i| i + 1)
+        .max(bytes.len().saturating_sub(EDGE_BYTES));
+    while !trimmed.is_char_boundary(last_start) {
+        last_start += 1;
+    }
+    (&trimmed[..first_end], &trimmed[last_start..])
 }
 
 /// Whether an error text reports a failure that may pass when the same
@@ -236,8 +264,9 @@ pub fn transient(text: &str) -> bool {
     PATTERNS.transient.is_match(text.as_bytes())
 }
 
-/// Which failure an error text reports, as a hash: its cause line
-/// (`text::cause_line`; the whole text when no line names a cause) with ids, dates and numbers standing alone masked
+/// Which failure an error text reports, as a hash: its cause line (of its
+/// last line and its first, the one `text::cause_line` takes; else the
+/// first) with ids, dates and numbers standing alone masked
 /// and whitespace runs made one — so `paid 29` and `paid 37` are the same
 /// failure (an amount changed, not the cause), while `flight HAT030` and
 /// `flight HAT223` are not (another resource was tried).
@@ -245,7 +274,12 @@ pub fn signature(text: &str) -> u64 {
     static NUMBER: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(r"\b\d+(?:[.,]\d+)*\b").expect("the number pattern is valid")
     });
-    let line = crate::text::cause_line(text).unwrap_or(text);
+    // Where `text_signals` reads a failure: the last line (a traceback's
+    // exception), else the first (`Error: ...`, an exit code).
+    let (first, last) = edge_lines(text);
+    let line = crate::text::cause_line(last)
+        .or_else(|| crate::text::cause_line(first))
+        .unwrap_or(first);
     let masked = crate::text::without_ids(line);
     crate::text::normalized_hash(&NUMBER.replace_all(&masked, "#"))
 }
@@ -269,7 +303,7 @@ pub fn classify(
         let error = [error_type, error_message]
             .into_iter()
             .flatten()
-            .any(|text| text_signals(text, format) & PROVIDER_TEXT != 0);
+            .any(|text| text_signals(text, format, Author::Agent) & PROVIDER_TEXT != 0);
         return Some(if error {
             Failure::Provider
         } else {
@@ -294,7 +328,7 @@ mod tests {
 
     /// The kind of a model call's output text.
     fn kind_of(text: &str) -> Option<Failure> {
-        let bits = text_signals(text, "chat_history");
+        let bits = text_signals(text, "chat_history", Author::Agent);
         classify(false, true, None, None, bits, "chat_history")
     }
 
@@ -354,7 +388,11 @@ mod tests {
         assert_eq!(bad_input, Some(Failure::Hard));
         // Provider words in a message or a tool's result: that service's
         // error, the step's failure; in a model call's output, the model's.
-        let bits = text_signals("httpx.ConnectError ... APIConnectionError", "chat_history");
+        let bits = text_signals(
+            "httpx.ConnectError ... APIConnectionError",
+            "chat_history",
+            Author::Agent,
+        );
         let in_output = |model_call| classify(false, model_call, None, None, bits, "chat_history");
         assert_eq!(in_output(false), Some(Failure::Hard));
         assert_eq!(in_output(true), Some(Failure::Provider));

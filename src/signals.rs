@@ -49,10 +49,10 @@ static STALLED: LazyLock<Regex> = LazyLock::new(|| {
     .expect("the ledger pattern is valid")
 });
 
-/// The signals of an output text read as `format`.
-pub fn of_output(text: &str, format: &str) -> u32 {
+/// The signals of an output text read as `format`, written by `author`.
+pub fn of_output(text: &str, format: &str, author: crate::failure::Author) -> u32 {
     let bytes = text.as_bytes();
-    let mut signals = crate::failure::text_signals(text, format);
+    let mut signals = crate::failure::text_signals(text, format, author);
     if memchr::memmem::find(bytes, b"\"is_progress_being_made\"").is_some() {
         signals |= PROGRESS_LEDGER;
         if STALLED.is_match(bytes) {
@@ -92,15 +92,27 @@ mod tests {
             )
         };
         assert_eq!(
-            of_output(&ledger(false, true), "mast_record"),
+            of_output(
+                &ledger(false, true),
+                "mast_record",
+                crate::failure::Author::Agent
+            ),
             PROGRESS_LEDGER
         );
         assert_eq!(
-            of_output(&ledger(true, true), "mast_record"),
+            of_output(
+                &ledger(true, true),
+                "mast_record",
+                crate::failure::Author::Agent
+            ),
             PROGRESS_LEDGER | NO_PROGRESS
         );
         assert_eq!(
-            of_output(&ledger(false, false), "mast_record"),
+            of_output(
+                &ledger(false, false),
+                "mast_record",
+                crate::failure::Author::Agent
+            ),
             PROGRESS_LEDGER | NO_PROGRESS
         );
     }

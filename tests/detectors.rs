@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use tracelint::detect::{registry, run_detectors, DetectOptions, Finding};
 use tracelint::event::{Event, Kind, Role, Status};
+use tracelint::failure::Author;
 use tracelint::store::{events_to_frame, TraceIndex};
 use tracelint::text;
 
@@ -227,11 +228,16 @@ struct TraceBuilder {
 /// excerpt and hash, failure signals, failure signature.
 fn read_output(e: &mut Event, text: &str) {
     e.output = Some(text::digest(text, 512));
-    e.output_signals = tracelint::signals::of_output(text, "test");
+    let author = if e.kind == Kind::ToolCall {
+        Author::Tool
+    } else {
+        Author::Agent
+    };
+    e.output_signals = tracelint::signals::of_output(text, "test", author);
     if e.role == Some(Role::System) {
         e.output_signals |= tracelint::signals::of_instructions(text);
     }
-    e.output_failure_signature = (e.output_signals & tracelint::failure::ANY_TEXT != 0)
+    e.output_failure_signature = (e.output_signals & tracelint::failure::SIGNED_TEXT != 0)
         .then(|| tracelint::failure::signature(text));
 }
 
@@ -759,7 +765,7 @@ fn failures_resolved_or_ignored() {
     let result = "Error: flight HAT030 not available on date 2024-05-13";
     let call = t.call("agent", "book_flight", r#"{"flight":"HAT030"}"#);
     call.output = Some(text::digest(result, 512));
-    call.output_signals = tracelint::signals::of_output(result, "test");
+    call.output_signals = tracelint::signals::of_output(result, "test", Author::Tool);
     t.llm("agent", "Your flight HAT030 is booked.", 10);
     assert_eq!(t.findings("failed-worker-ignored").len(), 1);
     // Re-planned: another tool after the failure.
@@ -827,7 +833,8 @@ fn provider_failures_are_infrastructure_not_premature_termination() {
     // In words only: a span whose status is ok but whose output says it.
     let mut t = TraceBuilder::new();
     let text = "Error code: 429 - {'error': {'message': 'Too Many Requests'}}";
-    t.llm("writer", text, 10).output_signals = tracelint::signals::of_output(text, "test");
+    t.llm("writer", text, 10).output_signals =
+        tracelint::signals::of_output(text, "test", Author::Agent);
     assert_eq!(t.findings("provider-error").len(), 1);
     // Look-alikes: a model call failing on its own input, a tool's
     // exception, the model saying it cannot.
@@ -841,7 +848,8 @@ fn provider_failures_are_infrastructure_not_premature_termination() {
     let mut t = TraceBuilder::new();
     t.call("coder", "run", r#"{"cmd":"pytest"}"#).status = Status::Error;
     let text = "I cannot help with that.";
-    t.llm("coder", text, 10).output_signals = tracelint::signals::of_output(text, "test");
+    t.llm("coder", text, 10).output_signals =
+        tracelint::signals::of_output(text, "test", Author::Agent);
     assert!(t.findings("provider-error").is_empty());
 }
 

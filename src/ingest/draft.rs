@@ -46,12 +46,17 @@ impl Draft {
         if !from_tool {
             self.event.output_sig = text::minhash_signature(text);
         }
-        self.event.output_signals = crate::signals::of_output(text, ctx.source_format);
+        let author = if from_tool {
+            crate::failure::Author::Tool
+        } else {
+            crate::failure::Author::Agent
+        };
+        self.event.output_signals = crate::signals::of_output(text, ctx.source_format, author);
         if self.event.role == Some(Role::System) {
             self.event.output_signals |= crate::signals::of_instructions(text);
         }
         self.event.output_failure_signature =
-            (self.event.output_signals & crate::failure::ANY_TEXT != 0)
+            (self.event.output_signals & crate::failure::SIGNED_TEXT != 0)
                 .then(|| crate::failure::signature(text));
         self.event.output = Some(text::digest(text, ctx.excerpt_chars));
     }
