@@ -631,6 +631,38 @@ fn a_code_step_that_fails_the_same_way_and_the_spans_around_a_failed_call() {
 }
 
 #[test]
+fn a_fixed_pipeline_schedules_its_turns() {
+    // 14 turns passed between two agents that call a model: over the hop
+    // cap, and untyped results handed back; in a ChatDev run (its role
+    // prompt says so) the turns are the phases' schedule.
+    let run = |chatdev: bool| {
+        let mut t = TraceBuilder::new();
+        if chatdev {
+            t.say(
+                "Chief Executive Officer",
+                "[ChatDev is a software company powered by multiple intelligent agents, such as chief executive officer, chief technology officer]",
+            );
+        }
+        let agents = ["Chief Executive Officer", "Programmer"];
+        for turn in 0..14 {
+            t.llm(agents[turn % 2], "thinking about the phase", 10);
+            let e = t.say(
+                agents[turn % 2],
+                &format!("Phase work number {turn} is written down here."),
+            );
+            e.handoff_from = Some(agents[(turn + 1) % 2].to_string());
+            e.handoff_to = Some(agents[turn % 2].to_string());
+        }
+        (
+            t.findings("hop-limit-exceeded").len(),
+            t.findings("untyped-worker-result").len(),
+        )
+    };
+    assert_eq!(run(false), (1, 1));
+    assert_eq!(run(true), (0, 0));
+}
+
+#[test]
 fn an_action_without_the_confirmation_the_instructions_require() {
     let run = |reply: &str, with_policy: bool| {
         let mut t = TraceBuilder::new();

@@ -23,26 +23,44 @@ struct Table {
 #[serde(deny_unknown_fields)]
 struct Entry {
     regex: String,
+    #[serde(default)]
+    pipeline: bool,
     #[serde(rename = "seen")]
     _seen: String,
 }
 
-/// Every pattern of the table, anchored at the text's start.
-static MESSAGES: LazyLock<Regex> = LazyLock::new(|| {
-    let table: Table = toml::from_str(TABLE).expect("taxonomy/boilerplate.toml is valid");
-    let alternation: Vec<String> = table
+static TABLE_READ: LazyLock<Table> =
+    LazyLock::new(|| toml::from_str(TABLE).expect("taxonomy/boilerplate.toml is valid"));
+
+/// The patterns of the entries `keep` takes, anchored at the text's start.
+fn anchored(keep: fn(&Entry) -> bool) -> Regex {
+    let alternation: Vec<String> = TABLE_READ
         .message
         .iter()
+        .filter(|m| keep(m))
         .map(|m| format!("(?:{})", m.regex))
         .collect();
     Regex::new(&format!(r"\A\s*(?:{})", alternation.join("|")))
         .expect("the patterns of taxonomy/boilerplate.toml are valid")
-});
+}
+
+static MESSAGES: LazyLock<Regex> = LazyLock::new(|| anchored(|_| true));
+static PIPELINES: LazyLock<Regex> = LazyLock::new(|| anchored(|m| m.pipeline));
 
 /// A framework's own message (`taxonomy/boilerplate.toml`): `text` starts
 /// like one.
 pub fn is_framework_message(text: &str) -> bool {
     MESSAGES.is_match(text)
+}
+
+/// The run is a framework's fixed pipeline (ChatDev's phases): one of its
+/// messages is one the table marks `pipeline`. Its agents' turns are the
+/// framework's schedule, not delegation.
+pub fn scheduled_by_framework(rows: &[Row]) -> bool {
+    rows.iter()
+        .filter(|r| r.kind == Kind::Message)
+        .filter_map(|r| r.output)
+        .any(|text| PIPELINES.is_match(text))
 }
 
 /// `row` is `previous` logged again: two messages next to each other in
@@ -81,6 +99,21 @@ mod tests {
         ] {
             assert!(!is_framework_message(text), "{text}");
         }
+    }
+
+    #[test]
+    fn a_pipeline_is_known_by_its_framework_messages() {
+        let mut prompt = Row::for_tests(0);
+        prompt.kind = Kind::Message;
+        prompt.output = Some("[ChatDev is a software company powered by multiple intelligent agents, such as chief executive officer]");
+        let mut said = Row::for_tests(1);
+        said.kind = Kind::Message;
+        said.output = Some("There is no code from the last 1 message for me to execute.");
+        assert!(scheduled_by_framework(&[said.clone(), prompt]));
+        assert!(
+            !scheduled_by_framework(&[said]),
+            "boilerplate, not a pipeline"
+        );
     }
 
     #[test]

@@ -22,6 +22,9 @@ router -> billing -> router -> refunds -> router -> ...   (13th handoff)
 ## Not flagged
 
 - Traces within the cap; turns with user proxies, tools nodes or people.
+- The turns of a framework's fixed pipeline (ChatDev's phases, known by the framework's own
+  messages, `taxonomy/boilerplate.toml`): the framework schedules them, no agent hands the task
+  on. Explicit handoffs are counted all the same.
 
 ## Options
 
@@ -59,7 +62,9 @@ impl Detector for HopLimitExceeded {
     fn check(&self, trace: &TraceView) -> Vec<Finding> {
         let max_hops = trace.options.hop_limit.max_hops;
         let (hops, explicit) = trace.hops();
-        if hops.len() <= max_hops {
+        if hops.len() <= max_hops
+            || (!explicit && crate::detect::boilerplate::scheduled_by_framework(&trace.rows))
+        {
             return Vec::new();
         }
         let over = hops[max_hops].0;

@@ -29,6 +29,9 @@ data_worker:    The database timed out.            <- no status field
 ## Not flagged
 
 - Results with an envelope; answers to a user or a user proxy (not an agent that decides).
+- Runs of a framework's fixed pipeline (ChatDev's phases, `taxonomy/boilerplate.toml`): its
+  agents' results are untyped by the framework's design, in every run; judged per trace, that
+  is one finding per run for a single decision.
 
 ## Options
 
@@ -105,6 +108,9 @@ impl Detector for UntypedWorkerResult {
             } else {
                 delegated_by.insert(to, from);
             }
+        }
+        if !results.is_empty() && crate::detect::boilerplate::scheduled_by_framework(&trace.rows) {
+            return Vec::new();
         }
         results
             .into_iter()
