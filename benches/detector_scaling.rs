@@ -84,7 +84,8 @@ fn event(n: usize, kind: Kind, agent: &str) -> Event {
 fn with_output(mut e: Event, text: &str) -> Event {
     e.output = Some(text::digest(text, 512));
     e.output_sig = text::minhash_signature(text);
-    e.output_signals = tracelint::signals::of_output(text, e.source_format);
+    e.output_signals =
+        tracelint::signals::of_output(text, e.source_format, tracelint::failure::Author::Agent);
     e
 }
 

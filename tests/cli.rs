@@ -544,7 +544,7 @@ fn the_readme_lists_the_detectors_as_rules_prints_them() {
         .into_iter()
         .map(|cells| (cells[0].clone(), cells[1].clone(), cells[2].clone()))
         .collect();
-    assert_eq!(from_readme.len(), 20);
+    assert_eq!(from_readme.len(), 21);
     assert_eq!(from_readme, from_rules);
     assert!(readme.contains(&format!("{} detectors", from_rules.len())));
 }

@@ -631,6 +631,44 @@ fn a_code_step_that_fails_the_same_way_and_the_spans_around_a_failed_call() {
 }
 
 #[test]
+fn made_up_data_after_a_failure_and_its_look_alikes() {
+    let run = |fails: bool, says: &str| {
+        let mut t = TraceBuilder::new();
+        t.say("Coder", "```sh\npip install colorsys\n```");
+        let out = if fails {
+            "exitcode: 1 (execution failed)\nCode output: TimeoutError: the installation timed out"
+        } else {
+            "exitcode: 0 (execution succeeded)\nCode output: installed"
+        };
+        read_output(t.say("Computer_terminal", ""), out);
+        t.say("Verification_Expert", says);
+        t.say(
+            "Verification_Expert",
+            "We could also use dummy values for the blue channel.",
+        );
+        t.findings("made-up-data")
+    };
+    let says = "The installation keeps timing out. As an alternative, we can simulate the red and green numbers for now to proceed with the calculation.";
+    let found = run(true, says);
+    assert_eq!(found.len(), 1, "one finding per agent");
+    assert_eq!(found[0].span_ids, ["s1", "s2"]);
+    assert_eq!(found[0].checklist.as_deref(), Some("P8"));
+    assert_eq!(
+        found[0].message,
+        "Verification_Expert went on with made-up data after a step failed (\"As an alternative, we can simulate the red and green numbers for now to proceed with the…\"): report the failure or escalate to a person instead of computing on a stand-in"
+    );
+    // No failure before: a simulation may be the task.
+    assert!(run(false, says).is_empty());
+    // A failure, and real work after it.
+    assert!(run(
+        true,
+        "The timeout is a network issue; retrying with a mirror."
+    )
+    .iter()
+    .all(|f| f.span_ids != ["s1", "s2"]));
+}
+
+#[test]
 fn a_fixed_pipeline_schedules_its_turns() {
     // 14 turns passed between two agents that call a model: over the hop
     // cap, and untyped results handed back; in a ChatDev run (its role
@@ -955,7 +993,7 @@ fn rules_lists_and_documents_every_detector() {
             );
         }
     }
-    assert_eq!(registry().len(), 20);
+    assert_eq!(registry().len(), 21);
 }
 
 #[test]

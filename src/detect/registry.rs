@@ -20,6 +20,7 @@ pub fn registry() -> Vec<&'static dyn Detector> {
         &InvalidToolArguments,
         &UnconfirmedAction,
         &PrematureTermination,
+        &MadeUpData,
         &ProviderError,
         &MissingVerification,
         &ConversationReset,

@@ -202,7 +202,7 @@ impl CheckOutcome {
 
     /// The one line a CI log shows under every output format: what was
     /// read, what was checked, what was found and what gates. "tracelint:
-    /// 5 files, 5 traces, 125 events (0 records skipped); 20 detectors: 11
+    /// 5 files, 5 traces, 125 events (0 records skipped); 21 detectors: 11
     /// findings in 4 traces, 10 gating".
     pub fn summary_line(&self) -> String {
         let s = &self.summary;

@@ -11,8 +11,9 @@ macro_rules! doc {
 
 Flags tool calls that failed because their arguments did not fit the tool: an unexpected or
 missing argument, arguments that fail the tool's schema or are not valid JSON. One finding per
-agent and tool, with each failed call and the LLM call that wrote it (the nearest LLM call
-before it in the same step, else of the same agent).
+agent and tool, with each failed call and the LLM call that wrote it (`TraceView::decided_by`:
+its parent when that is a model call, else the nearest one before it in the same step, else of
+the same agent).
 
 ## Why is this bad?
 
@@ -90,17 +91,7 @@ impl Detector for InvalidToolArguments {
             if !misfit {
                 continue;
             }
-            let before = &trace.rows[..at];
-            let writer = before
-                .iter()
-                .rev()
-                .find(|r| r.kind == Kind::LlmCall && r.parent_id == call.parent_id)
-                .or_else(|| {
-                    before
-                        .iter()
-                        .rev()
-                        .find(|r| r.kind == Kind::LlmCall && r.agent == call.agent)
-                });
+            let writer = trace.decided_by(at);
             let tool = call.tool_name.unwrap_or(call.name);
             by_tool
                 .entry((call.agent, tool))

@@ -1,0 +1,161 @@
+use regex::Regex;
+use std::sync::LazyLock;
+
+use crate::detect::{Detector, Finding, FindingBuilder, Mapping, Row, Severity, TraceView};
+use crate::event::{Kind, Role};
+
+macro_rules! doc {
+    () => {
+        "## What it does
+
+Flags an agent that, after a step of the run failed (the `failure` column's `hard`: an
+exception, a traceback, `exitcode: 1`, `Error: ...`), goes on with data it makes up: its message
+or model output says it will simulate data (\"simulate the car distances\"; simulating a process
+is a method and does not count), mock, assume a hypothetical, or use dummy, fake or made-up data
+in place of what it could not get. One finding per agent, at its first such
+output, with the failure before it as evidence.
+
+The words are read in the output's excerpt (its first `--excerpt-chars` characters), where an
+agent states what it will do next; later in a long output they are not seen.
+
+## Why is this bad?
+
+The run's answer no longer rests on the task's data: the failure that should have been reported
+or escalated is hidden behind an invented stand-in, and what follows is computed on it (in
+Who&When's failed runs, \"As an alternative, we can simulate the red and green numbers\" is where
+the labelled mistake is). When the data cannot be had, the system must say so or hand over to a
+person (checklist P8) rather than guess.
+
+## Example
+
+```text
+Computer_terminal:   exitcode: 1 (execution failed) ... TimeoutError
+Verification_Expert: The installation keeps timing out. As an alternative, we can simulate the
+                     red and green numbers for now to proceed with the calculation.
+```
+
+## Not flagged
+
+- The same words with no failure before them (a test that mocks a service by design, a
+  simulation the task asks for).
+- Tools' outputs and the run's instructions; an agent's second such output (one finding each).
+
+## Options
+
+None.
+
+## Mapping
+
+Checklist P8 (human escalation path)."
+    };
+}
+
+#[doc = doc!()]
+pub struct MadeUpData;
+
+/// An agent saying it will go on with invented data. "Simulate" counts
+/// only with data as its object ("simulate the car distances", "the
+/// distances were simulated"): simulating a process (a Monte Carlo run of
+/// a game) is a method, not a stand-in (TRAIL dev 7ee8e8df).
+static MADE_UP: LazyLock<Regex> = LazyLock::new(|| {
+    let data = r"(?:data|dataset|numbers?|values?|results?|responses?|outputs?|distances?|scores?|prices?|figures?|records?|entries|contents?|texts?|files?|reviews?)";
+    Regex::new(&format!(
+        r"(?i)\b(?:simulat(?:e|ed|ing)\s+(?:\S+\s+){{0,5}}?{data}|{data}\s+(?:\S+\s+){{0,2}}?simulated|mock(?:ed|up| up)?|hypothetical|dummy|fake|made[- ]up|fictional|sample data|placeholder (?:data|values?))\b"
+    ))
+    .expect("the made-up-data pattern is valid")
+});
+
+/// An output of an agent, not of a tool, the user or the instructions.
+fn agent_says(row: &Row) -> bool {
+    matches!(row.kind, Kind::LlmCall | Kind::Message)
+        && row.agent.is_some()
+        && !matches!(row.role, Some(Role::Tool | Role::System))
+        && row.tool_name.is_none()
+}
+
+impl Detector for MadeUpData {
+    fn name(&self) -> &'static str {
+        "made-up-data"
+    }
+
+    fn mapping(&self) -> Mapping {
+        Mapping {
+            mast_mode: None,
+            checklist: Some("P8"),
+        }
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+
+    fn documentation(&self) -> &'static str {
+        doc!()
+    }
+
+    fn check(&self, trace: &TraceView) -> Vec<Finding> {
+        let mut failure: Option<&Row> = None;
+        let mut reported: Vec<&str> = Vec::new();
+        let mut findings = Vec::new();
+        for row in &trace.rows {
+            if let Some(failed) = failure {
+                let agent = row.agent.unwrap_or_default();
+                let made_up = if agent_says(row) && !reported.contains(&agent) {
+                    row.output.and_then(|text| MADE_UP.find(text))
+                } else {
+                    None
+                };
+                if let Some(word) = made_up {
+                    reported.push(agent);
+                    let text = row.output.unwrap_or_default();
+                    let message = format!(
+                        "{agent} went on with made-up data after a step failed (\"{}\"): report the failure or escalate to a person instead of computing on a stand-in",
+                        crate::text::quote(&text[sentence_start(text, word.start())..], 100, crate::text::Quoted::Text)
+                    );
+                    findings.push(
+                        FindingBuilder::new(self, trace)
+                            .evidence([failed, row])
+                            .build(message),
+                    );
+                }
+            }
+            if row.failed_hard() && failure.is_none() {
+                failure = Some(row);
+            }
+        }
+        findings
+    }
+}
+
+/// Where the sentence holding byte `at` of `text` starts: after the last
+/// `.`, `!`, `?` or line break before it.
+fn sentence_start(text: &str, at: usize) -> usize {
+    text[..at]
+        .rfind(['.', '!', '?', '\n'])
+        .map_or(0, |end| end + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MADE_UP;
+
+    #[test]
+    fn simulated_data_but_not_a_simulation() {
+        for text in [
+            "we can simulate the red and green numbers for now",
+            "let's take a different approach to simulate the car distances",
+            "The distances were simulated as within 5 miles by car.",
+            "Here is a dummy list of eateries",
+            "let's work with a hypothetical path",
+        ] {
+            assert!(MADE_UP.is_match(text), "{text}");
+        }
+        for text in [
+            "I will simulate many complete iterations of the game process.",
+            "The simulation converged after 40 steps.",
+            "Assume the input is sorted.",
+        ] {
+            assert!(!MADE_UP.is_match(text), "{text}");
+        }
+    }
+}
