@@ -669,6 +669,31 @@ fn made_up_data_after_a_failure_and_its_look_alikes() {
 }
 
 #[test]
+fn doubt_said_in_words_and_then_answered() {
+    let run = |checked: bool| {
+        let mut t = TraceBuilder::new();
+        t.llm(
+            "analyst",
+            "The snowfall probability is 60%. Given this is a simulated result, it cannot be deemed reliable without actual historical data.",
+            10,
+        );
+        if checked {
+            t.call("analyst", "validate_result", r#"{"claim":"60%"}"#);
+        }
+        t.llm("writer", "Final answer: 60%.", 10);
+        t.findings("unescalated-low-confidence")
+    };
+    let found = run(false);
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].message,
+        "analyst said its result is not to be trusted (\"cannot be deemed reliable\") and the run answered without validating or escalating it: send low-confidence results to a validator or a person"
+    );
+    assert!(!found[0].metrics.contains_key("confidence"));
+    assert!(run(true).is_empty());
+}
+
+#[test]
 fn a_fixed_pipeline_schedules_its_turns() {
     // 14 turns passed between two agents that call a model: over the hop
     // cap, and untyped results handed back; in a ChatDev run (its role

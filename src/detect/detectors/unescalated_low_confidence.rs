@@ -9,8 +9,9 @@ macro_rules! doc {
         "## What it does
 
 Flags an output that states its own confidence below `threshold` (`confidence: 0.4`,
-`\"confidence\": 35%`) when nothing after it validates or escalates it before the run's final
-answer: no verification step (a checker, reviewer, validator, guardrail), no handoff or tool call
+`\"confidence\": 35%`), or says in words that its result is not to be trusted (\"cannot be deemed
+reliable\", \"low confidence\", \"not confident\"; read in the output's excerpt), when nothing after
+it validates or escalates it before the run's final answer: no verification step (a checker, reviewer, validator, guardrail), no handoff or tool call
 to a human, a reviewer or an escalation.
 
 ## Why is this bad?
@@ -27,7 +28,8 @@ orchestrator: Your refund has been approved.       <- no review of the 0.41
 
 ## Not flagged
 
-- Confidence at or above `threshold`; outputs that state none.
+- Confidence at or above `threshold`; outputs that state none. A warning of a library printed
+  into a message (\"Model mapping may be incorrect\") is not a verdict on the result.
 - A validation or escalation after the low-confidence output.
 
 ## Options
@@ -67,6 +69,28 @@ fn stated_confidence(text: &str) -> Option<f64> {
     (0.0..=1.0).contains(&fraction).then_some(fraction)
 }
 
+/// A result said in words not to be trusted.
+static DOUBT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:can ?not|could not|can't) be (?:deemed|considered|regarded as|treated as) (?:reliable|accurate|conclusive|definitive)\b|\b(?:low|limited) confidence\b|\bnot (?:fully |entirely |very )?confident\b|\b(?:is|are) (?:not |un)reliable\b",
+    )
+    .unwrap()
+});
+
+/// How an output states a low confidence: a number below the threshold,
+/// or words of doubt.
+enum Doubt<'a> {
+    Below(f64),
+    Said(&'a str),
+}
+
+fn doubt<'a>(text: &'a str, threshold: f64) -> Option<Doubt<'a>> {
+    if let Some(confidence) = stated_confidence(text) {
+        return (confidence < threshold).then_some(Doubt::Below(confidence));
+    }
+    DOUBT.find(text).map(|m| Doubt::Said(m.as_str()))
+}
+
 fn escalates(row: &Row) -> bool {
     row.kind == Kind::Guardrail
         || [row.tool_name, row.handoff_to, Some(row.name)]
@@ -104,11 +128,8 @@ impl Detector for UnescalatedLowConfidence {
             .rows
             .iter()
             .filter(|r| r.seq < answer.seq)
-            .find_map(|r| {
-                let confidence = r.output.and_then(stated_confidence)?;
-                (confidence < threshold).then_some((r, confidence))
-            });
-        let Some((row, confidence)) = low else {
+            .find_map(|r| Some((r, doubt(r.output?, threshold)?)));
+        let Some((row, doubt)) = low else {
             return Vec::new();
         };
         let handled = trace
@@ -118,15 +139,24 @@ impl Detector for UnescalatedLowConfidence {
         if handled {
             return Vec::new();
         }
+        let agent = row.agent.unwrap_or("an agent");
+        let stated = match doubt {
+            Doubt::Below(confidence) => {
+                format!("stated a confidence of {confidence:.2} (below {threshold})")
+            }
+            Doubt::Said(words) => format!("said its result is not to be trusted (\"{words}\")"),
+        };
         let message = format!(
-            "{} stated a confidence of {confidence:.2} (below {threshold}) and the run answered without validating or escalating it: send low-confidence results to a validator or a person",
-            row.agent.unwrap_or("an agent")
+            "{agent} {stated} and the run answered without validating or escalating it: send low-confidence results to a validator or a person"
         );
-        vec![FindingBuilder::new(self, trace)
+        let finding = FindingBuilder::new(self, trace)
             .evidence([row, answer])
-            .metric("confidence", confidence)
-            .metric("threshold", threshold)
-            .build(message)]
+            .metric("threshold", threshold);
+        let finding = match doubt {
+            Doubt::Below(confidence) => finding.metric("confidence", confidence),
+            Doubt::Said(_) => finding,
+        };
+        vec![finding.build(message)]
     }
 }
 
@@ -143,5 +173,23 @@ mod tests {
         assert_eq!(stated_confidence("Confidence: 35%"), Some(0.35));
         assert_eq!(stated_confidence("confidence = 80"), Some(0.8));
         assert_eq!(stated_confidence("I have confidence in you"), None);
+    }
+
+    #[test]
+    fn doubt_in_words() {
+        for text in [
+            "Given this is a simulated result, it cannot be deemed reliable without actual data.",
+            "I have low confidence in this figure.",
+            "I am not fully confident that the page was the right one.",
+        ] {
+            assert!(super::DOUBT.is_match(text), "{text}");
+        }
+        for text in [
+            "Resolved model mismatch: gpt-4o-2024-08-06 != gpt-4o-2024-05-13. Model mapping may be incorrect.",
+            "The source is reliable and the figure is confirmed.",
+            "We are confident in the answer.",
+        ] {
+            assert!(!super::DOUBT.is_match(text), "{text}");
+        }
     }
 }
