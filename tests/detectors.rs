@@ -669,23 +669,6 @@ fn made_up_data_after_a_failure_and_its_look_alikes() {
 }
 
 #[test]
-fn a_run_that_ends_on_a_failure_in_words() {
-    let run = |last: &str| {
-        let mut t = TraceBuilder::new();
-        t.say(
-            "Coder",
-            "```python\nimport pandas as pd\nprint(pd.read_csv('a.csv'))\n```",
-        );
-        read_output(t.say("Computer_terminal", ""), last);
-        t.findings("premature-termination")
-    };
-    let found = run("exitcode: 1 (execution failed)\nCode output: Traceback (most recent call last):\n  File \"a.py\", line 2\npandas.errors.EmptyDataError: No columns to parse from file");
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0].span_ids, ["s1"]);
-    assert!(run("exitcode: 0 (execution succeeded)\nCode output: 42").is_empty());
-}
-
-#[test]
 fn doubt_said_in_words_and_then_answered() {
     let run = |checked: bool| {
         let mut t = TraceBuilder::new();

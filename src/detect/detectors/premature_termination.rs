@@ -6,9 +6,8 @@ macro_rules! doc {
     () => {
         "## What it does
 
-Flags a run that ends before its work is done: its last event failed, by its status or in its
-words (a terminal's `exitcode: 1` or traceback, a tool's `Error: ...`: the `failure` column's
-`hard`), and no loop guard explains the stop; or its final answer was given while a tool call or agent it started was still running
+Flags a run that ends before its work is done: its last event failed (and no loop guard explains
+the stop), or its final answer was given while a tool call or agent it started was still running
 (the answer could not have used that result).
 
 ## Why is this bad?
@@ -73,13 +72,13 @@ impl Detector for PrematureTermination {
             .iter()
             .filter(|r| r.kind != Kind::Termination)
             .max_by_key(|r| (r.end_ns.or(r.start_ns), r.seq));
-        // A failure by status or in words (a terminal's `exitcode: 1`, a
-        // tool's `Error: ...`); not a provider's (rate limit, 5xx), which is
-        // infrastructure: `provider-error` reports it.
-        if let Some(last) = last.filter(|r| r.failed_hard()) {
+        // A provider's failure (rate limit, 5xx) is infrastructure:
+        // `provider-error` reports it.
+        if let Some(last) =
+            last.filter(|r| r.failed() && r.failure != Some(crate::failure::Failure::Provider))
+        {
             let why = last
                 .error_message
-                .or(last.output)
                 .map(|m| format!(" (\"{}\")", quote(m, 80, Quoted::Error)))
                 .unwrap_or_default();
             let message = format!(
