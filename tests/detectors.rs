@@ -659,6 +659,17 @@ fn made_up_data_after_a_failure_and_its_look_alikes() {
     );
     // No failure before: a simulation may be the task.
     assert!(run(false, says).is_empty());
+    // A code executor printing back the code it ran, comments and all.
+    let mut t = TraceBuilder::new();
+    read_output(
+        t.say("Computer_terminal", ""),
+        "exitcode: 1 (execution failed)\nCode output: FileNotFoundError: a.csv",
+    );
+    t.say(
+        "Computer_terminal",
+        "exitcode: 0 (execution succeeded)\nCode output: # Assuming a hypothetical path to the file\nNone",
+    );
+    assert!(t.findings("made-up-data").is_empty());
     // A failure, and real work after it.
     assert!(run(
         true,

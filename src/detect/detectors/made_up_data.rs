@@ -38,7 +38,8 @@ Verification_Expert: The installation keeps timing out. As an alternative, we ca
 
 - The same words with no failure before them (a test that mocks a service by design, a
   simulation the task asks for).
-- Tools' outputs and the run's instructions; an agent's second such output (one finding each).
+- Tools' and code executors' outputs (the code they ran, printed back) and the run's
+  instructions; an agent's second such output (one finding each).
 
 ## Options
 
@@ -65,12 +66,15 @@ static MADE_UP: LazyLock<Regex> = LazyLock::new(|| {
     .expect("the made-up-data pattern is valid")
 });
 
-/// An output of an agent, not of a tool, the user or the instructions.
+/// An output of an agent, not of a tool, a code executor (AG2's terminal
+/// prints the code it ran, comments and all: `exitcode: 0 ...`) or the
+/// instructions.
 fn agent_says(row: &Row) -> bool {
     matches!(row.kind, Kind::LlmCall | Kind::Message)
         && row.agent.is_some()
         && !matches!(row.role, Some(Role::Tool | Role::System))
         && row.tool_name.is_none()
+        && !row.output.is_some_and(|text| text.starts_with("exitcode:"))
 }
 
 impl Detector for MadeUpData {
