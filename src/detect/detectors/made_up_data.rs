@@ -58,13 +58,39 @@ pub struct MadeUpData;
 /// only with data as its object ("simulate the car distances", "the
 /// distances were simulated"): simulating a process (a Monte Carlo run of
 /// a game) is a method, not a stand-in (TRAIL dev 7ee8e8df).
+/// Case-sensitive, each word led by a rare literal: every agent output
+/// after a failure is read.
 static MADE_UP: LazyLock<Regex> = LazyLock::new(|| {
-    let data = r"(?:data|dataset|numbers?|values?|results?|responses?|outputs?|distances?|scores?|prices?|figures?|records?|entries|contents?|texts?|files?|reviews?)";
-    Regex::new(&format!(
-        r"(?i)\b(?:simulat(?:e|ed|ing)\s+(?:\S+\s+){{0,5}}?{data}|{data}\s+(?:\S+\s+){{0,2}}?simulated|mock(?:ed|up| up)?|hypothetical|dummy|fake|made[- ]up|fictional|sample data|placeholder (?:data|values?))\b"
-    ))
+    Regex::new(
+        r"\b(?:[Ss]imulat(?:e|ed|ing)|[Mm]ock(?:ed|up| up)?|[Hh]ypothetical|[Dd]ummy|[Ff]ake|[Mm]ade[- ]up|[Ff]ictional|[Ss]ample data|[Pp]laceholder (?:data|values?))\b",
+    )
     .expect("the made-up-data pattern is valid")
 });
+
+/// What simulated data is: a \"simulate\" counts with one of these among
+/// the six words after it or the three before it.
+static DATA: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:data|dataset|numbers?|values?|results?|responses?|outputs?|distances?|scores?|prices?|figures?|records?|entries|contents?|texts?|files?|reviews?)\b",
+    )
+    .expect("the data pattern is valid")
+});
+
+/// The first word of `text` that says it makes data up.
+fn made_up(text: &str) -> Option<regex::Match<'_>> {
+    MADE_UP.find_iter(text).find(|m| {
+        if !m.as_str()[1..].starts_with("imulat") {
+            return true;
+        }
+        let after: String = text[m.end()..]
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let before: Vec<&str> = text[..m.start()].split_whitespace().rev().take(3).collect();
+        DATA.is_match(&after) || before.iter().any(|w| DATA.is_match(w))
+    })
+}
 
 /// An output of an agent, not of a tool, a code executor (AG2's terminal
 /// prints the code it ran, comments and all: `exitcode: 0 ...`) or the
@@ -105,7 +131,7 @@ impl Detector for MadeUpData {
             if let Some(failed) = failure {
                 let agent = row.agent.unwrap_or_default();
                 let made_up = if agent_says(row) && !reported.contains(&agent) {
-                    row.output.and_then(|text| MADE_UP.find(text))
+                    row.output.and_then(made_up)
                 } else {
                     None
                 };
@@ -141,7 +167,7 @@ fn sentence_start(text: &str, at: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::MADE_UP;
+    use super::made_up;
 
     #[test]
     fn simulated_data_but_not_a_simulation() {
@@ -152,14 +178,14 @@ mod tests {
             "Here is a dummy list of eateries",
             "let's work with a hypothetical path",
         ] {
-            assert!(MADE_UP.is_match(text), "{text}");
+            assert!(made_up(text).is_some(), "{text}");
         }
         for text in [
             "I will simulate many complete iterations of the game process.",
             "The simulation converged after 40 steps.",
             "Assume the input is sorted.",
         ] {
-            assert!(!MADE_UP.is_match(text), "{text}");
+            assert!(made_up(text).is_none(), "{text}");
         }
     }
 }

@@ -78,7 +78,7 @@ impl Detector for RepeatedIdenticalOutput {
     fn check(&self, trace: &TraceView) -> Vec<Finding> {
         let min_repeats = trace.options.repeated_output.min_repeats.max(2);
         let min_words = trace.options.repeated_output.min_words;
-        let mut groups: HashMap<(&str, u64), Vec<&Row>> = HashMap::default();
+        let mut groups: HashMap<(&str, u64), Vec<(usize, &Row)>> = HashMap::default();
         for (at, row) in trace.rows.iter().enumerate() {
             // A tool result relayed as a message is the tool's output.
             let tool_result = row.role == Some(crate::event::Role::Tool);
@@ -92,19 +92,27 @@ impl Detector for RepeatedIdenticalOutput {
                 continue;
             };
             let output = row.output.unwrap_or_default();
-            if fewer_words_than(output, min_words)
-                || looks_like_tool_request(output)
-                || is_framework_message(output)
-                || (at > 0 && logged_again(&trace.rows[at - 1], row))
-            {
+            if fewer_words_than(output, min_words) || looks_like_tool_request(output) {
                 continue;
             }
-            groups.entry((agent, hash)).or_default().push(row);
+            groups.entry((agent, hash)).or_default().push((at, row));
         }
+        // Boilerplate and lines logged again are judged only in the rare
+        // groups big enough to be a loop: the copies of a group share one
+        // text, so one look at it decides for all.
         let mut loops: Vec<(&str, Vec<&Row>)> = groups
             .into_iter()
             .filter(|(_, rows)| rows.len() >= min_repeats)
-            .map(|((agent, _), rows)| (agent, rows))
+            .filter(|(_, rows)| !is_framework_message(rows[0].1.output.unwrap_or_default()))
+            .map(|((agent, _), rows)| {
+                let said: Vec<&Row> = rows
+                    .into_iter()
+                    .filter(|&(at, row)| at == 0 || !logged_again(&trace.rows[at - 1], row))
+                    .map(|(_, row)| row)
+                    .collect();
+                (agent, said)
+            })
+            .filter(|(_, rows)| rows.len() >= min_repeats)
             .collect();
         loops.sort_by_key(|(_, rows)| rows[0].seq);
         loops

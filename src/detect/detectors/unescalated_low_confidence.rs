@@ -2,7 +2,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 use crate::detect::{Detector, Finding, FindingBuilder, Mapping, Row, Severity, TraceView};
-use crate::event::Kind;
+use crate::event::{Kind, Role};
 
 macro_rules! doc {
     () => {
@@ -70,12 +70,41 @@ fn stated_confidence(text: &str) -> Option<f64> {
 }
 
 /// A result said in words not to be trusted.
+/// Case-sensitive words that each start with a rare literal, so that the
+/// matcher skips most of a text (every output before an answer is read: a
+/// case-insensitive pattern led by \"is\" and \"not\" cost 6 % of
+/// `check`). \"Deemed reliable\", \"confident\" and \"reliable\" count
+/// when negated just before (`negation_start`).
 static DOUBT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:can ?not|could not|can't) be (?:deemed|considered|regarded as|treated as) (?:reliable|accurate|conclusive|definitive)\b|\b(?:low|limited) confidence\b|\bnot (?:fully |entirely |very )?confident\b|\b(?:is|are) (?:not |un)reliable\b",
+        r"(?:deemed|considered|regarded as|treated as) (?:reliable|accurate|conclusive|definitive)|[Ll]ow confidence|[Ll]imited confidence|[Uu]nreliable|confident\b|reliable\b",
     )
     .unwrap()
 });
+
+/// Where the negation of the words at byte `at` of `text` begins, if the
+/// few words before them negate them (\"cannot be deemed\", \"can't be
+/// considered\", \"not fully\"): the start of the word holding \"not\" or
+/// \"n't\".
+fn negation_start(text: &str, at: usize) -> Option<usize> {
+    let mut from = at.saturating_sub(24);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut offset = 0;
+    let mut negation = None;
+    for word in text[from..at].split(' ') {
+        let bare = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+        if bare.eq_ignore_ascii_case("not")
+            || bare.eq_ignore_ascii_case("cannot")
+            || bare.ends_with("n't")
+        {
+            negation = Some(from + offset);
+        }
+        offset += word.len() + 1;
+    }
+    negation
+}
 
 /// How an output states a low confidence: a number below the threshold,
 /// or words of doubt.
@@ -84,11 +113,44 @@ enum Doubt<'a> {
     Said(&'a str),
 }
 
-fn doubt<'a>(text: &'a str, threshold: f64) -> Option<Doubt<'a>> {
+/// The doubt `row`'s output states: a number for any output, words only
+/// for an agent's (a model call or a message, not a tool's result: a page
+/// saying \"unreliable\" is not a verdict on the run's result).
+fn doubt<'a>(row: &Row<'a>, threshold: f64) -> Option<Doubt<'a>> {
+    let text = row.output?;
     if let Some(confidence) = stated_confidence(text) {
         return (confidence < threshold).then_some(Doubt::Below(confidence));
     }
-    DOUBT.find(text).map(|m| Doubt::Said(m.as_str()))
+    let agent = matches!(row.kind, Kind::LlmCall | Kind::Message) && row.role != Some(Role::Tool);
+    if !agent {
+        return None;
+    }
+    words_of_doubt(text).map(Doubt::Said)
+}
+
+/// The words of `text` that say its result is not to be trusted.
+fn words_of_doubt(text: &str) -> Option<&str> {
+    DOUBT.find_iter(text).find_map(|m| {
+        let words = m.as_str();
+        // Said plainly (\"low confidence\", \"unreliable\"), or only when
+        // negated (\"cannot be deemed reliable\", \"not fully confident\").
+        let judged = ![
+            "low",
+            "Low",
+            "limited",
+            "Limited",
+            "unreliable",
+            "Unreliable",
+        ]
+        .iter()
+        .any(|w| words.starts_with(w));
+        let start = if judged {
+            negation_start(text, m.start())?
+        } else {
+            m.start()
+        };
+        Some(&text[start..m.end()])
+    })
 }
 
 fn escalates(row: &Row) -> bool {
@@ -128,7 +190,7 @@ impl Detector for UnescalatedLowConfidence {
             .rows
             .iter()
             .filter(|r| r.seq < answer.seq)
-            .find_map(|r| Some((r, doubt(r.output?, threshold)?)));
+            .find_map(|r| Some((r, doubt(r, threshold)?)));
         let Some((row, doubt)) = low else {
             return Vec::new();
         };
@@ -182,14 +244,16 @@ mod tests {
             "I have low confidence in this figure.",
             "I am not fully confident that the page was the right one.",
         ] {
-            assert!(super::DOUBT.is_match(text), "{text}");
+            assert!(super::words_of_doubt(text).is_some(), "{text}");
         }
         for text in [
             "Resolved model mismatch: gpt-4o-2024-08-06 != gpt-4o-2024-05-13. Model mapping may be incorrect.",
             "The source is reliable and the figure is confirmed.",
             "We are confident in the answer.",
+            "The census is considered reliable by most historians.",
+            "Let's find another reliable source for the figure.",
         ] {
-            assert!(!super::DOUBT.is_match(text), "{text}");
+            assert!(super::words_of_doubt(text).is_none(), "{text}");
         }
     }
 }
