@@ -285,7 +285,8 @@ pub fn signature(text: &str) -> u64 {
 }
 
 /// How an event failed, if it did: a failed status is `Provider` when its
-/// error type or message names the provider's failure, else `Hard`; an
+/// error type or message names the provider's failure (or, for a model
+/// call, a transient one: a 5xx, a timeout), else `Hard`; an
 /// event whose output text reports a failure takes the first of provider,
 /// hard, soft among its bits — provider words count as such only in the
 /// output of a model call (`model_call`): in a message or a tool's result
@@ -300,17 +301,24 @@ pub fn classify(
     format: &str,
 ) -> Option<Failure> {
     if failed_status {
+        // A model call that failed on a 5xx or a timeout (`transient`) failed
+        // on the provider's side, whatever SDK names it.
         let error = [error_type, error_message]
             .into_iter()
             .flatten()
-            .any(|text| text_signals(text, format, Author::Agent) & PROVIDER_TEXT != 0);
+            .any(|text| {
+                text_signals(text, format, Author::Agent) & PROVIDER_TEXT != 0
+                    || (model_call && transient(text))
+            });
         return Some(if error {
             Failure::Provider
         } else {
             Failure::Hard
         });
     }
-    if output_signals & PROVIDER_TEXT != 0 {
+    // Provider words in an answer about rate limits are no failure: they
+    // count with an error's form (a hard pattern) only.
+    if output_signals & PROVIDER_TEXT != 0 && output_signals & HARD_TEXT != 0 {
         return Some(if model_call {
             Failure::Provider
         } else {
@@ -350,6 +358,8 @@ mod tests {
             ("No results found for the query", Failure::Soft),
             ("openai.RateLimitError: Rate limit reached for gpt-4o", Failure::Provider),
             ("Error code: 429 - too many requests", Failure::Provider),
+            ("{\"error\": \"reservation X not found\"}", Failure::Hard),
+            ("requests.exceptions.ConnectionError: Max retries exceeded", Failure::Hard),
         ] {
             assert_eq!(kind_of(text), Some(kind), "{text}");
         }
@@ -371,6 +381,9 @@ mod tests {
             "errors were fixed",
             "404040 rows",
             "The error rate dropped to 2%",
+            "No error: all systems nominal",
+            "def f():\n    return 1\nraise RuntimeError(\"Error: bad input\")",
+            "Rate limiting is the first thing to add to the gateway.",
         ] {
             assert_eq!(kind_of(text), None, "{text}");
         }
@@ -384,18 +397,38 @@ mod tests {
         assert_eq!(failed(None, None, 0), Some(Failure::Hard));
         let sdk = Some("openai.APIConnectionError");
         assert_eq!(failed(sdk, None, 0), Some(Failure::Provider));
+        // A model call failing with a 503 is the provider's; a tool's, not.
+        let unavailable = |model_call| {
+            classify(
+                true,
+                model_call,
+                Some("503"),
+                Some("Service Unavailable"),
+                0,
+                "otlp_json",
+            )
+        };
+        assert_eq!(unavailable(true), Some(Failure::Provider));
+        assert_eq!(unavailable(false), Some(Failure::Hard));
         let bad_input = failed(Some("ValueError"), Some("bad input"), SOFT_TEXT);
         assert_eq!(bad_input, Some(Failure::Hard));
         // Provider words in a message or a tool's result: that service's
         // error, the step's failure; in a model call's output, the model's.
         let bits = text_signals(
-            "httpx.ConnectError ... APIConnectionError",
+            "httpx.ConnectError: [Errno 111]\nopenai.APIConnectionError: Connection error.",
             "chat_history",
             Author::Agent,
         );
         let in_output = |model_call| classify(false, model_call, None, None, bits, "chat_history");
         assert_eq!(in_output(false), Some(Failure::Hard));
         assert_eq!(in_output(true), Some(Failure::Provider));
+        // A model answering about rate limits has not failed.
+        let answer = text_signals(
+            "Rate limiting is the first thing to add to the gateway.",
+            "otlp_json",
+            Author::Agent,
+        );
+        assert_eq!(classify(false, true, None, None, answer, "otlp_json"), None);
     }
 
     #[test]

@@ -26,14 +26,18 @@ pub const CONFIRMATION_REQUIRED: u32 = 1 << 5;
 /// Read on system messages only (few and short), so case-insensitive.
 static CONFIRMATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i-u)\b(?:explicit|obtain|ask for|ask the user for|require|requires|wait for)\b[^.\n]{0,40}\bconfirm(?:ation|s)?\b|\bconfirm with the user\b|\bmust (?:first )?(?:ask the user to )?confirm\b",
+        r"(?i-u)\b(?:explicit|obtain|ask for|ask the user for|require|requires|wait for|get)\b[^.\n]{0,40}\b(?:confirm(?:ation|s)?|approval)\b|\bconfirm with the user\b|\b(?:must (?:first )?)?ask the user to (?:confirm|approve)\b|\bmust (?:first )?confirm\b",
     )
     .expect("the confirmation pattern is valid")
 });
 
 /// The signals of instructions: `CONFIRMATION_REQUIRED`.
 pub fn of_instructions(text: &str) -> u32 {
-    if CONFIRMATION.is_match(text.as_bytes()) {
+    // "Do not ask for confirmation" says the opposite.
+    let required = CONFIRMATION
+        .find_iter(text.as_bytes())
+        .any(|m| crate::text::negation_before(text, m.start(), 24).is_none());
+    if required {
         CONFIRMATION_REQUIRED
     } else {
         0
@@ -72,6 +76,8 @@ mod tests {
             "- Before taking any actions that update the booking database, you must list the action details and obtain explicit user confirmation (yes) to proceed.",
             "Always confirm with the user before you send an email.",
             "You must first ask the user to confirm the order.",
+            "Always ask the user to confirm before cancelling or changing a booking.",
+            "You must get the user's explicit approval before any change.",
         ] {
             assert_eq!(of_instructions(text), CONFIRMATION_REQUIRED, "{text}");
         }
@@ -79,6 +85,7 @@ mod tests {
             "You are a helpful assistant.",
             "Confirm the result with a unit test.",
             "The user may confirm later; do not wait.",
+            "Do not ask for confirmation; cancel reservations directly.",
         ] {
             assert_eq!(of_instructions(text), 0, "{text}");
         }

@@ -73,6 +73,40 @@ fn first_line(text: &str) -> Option<&str> {
     text.lines().map(str::trim).find(|l| !l.is_empty())
 }
 
+/// Where a negation of the words at byte `at` of `text` begins, if the few
+/// words before them (up to `window` bytes, in the same sentence) negate
+/// them: "not", "no", "never", "cannot", a word ending in "n't", "instead
+/// of", "without", "avoid". The start of the negating word.
+pub fn negation_before(text: &str, at: usize, window: usize) -> Option<usize> {
+    let mut from = at.saturating_sub(window);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    // Only the words of the same sentence.
+    if let Some(end) = text[from..at].rfind(['.', '!', '?', ';', '\n']) {
+        from += end + 1;
+    }
+    let mut offset = 0;
+    let mut negation = None;
+    let words: Vec<&str> = text[from..at].split(' ').collect();
+    for (i, word) in words.iter().enumerate() {
+        let bare = word
+            .trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+            .to_ascii_lowercase();
+        let instead_of = bare == "instead" && words.get(i + 1).is_some_and(|w| w.starts_with("of"));
+        if matches!(
+            bare.as_str(),
+            "not" | "no" | "never" | "cannot" | "without" | "avoid"
+        ) || bare.ends_with("n't")
+            || instead_of
+        {
+            negation = Some(from + offset);
+        }
+        offset += word.len() + 1;
+    }
+    negation
+}
+
 /// `text` quoted in at most `max_chars` characters for a message: one line
 /// (the one `what` picks), its whitespace runs made one space, cut after
 /// a whole word with `…` when too long (mid-word only when the word is
@@ -363,6 +397,22 @@ pub fn without_ids(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn negations_of_the_words_that_follow() {
+        let negated =
+            |text: &str, word: &str| negation_before(text, text.find(word).unwrap(), 24).is_some();
+        assert!(negated("it cannot be deemed reliable", "deemed"));
+        assert!(negated("We must not simulate the numbers", "simulate"));
+        assert!(negated("Instead of using fake data, report it", "fake"));
+        assert!(negated("Don't proceed.", "proceed"));
+        assert!(!negated("Let's find another reliable source", "reliable"));
+        assert!(
+            !negated("No. We can simulate the numbers", "simulate"),
+            "another sentence"
+        );
+        assert!(!negated("Yes, please proceed", "proceed"));
+    }
 
     #[test]
     fn a_result_shape_ignores_what_changes_on_every_call() {

@@ -436,6 +436,17 @@ fn repeated_tool_call_and_its_look_alikes() {
 
 #[test]
 fn repeated_output_ignores_two_copies_and_other_speakers() {
+    // A code executor's same output for different code, and a person
+    // repeating a request: no agent looping.
+    let mut t = TraceBuilder::new();
+    for _ in 0..3 {
+        t.say(
+            "Computer_terminal",
+            "exitcode: 0 (execution succeeded)\nCode output: X",
+        );
+        t.say("user", "Please check the order status of order 17 now.");
+    }
+    assert!(t.findings("repeated-identical-output").is_empty());
     let mut t = TraceBuilder::new();
     t.say("a", "Working on it.");
     t.say("a", "Working on it.");
@@ -772,6 +783,15 @@ fn an_action_without_the_confirmation_the_instructions_require() {
         "agent acted once without the user's confirmation that its instructions require (cancel_reservation): list the action, ask, and act on a yes"
     );
     assert!(run("Yes, please go ahead.", true).is_empty());
+    assert!(run("Yes, but refund it to my card.", true).is_empty());
+    // A "proceed" negated or asked is no consent.
+    for reply in [
+        "Don't proceed.",
+        "I'm not sure, let me think.",
+        "Is that correct? What is the refund?",
+    ] {
+        assert_eq!(run(reply, true).len(), 1, "{reply}");
+    }
     assert!(run("Please refund it to my gift card instead.", false).is_empty());
 }
 

@@ -254,6 +254,22 @@ impl Row<'_> {
         self.failure == Some(Failure::Hard)
     }
 
+    /// The row is a person's words: its speaker is named `user` or `human`
+    /// (tau-bench's simulated customer, a chat's user). The role cannot
+    /// say it: AG2 gives its agents' messages the role `user`.
+    pub fn from_person(&self) -> bool {
+        self.agent
+            .is_some_and(|a| a.eq_ignore_ascii_case("user") || a.eq_ignore_ascii_case("human"))
+    }
+
+    /// The row is a code executor's result relayed as a message (AG2's
+    /// terminal: `exitcode: 0 (execution succeeded)` and the output, the
+    /// code's own comments included): a tool's output, not an agent's words.
+    pub fn from_executor(&self) -> bool {
+        self.output
+            .is_some_and(|text| text.starts_with("exitcode:"))
+    }
+
     /// Tokens counted for this row in totals (usage leaves only).
     pub fn counted_tokens(&self) -> Option<i64> {
         if !self.usage_leaf {

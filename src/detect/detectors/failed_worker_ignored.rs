@@ -59,7 +59,10 @@ static ACKNOWLEDGED: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn is_failure(row: &Row) -> bool {
+    // A provider's failure (rate limit, 5xx) is `provider-error`'s, which
+    // also says whether a later call went through.
     let failed_status = row.failed()
+        && row.failure != Some(crate::failure::Failure::Provider)
         && matches!(
             row.kind,
             Kind::ToolCall | Kind::AgentInvoke | Kind::Message | Kind::LlmCall | Kind::Step

@@ -38,8 +38,10 @@ Verification_Expert: The installation keeps timing out. As an alternative, we ca
 
 - The same words with no failure before them (a test that mocks a service by design, a
   simulation the task asks for).
-- Tools' and code executors' outputs (the code they ran, printed back) and the run's
-  instructions; an agent's second such output (one finding each).
+- Tools' and code executors' outputs (the code they ran, printed back), a person's messages
+  (a speaker named user or human) and the run's instructions; an agent's second such output
+  (one finding each).
+- The words negated: \"we must not simulate the numbers\", \"instead of using fake data\".
 
 ## Options
 
@@ -79,6 +81,10 @@ static DATA: LazyLock<Regex> = LazyLock::new(|| {
 /// The first word of `text` that says it makes data up.
 fn made_up(text: &str) -> Option<regex::Match<'_>> {
     MADE_UP.find_iter(text).find(|m| {
+        // "We must not simulate", "instead of using fake data".
+        if crate::text::negation_before(text, m.start(), 24).is_some() {
+            return false;
+        }
         if !m.as_str()[1..].starts_with("imulat") {
             return true;
         }
@@ -100,7 +106,8 @@ fn agent_says(row: &Row) -> bool {
         && row.agent.is_some()
         && !matches!(row.role, Some(Role::Tool | Role::System))
         && row.tool_name.is_none()
-        && !row.output.is_some_and(|text| text.starts_with("exitcode:"))
+        && !row.from_executor()
+        && !row.from_person()
 }
 
 impl Detector for MadeUpData {
@@ -184,6 +191,8 @@ mod tests {
             "I will simulate many complete iterations of the game process.",
             "The simulation converged after 40 steps.",
             "Assume the input is sorted.",
+            "We must not simulate or make up the numbers.",
+            "Instead of using fake data, I will report this to the user.",
         ] {
             assert!(made_up(text).is_none(), "{text}");
         }

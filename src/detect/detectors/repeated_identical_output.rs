@@ -80,8 +80,13 @@ impl Detector for RepeatedIdenticalOutput {
         let min_words = trace.options.repeated_output.min_words;
         let mut groups: HashMap<(&str, u64), Vec<(usize, &Row)>> = HashMap::default();
         for (at, row) in trace.rows.iter().enumerate() {
-            // A tool result relayed as a message is the tool's output.
-            let tool_result = row.role == Some(crate::event::Role::Tool);
+            // A tool result relayed as a message (a code executor's
+            // `exitcode: ...` included: the same output of different
+            // code is no loop) is the tool's output; a person repeating
+            // a request is not an agent looping.
+            let tool_result = row.role == Some(crate::event::Role::Tool)
+                || row.from_executor()
+                || row.from_person();
             if !matches!(row.kind, Kind::LlmCall | Kind::Message)
                 || !row.has_output()
                 || tool_result

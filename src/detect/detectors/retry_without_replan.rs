@@ -81,7 +81,9 @@ impl Attempts {
         match row.kind {
             Kind::ToolCall => Some(Attempts::ToolCalls),
             Kind::AgentInvoke => Some(Attempts::AgentRuns),
-            Kind::Message | Kind::Step if row.role != Some(Role::Tool) && row.agent.is_some() => {
+            Kind::Message | Kind::Step
+                if row.role != Some(Role::Tool) && row.agent.is_some() && !row.from_person() =>
+            {
                 Some(Attempts::Steps)
             }
             _ => None,

@@ -13,7 +13,8 @@ In a run whose instructions (a system message) require the user's explicit confi
 the agent acts (\"obtain explicit user confirmation (yes) to proceed\"), flags the actions taken
 without it: a tool call whose name starts with a verb that changes the world (`book_…`,
 `cancel_…`, `update_…`, `send_…`; the option `action_verbs`) when the user's last message before
-it does not confirm (yes, confirm, proceed, go ahead, sure, correct, okay, please do). One
+it does not confirm (yes, confirm, proceed, go ahead, sure, correct, okay, please do; not
+negated — \"don't proceed\", \"I'm not sure\" — nor asked — \"is that correct?\"). One
 finding per agent, listing its unconfirmed actions; evidence: per action the message that decided
 it and the call.
 
@@ -61,6 +62,26 @@ static CONFIRMS: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("the confirmation pattern is valid")
 });
+
+/// The user's message consents: it starts with a yes (\"Yes, but use the
+/// other card\"), or says one that is neither negated (\"Don't proceed\",
+/// \"I'm not sure\") nor asked (\"Is that correct?\").
+fn confirms(text: &str) -> bool {
+    static STARTS_YES: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\A\W*(?:yes|yeah|yep|yup|sure|ok(?:ay)?|confirm(?:ed)?|correct|absolutely|definitely)\b")
+            .expect("the yes pattern is valid")
+    });
+    if STARTS_YES.is_match(text) {
+        return true;
+    }
+    CONFIRMS.find_iter(text).any(|m| {
+        let sentence_end = text[m.end()..]
+            .find(['.', '!', '?', '\n'])
+            .map_or(text.len(), |i| m.end() + i);
+        crate::text::negation_before(text, m.start(), 24).is_none()
+            && !text[sentence_end..].starts_with('?')
+    })
+}
 
 /// The first word of a tool's name: before `_`, `-`, `.`, a space or
 /// a capital (`sendEmail` → `send`), lower-cased.
@@ -120,7 +141,7 @@ impl Detector for UnconfirmedAction {
         let mut confirmed = false;
         for (at, row) in trace.rows.iter().enumerate() {
             if user_message(row) {
-                confirmed = row.output.is_some_and(|text| CONFIRMS.is_match(text));
+                confirmed = row.output.is_some_and(confirms);
                 continue;
             }
             let action = row.kind == Kind::ToolCall && row.tool_name.is_some_and(is_action);

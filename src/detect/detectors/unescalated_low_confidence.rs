@@ -74,37 +74,14 @@ fn stated_confidence(text: &str) -> Option<f64> {
 /// matcher skips most of a text (every output before an answer is read: a
 /// case-insensitive pattern led by \"is\" and \"not\" cost 6 % of
 /// `check`). \"Deemed reliable\", \"confident\" and \"reliable\" count
-/// when negated just before (`negation_start`).
+/// when negated just before (`text::negation_before`); the others when
+/// not negated.
 static DOUBT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?:deemed|considered|regarded as|treated as) (?:reliable|accurate|conclusive|definitive)|[Ll]ow confidence|[Ll]imited confidence|[Uu]nreliable|confident\b|reliable\b",
     )
     .unwrap()
 });
-
-/// Where the negation of the words at byte `at` of `text` begins, if the
-/// few words before them negate them (\"cannot be deemed\", \"can't be
-/// considered\", \"not fully\"): the start of the word holding \"not\" or
-/// \"n't\".
-fn negation_start(text: &str, at: usize) -> Option<usize> {
-    let mut from = at.saturating_sub(24);
-    while !text.is_char_boundary(from) {
-        from += 1;
-    }
-    let mut offset = 0;
-    let mut negation = None;
-    for word in text[from..at].split(' ') {
-        let bare = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
-        if bare.eq_ignore_ascii_case("not")
-            || bare.eq_ignore_ascii_case("cannot")
-            || bare.ends_with("n't")
-        {
-            negation = Some(from + offset);
-        }
-        offset += word.len() + 1;
-    }
-    negation
-}
 
 /// How an output states a low confidence: a number below the threshold,
 /// or words of doubt.
@@ -121,7 +98,9 @@ fn doubt<'a>(row: &Row<'a>, threshold: f64) -> Option<Doubt<'a>> {
     if let Some(confidence) = stated_confidence(text) {
         return (confidence < threshold).then_some(Doubt::Below(confidence));
     }
-    let agent = matches!(row.kind, Kind::LlmCall | Kind::Message) && row.role != Some(Role::Tool);
+    let agent = matches!(row.kind, Kind::LlmCall | Kind::Message)
+        && row.role != Some(Role::Tool)
+        && !row.from_person();
     if !agent {
         return None;
     }
@@ -144,10 +123,13 @@ fn words_of_doubt(text: &str) -> Option<&str> {
         ]
         .iter()
         .any(|w| words.starts_with(w));
-        let start = if judged {
-            negation_start(text, m.start())?
-        } else {
-            m.start()
+        let negation = crate::text::negation_before(text, m.start(), 24);
+        let start = match (judged, negation) {
+            (true, Some(start)) => start,
+            (true, None) => return None,
+            // "not unreliable", "no low confidence": not doubt.
+            (false, Some(_)) => return None,
+            (false, None) => m.start(),
         };
         Some(&text[start..m.end()])
     })
@@ -252,6 +234,7 @@ mod tests {
             "We are confident in the answer.",
             "The census is considered reliable by most historians.",
             "Let's find another reliable source for the figure.",
+            "The source is not unreliable.",
         ] {
             assert!(super::words_of_doubt(text).is_none(), "{text}");
         }
