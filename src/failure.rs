@@ -94,6 +94,10 @@ struct PatternEntry {
     /// Read on the whole text, not only its first and last line.
     #[serde(default)]
     anywhere: bool,
+    /// A match counts only where it starts its line (after a name it
+    /// ends, such as `NameError`, or a JSON object's brace).
+    #[serde(default)]
+    line_start: bool,
     /// Where the wording was found: for the reader of the table.
     #[serde(rename = "seen")]
     _seen: String,
@@ -105,21 +109,27 @@ struct PatternEntry {
 struct Group {
     all_formats: Option<Regex>,
     some_formats: Vec<(Vec<String>, Regex)>,
+    /// The patterns marked `line_start`, for every format.
+    line_start: Option<Regex>,
 }
 
 impl Group {
     fn new<'t>(entries: impl Iterator<Item = &'t PatternEntry> + Clone) -> Group {
-        let all: Vec<&str> = entries
-            .clone()
-            .filter(|p| p.formats.is_empty())
-            .map(|p| p.regex.as_str())
-            .collect();
+        let all = |line_start: bool| -> Vec<&str> {
+            entries
+                .clone()
+                .filter(|p| p.formats.is_empty() && p.line_start == line_start)
+                .map(|p| p.regex.as_str())
+                .collect()
+        };
+        let (anywhere, at_line_start) = (all(false), all(true));
         Group {
-            all_formats: (!all.is_empty()).then(|| compile(&all)),
+            all_formats: (!anywhere.is_empty()).then(|| compile(&anywhere)),
             some_formats: entries
                 .filter(|p| !p.formats.is_empty())
                 .map(|p| (p.formats.clone(), compile(&[p.regex.as_str()])))
                 .collect(),
+            line_start: (!at_line_start.is_empty()).then(|| compile(&at_line_start)),
         }
     }
 
@@ -129,7 +139,28 @@ impl Group {
                 .some_formats
                 .iter()
                 .any(|(formats, r)| formats.iter().any(|f| f == format) && r.is_match(text))
+            || self.line_start.as_ref().is_some_and(|r| {
+                r.find_iter(text)
+                    .any(|m| starts_its_line(&text[..m.start()]))
+            })
     }
+}
+
+/// What comes before a match on its line is only a name that the match
+/// ends (`NameError`, `requests.exceptions.ConnectionError`), blanks or a
+/// JSON object's opening brace: the line starts with the error. "No
+/// error: ..." and `raise RuntimeError("Error: ...")` do not.
+fn starts_its_line(before: &[u8]) -> bool {
+    let line = match memchr::memrchr(b'\n', before) {
+        Some(i) => &before[i + 1..],
+        None => before,
+    };
+    let line = line.trim_ascii_start();
+    let line = line
+        .strip_prefix(b"{")
+        .map_or(line, <[u8]>::trim_ascii_start);
+    line.iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
 /// The patterns of one kind: those read on a text's edge lines, those
@@ -271,9 +302,8 @@ pub fn transient(text: &str) -> bool {
 /// failure (an amount changed, not the cause), while `flight HAT030` and
 /// `flight HAT223` are not (another resource was tried).
 pub fn signature(text: &str) -> u64 {
-    static NUMBER: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"\b\d+(?:[.,]\d+)*\b").expect("the number pattern is valid")
-    });
+    static NUMBER: LazyLock<regex::Regex> =
+        LazyLock::new(|| crate::text::ascii_regex(r"\b\d+(?:[.,]\d+)*\b"));
     // Where `text_signals` reads a failure: the last line (a traceback's
     // exception), else the first (`Error: ...`, an exit code).
     let (first, last) = edge_lines(text);

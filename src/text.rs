@@ -52,16 +52,27 @@ pub enum Quoted {
     Error,
 }
 
+/// A regex whose classes and word boundaries are ASCII (`\\b`, `\\d`,
+/// `\\s`, case folding): built several times faster than its Unicode form,
+/// which matters for the patterns built once per run (a run of a 10 MiB
+/// input spent 4 % of its instructions building regexes). For patterns
+/// that look for ASCII words in any text.
+pub fn ascii_regex(pattern: &str) -> regex::Regex {
+    regex::RegexBuilder::new(pattern)
+        .unicode(false)
+        .build()
+        .unwrap_or_else(|e| panic!("the pattern {pattern:?} is valid: {e}"))
+}
+
 /// The line of an error text that names its cause: of a traceback or a
 /// log, the last line that says error, exception, failed, not found,
 /// denied, refused, unreachable, timed out or invalid (Python's last line
 /// is `ValueError: ...`). Trimmed; none when no line says so.
 pub fn cause_line(text: &str) -> Option<&str> {
     static CAUSE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
+        ascii_regex(
             r"(?i)error|exception|fail|not found|denied|refused|unreachable|timed? ?out|invalid",
         )
-        .expect("the cause pattern is valid")
     });
     text.lines()
         .map(str::trim)
@@ -358,10 +369,9 @@ pub fn result_shape(text: &str) -> String {
 /// timestamps, hex ids of 8 or more characters, runs of 5 or more digits,
 /// a number after "id".
 static VOLATILE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(
+    ascii_regex(
         r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?|\b[0-9a-f]{8,}\b|\d{5,}|\bid\b[\s:=#]*\d+",
     )
-    .expect("the volatile-token pattern is valid")
 });
 
 /// A name or path as a re-recorded run gives it again: the volatile tokens
@@ -371,14 +381,10 @@ static VOLATILE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(||
 /// `chatcmpl-9f…`, run ids in file names); a word or a short number
 /// (`agent_2`, `step 3`) stays. What a finding's fingerprint is built from.
 pub fn without_ids(text: &str) -> String {
-    static GENERATED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"[A-Za-z0-9]{16,}").expect("the generated-id pattern is valid")
-    });
+    static GENERATED: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| ascii_regex(r"[A-Za-z0-9]{16,}"));
     static DATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r"\d{4}[-_.]\d{2}[-_.]\d{2}(?:[T_ -]?\d{2}[-:._h]?\d{2}(?:[-:._m]?\d{2})?)?",
-        )
-        .expect("the date pattern is valid")
+        ascii_regex(r"\d{4}[-_.]\d{2}[-_.]\d{2}(?:[T_ -]?\d{2}[-:._h]?\d{2}(?:[-:._m]?\d{2})?)?")
     });
     let dated = DATE.replace_all(text, "#");
     let masked = VOLATILE.replace_all(&dated, "#");

@@ -40,8 +40,7 @@ fn anchored(keep: fn(&Entry) -> bool) -> Regex {
         .filter(|m| keep(m))
         .map(|m| format!("(?:{})", m.regex))
         .collect();
-    Regex::new(&format!(r"\A\s*(?:{})", alternation.join("|")))
-        .expect("the patterns of taxonomy/boilerplate.toml are valid")
+    crate::text::ascii_regex(&format!(r"\A\s*(?:{})", alternation.join("|")))
 }
 
 static MESSAGES: LazyLock<Regex> = LazyLock::new(|| anchored(|_| true));

@@ -403,7 +403,7 @@ impl<'a> TraceView<'a> {
         let conversation = !self.rows.iter().any(|r| r.kind == Kind::LlmCall);
         if conversation {
             static FINAL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-                regex::Regex::new(r"(?i)final answer|\bTERMINATE\b").unwrap()
+                crate::text::ascii_regex(r"(?i)final answer|\bTERMINATE\b")
             });
             let concluded = self
                 .rows

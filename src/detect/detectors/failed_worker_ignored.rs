@@ -54,8 +54,9 @@ MAST 3.x (task verification); checklist P5, P6."
 pub struct FailedWorkerIgnored;
 
 static ACKNOWLEDGED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(could ?n[o']t|cannot|can't|unable|fail(ed|ure|s)?|errors?|unavailable|not available|timed? ?out|did not succeed)\b")
-        .unwrap()
+    crate::text::ascii_regex(
+        r"(?i)\b(could ?n[o']t|cannot|can't|unable|fail(ed|ure|s)?|errors?|unavailable|not available|timed? ?out|did not succeed)\b",
+    )
 });
 
 fn is_failure(row: &Row) -> bool {

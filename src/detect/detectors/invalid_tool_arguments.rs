@@ -47,10 +47,9 @@ MAST 1.1 (disobey task specification)."
 /// How Python, JSON-schema and framework validators say that arguments
 /// did not fit.
 static ARGUMENT_ERROR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::text::ascii_regex(
         r"(?i)unexpected keyword argument|missing \d+ required (?:positional |keyword-only )?arguments?|got multiple values for argument|takes (?:from )?\d+ (?:to \d+ )?positional arguments? but \d+ (?:was|were) given|validation errors? for|validationerror|invalid (?:tool )?(?:arguments?|parameters?)|missing required (?:argument|parameter|property)|jsondecodeerror|arguments? (?:is|are) not valid json",
     )
-    .expect("the argument-error pattern is valid")
 });
 
 /// A failed call and the LLM call that wrote it, when one is found.

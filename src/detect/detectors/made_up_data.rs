@@ -63,19 +63,17 @@ pub struct MadeUpData;
 /// Case-sensitive, each word led by a rare literal: every agent output
 /// after a failure is read.
 static MADE_UP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::text::ascii_regex(
         r"\b(?:[Ss]imulat(?:e|ed|ing)|[Mm]ock(?:ed|up| up)?|[Hh]ypothetical|[Dd]ummy|[Ff]ake|[Mm]ade[- ]up|[Ff]ictional|[Ss]ample data|[Pp]laceholder (?:data|values?))\b",
     )
-    .expect("the made-up-data pattern is valid")
 });
 
 /// What simulated data is: a \"simulate\" counts with one of these among
 /// the six words after it or the three before it.
 static DATA: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::text::ascii_regex(
         r"(?i)\b(?:data|dataset|numbers?|values?|results?|responses?|outputs?|distances?|scores?|prices?|figures?|records?|entries|contents?|texts?|files?|reviews?)\b",
     )
-    .expect("the data pattern is valid")
 });
 
 /// The first word of `text` that says it makes data up.

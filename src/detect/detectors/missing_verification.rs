@@ -45,15 +45,15 @@ MAST 3.2 (no or incomplete verification)."
 pub struct MissingVerification;
 
 static CHANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(write|edit|create|update|delete|remove|insert|commit|push|deploy|execute|exec\b|run_code|python|shell|apply|patch|send|book|cancel|modify|pay|refund|save|upload|transfer_funds)")
-        .unwrap()
+    crate::text::ascii_regex(
+        r"(?i)(write|edit|create|update|delete|remove|insert|commit|push|deploy|execute|exec\b|run_code|python|shell|apply|patch|send|book|cancel|modify|pay|refund|save|upload|transfer_funds)",
+    )
 });
 
 static VERIFY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::text::ascii_regex(
         r"(?i)(verif|validat|check|test|review|critic|judge|evaluat|assert|lint|confirm|inspect)",
     )
-    .unwrap()
 });
 
 fn is_verification(row: &Row) -> bool {

@@ -51,10 +51,9 @@ static CONFIDENCE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static ESCALATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::text::ascii_regex(
         r"(?i)(escalat|human|review|approv|supervis|manager|verif|validat|check|judge|evaluat)",
     )
-    .unwrap()
 });
 
 /// The confidence an output states, as a fraction.
@@ -77,10 +76,9 @@ fn stated_confidence(text: &str) -> Option<f64> {
 /// when negated just before (`text::negation_before`); the others when
 /// not negated.
 static DOUBT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::text::ascii_regex(
         r"(?:deemed|considered|regarded as|treated as) (?:reliable|accurate|conclusive|definitive)|[Ll]ow confidence|[Ll]imited confidence|[Uu]nreliable|confident\b|reliable\b",
     )
-    .unwrap()
 });
 
 /// How an output states a low confidence: a number below the threshold,
