@@ -68,7 +68,7 @@ static MADE_UP: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// What simulated data is: a \"simulate\" counts with one of these among
+/// What simulated data is: a "simulate" counts with one of these among
 /// the six words after it or the three before it.
 static DATA: LazyLock<Regex> = LazyLock::new(|| {
     crate::text::ascii_regex(

@@ -63,9 +63,9 @@ static CONFIRMS: LazyLock<Regex> = LazyLock::new(|| {
     .expect("the confirmation pattern is valid")
 });
 
-/// The user's message consents: it starts with a yes (\"Yes, but use the
-/// other card\"), or says one that is neither negated (\"Don't proceed\",
-/// \"I'm not sure\") nor asked (\"Is that correct?\").
+/// The user's message consents: it starts with a yes ("Yes, but use the
+/// other card"), or says one that is neither negated ("Don't proceed",
+/// "I'm not sure") nor asked ("Is that correct?").
 fn confirms(text: &str) -> bool {
     static STARTS_YES: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)\A\W*(?:yes|yeah|yep|yup|sure|ok(?:ay)?|confirm(?:ed)?|correct|absolutely|definitely)\b")

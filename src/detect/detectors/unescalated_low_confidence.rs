@@ -71,8 +71,8 @@ fn stated_confidence(text: &str) -> Option<f64> {
 /// A result said in words not to be trusted.
 /// Case-sensitive words that each start with a rare literal, so that the
 /// matcher skips most of a text (every output before an answer is read: a
-/// case-insensitive pattern led by \"is\" and \"not\" cost 6 % of
-/// `check`). \"Deemed reliable\", \"confident\" and \"reliable\" count
+/// case-insensitive pattern led by "is" and "not" cost 6 % of
+/// `check`). "Deemed reliable", "confident" and "reliable" count
 /// when negated just before (`text::negation_before`); the others when
 /// not negated.
 static DOUBT: LazyLock<Regex> = LazyLock::new(|| {
@@ -90,7 +90,7 @@ enum Doubt<'a> {
 
 /// The doubt `row`'s output states: a number for any output, words only
 /// for an agent's (a model call or a message, not a tool's result: a page
-/// saying \"unreliable\" is not a verdict on the run's result).
+/// saying "unreliable" is not a verdict on the run's result).
 fn doubt<'a>(row: &Row<'a>, threshold: f64) -> Option<Doubt<'a>> {
     let text = row.output?;
     if let Some(confidence) = stated_confidence(text) {
