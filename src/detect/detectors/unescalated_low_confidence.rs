@@ -45,9 +45,12 @@ Checklist P7 (validation), P8 (escalation)."
 #[doc = doc!()]
 pub struct UnescalatedLowConfidence;
 
+/// `confidence: 0.4`, `"confidence_score": 35%`, `Confidence level: 0.3`,
+/// `confidence: 7/10` (a number, a percentage, or a fraction of a scale).
 static CONFIDENCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)\bconfidence(?:_score)?["']?\s*[:=]\s*["']?(\d{1,3}(?:\.\d+)?)\s*(%)?"#)
-        .unwrap()
+    crate::text::ascii_regex(
+        r#"(?i)\bconfidence(?:[_ ](?:score|level))?["']?\s*[:=]\s*["']?(\d{1,3}(?:\.\d+)?)\s*(?:(%)|/\s*(\d{1,3})\b)?"#,
+    )
 });
 
 static ESCALATION: LazyLock<Regex> = LazyLock::new(|| {
@@ -60,10 +63,11 @@ static ESCALATION: LazyLock<Regex> = LazyLock::new(|| {
 fn stated_confidence(text: &str) -> Option<f64> {
     let captures = CONFIDENCE.captures(text)?;
     let value: f64 = captures[1].parse().ok()?;
-    let fraction = if captures.get(2).is_some() || value > 1.0 {
-        value / 100.0
-    } else {
-        value
+    let scale: Option<f64> = captures.get(3).and_then(|m| m.as_str().parse().ok());
+    let fraction = match scale {
+        Some(scale) if scale > 0.0 => value / scale,
+        _ if captures.get(2).is_some() || value > 1.0 => value / 100.0,
+        _ => value,
     };
     (0.0..=1.0).contains(&fraction).then_some(fraction)
 }
@@ -215,6 +219,8 @@ mod tests {
         assert_eq!(stated_confidence("Confidence: 35%"), Some(0.35));
         assert_eq!(stated_confidence("confidence = 80"), Some(0.8));
         assert_eq!(stated_confidence("I have confidence in you"), None);
+        assert_eq!(stated_confidence("Confidence: 9/10"), Some(0.9));
+        assert_eq!(stated_confidence("Confidence level: 0.3"), Some(0.3));
     }
 
     #[test]
