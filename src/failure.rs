@@ -105,7 +105,6 @@ struct PatternEntry {
 
 /// Patterns of one kind read on the same part of a text: those for every
 /// format as one regex, and those for some formats each with its list.
-#[derive(Default)]
 struct Group {
     all_formats: Option<Regex>,
     some_formats: Vec<(Vec<String>, Regex)>,

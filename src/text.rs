@@ -52,8 +52,8 @@ pub enum Quoted {
     Error,
 }
 
-/// A regex whose classes and word boundaries are ASCII (`\\b`, `\\d`,
-/// `\\s`, case folding): built several times faster than its Unicode form,
+/// A regex whose classes and word boundaries are ASCII (`\b`, `\d`,
+/// `\s`, case folding): built several times faster than its Unicode form,
 /// which matters for the patterns built once per run (a run of a 10 MiB
 /// input spent 4 % of its instructions building regexes). For patterns
 /// that look for ASCII words in any text.

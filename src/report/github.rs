@@ -27,7 +27,7 @@ pub fn check(outcome: &CheckOutcome) -> String {
         ));
     }
     for (i, f) in outcome.findings.iter().enumerate() {
-        let baselined = outcome.baselined.as_ref().is_some_and(|b| b[i]);
+        let baselined = outcome.in_baseline(i);
         let command = match f.severity {
             // An accepted finding (in the baseline) is told, not raised.
             _ if baselined => "notice",

@@ -20,7 +20,7 @@ pub fn check(outcome: &CheckOutcome) -> Result<String> {
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let baselined = outcome.baselined.as_ref().is_some_and(|b| b[i]);
+            let baselined = outcome.in_baseline(i);
             let severity = match f.severity {
                 _ if baselined => "info",
                 Severity::Error => "critical",

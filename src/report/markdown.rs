@@ -67,7 +67,7 @@ pub fn check(outcome: &CheckOutcome) -> String {
         "\n| severity | detector | mode | gate | trace | agents | message |\n|---|---|---|---|---|---|---|\n",
     );
     for (i, f) in outcome.findings.iter().enumerate() {
-        let gate = if outcome.baselined.as_ref().is_some_and(|b| b[i]) {
+        let gate = if outcome.in_baseline(i) {
             "in the baseline"
         } else if outcome.gates[i] {
             "fails"

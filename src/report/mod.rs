@@ -200,6 +200,12 @@ impl CheckOutcome {
         self.gates.contains(&true)
     }
 
+    /// Whether finding `i` is in the baseline (false without one): an
+    /// accepted finding, which no output shows as failing.
+    pub fn in_baseline(&self, i: usize) -> bool {
+        self.baselined.as_ref().is_some_and(|b| b[i])
+    }
+
     /// The one line a CI log shows under every output format: what was
     /// read, what was checked, what was found and what gates. "tracelint:
     /// 5 files, 5 traces, 125 events (0 records skipped); 21 detectors: 11

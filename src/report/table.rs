@@ -260,7 +260,7 @@ pub fn check(outcome: &CheckOutcome) -> String {
         let mut table = new_table(&["finding", "evidence", "message"]);
         for (i, f) in outcome.findings[start..end].iter().enumerate() {
             let i = start + i;
-            let verdict = if outcome.baselined.as_ref().is_some_and(|b| b[i]) {
+            let verdict = if outcome.in_baseline(i) {
                 " · baseline"
             } else if outcome.gates[i] {
                 " · gating"

@@ -63,7 +63,7 @@ fn is_failure(row: &Row) -> bool {
     // A provider's failure (rate limit, 5xx) is `provider-error`'s, which
     // also says whether a later call went through.
     let failed_status = row.failed()
-        && row.failure != Some(crate::failure::Failure::Provider)
+        && row.failed_hard()
         && matches!(
             row.kind,
             Kind::ToolCall | Kind::AgentInvoke | Kind::Message | Kind::LlmCall | Kind::Step
@@ -76,8 +76,8 @@ fn is_failure(row: &Row) -> bool {
             .is_some_and(|e| matches!(e, Envelope::Failed | Envelope::Partial));
     // A tool's result that reports a hard failure in words (`Error: ...`,
     // a traceback) although its status says nothing.
-    let failed_result = row.failure == Some(crate::failure::Failure::Hard)
-        && (row.kind == Kind::ToolCall || row.role == Some(Role::Tool));
+    let failed_result =
+        row.failed_hard() && (row.kind == Kind::ToolCall || row.role == Some(Role::Tool));
     failed_status || failed_envelope || failed_result
 }
 

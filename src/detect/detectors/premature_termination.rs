@@ -74,9 +74,7 @@ impl Detector for PrematureTermination {
             .max_by_key(|r| (r.end_ns.or(r.start_ns), r.seq));
         // A provider's failure (rate limit, 5xx) is infrastructure:
         // `provider-error` reports it.
-        if let Some(last) =
-            last.filter(|r| r.failed() && r.failure != Some(crate::failure::Failure::Provider))
-        {
+        if let Some(last) = last.filter(|r| r.failed() && r.failed_hard()) {
             let why = last
                 .error_message
                 .map(|m| format!(" (\"{}\")", quote(m, 80, Quoted::Error)))

@@ -171,8 +171,6 @@ impl Detector for RetryWithoutReplan {
                 if taken[start] || !failed.failed_hard() {
                     continue;
                 }
-                // Steps of a chat take part only when they failed: a
-                // speaker's other messages are not attempts at its step.
                 let mut run = vec![(rows[start], Retry::Unchanged)];
                 let mut last_failed = true;
                 for (next, &at) in rows.iter().enumerate().skip(start + 1) {
@@ -180,6 +178,8 @@ impl Detector for RetryWithoutReplan {
                     if !attempts.same_target(failed, row) {
                         continue;
                     }
+                    // Steps of a chat take part only when they failed: a
+                    // speaker's other messages are not attempts at its step.
                     if attempts == Attempts::Steps && !row.failed_hard() {
                         if row.failure.is_none() && row.has_output() {
                             break; // the speaker did its step

@@ -113,8 +113,8 @@ fn doubt<'a>(row: &Row<'a>, threshold: f64) -> Option<Doubt<'a>> {
 fn words_of_doubt(text: &str) -> Option<&str> {
     DOUBT.find_iter(text).find_map(|m| {
         let words = m.as_str();
-        // Said plainly (\"low confidence\", \"unreliable\"), or only when
-        // negated (\"cannot be deemed reliable\", \"not fully confident\").
+        // Said plainly ("low confidence", "unreliable"), or only when
+        // negated ("cannot be deemed reliable", "not fully confident").
         let judged = ![
             "low",
             "Low",
