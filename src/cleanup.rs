@@ -13,6 +13,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, Once, PoisonError};
 
 static LIVE: Mutex<Vec<(u64, PathBuf)>> = Mutex::new(Vec::new());
+/// A long-running command's own stop (`serve`, `watch`): called on the
+/// first signal instead of exiting, so it can finish its work.
+type StopHandler = Box<dyn Fn(i32) + Send>;
+static STOP: Mutex<Option<StopHandler>> = Mutex::new(None);
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 /// A path removed on interruption until this is dropped.
@@ -35,9 +39,17 @@ impl Drop for Registered {
     }
 }
 
+/// Makes the first SIGINT, SIGTERM or SIGHUP call `stop` (with the signal)
+/// instead of exiting: a server finishes its traces and writes what it
+/// holds. A second signal exits as before.
+pub fn on_interrupt_call(stop: impl Fn(i32) + Send + 'static) {
+    *STOP.lock().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(stop));
+}
+
 /// Starts the thread that cleans up on SIGINT, SIGTERM and SIGHUP and then
-/// exits with 128 + the signal, as a shell reports a killed command. Once
-/// per process; a no-op where signals cannot be caught.
+/// exits with 128 + the signal, as a shell reports a killed command (or,
+/// the first time, calls the handler `on_interrupt_call` set). Once per
+/// process; a no-op where signals cannot be caught.
 pub fn on_interrupt_remove_registered() {
     static STARTED: Once = Once::new();
     STARTED.call_once(|| {
@@ -49,7 +61,12 @@ pub fn on_interrupt_remove_registered() {
                 return;
             };
             std::thread::spawn(move || {
-                if let Some(signal) = signals.forever().next() {
+                for signal in signals.forever() {
+                    let stop = STOP.lock().unwrap_or_else(PoisonError::into_inner).take();
+                    if let Some(stop) = stop {
+                        stop(signal);
+                        continue;
+                    }
                     remove_registered();
                     std::process::exit(128 + signal);
                 }

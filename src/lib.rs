@@ -33,6 +33,7 @@ pub mod labels;
 pub mod output_file;
 pub mod pipeline;
 pub mod report;
+pub mod serve;
 pub mod signals;
 pub mod store;
 pub mod summary;

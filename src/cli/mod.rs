@@ -14,7 +14,9 @@ mod ingest;
 mod inputs;
 mod report;
 mod rules;
+mod serve;
 mod stats;
+mod watch;
 
 use clap::{Parser, Subcommand};
 use std::path::Path;
@@ -58,6 +60,13 @@ enum Command {
     /// Measure the detectors and blame against human labels (TRAIL,
     /// Who&When, MAST) and the planted fixtures.
     Eval(Box<eval::EvalArgs>),
+    /// Receive OTLP/HTTP and judge traces as their spans arrive: verdicts
+    /// to poll, a webhook and a command on a trip, /metrics.
+    Serve(Box<serve::ServeArgs>),
+    /// Run an agent program with its OTel exporter pointed at an embedded
+    /// receiver, print findings as they appear, and stop it on a trip
+    /// (exit 1); or follow a growing export with --follow.
+    Watch(Box<watch::WatchArgs>),
 }
 
 /// Writes machine or human output to stdout. A reader that went away
@@ -119,6 +128,8 @@ pub fn run() -> ExitCode {
         Command::Report(args) => report::run(*args),
         Command::Blame(args) => blame::run(*args),
         Command::Eval(args) => eval::run(*args),
+        Command::Serve(args) => serve::run(*args),
+        Command::Watch(args) => watch::run(*args),
     };
     if let Some(timings) = crate::timings::summary(started.elapsed()) {
         eprint!("{timings}");

@@ -1,0 +1,511 @@
+//! The live guard: traces held as their spans arrive (`pipeline::live`),
+//! judged again by the same detectors and gate as `check` each time they
+//! change, and acted on when one trips.
+//!
+//! - **Receiving**: a request's OTLP/JSON goes through ingest's reader
+//!   (`ingest::read_stream`, the `otlp_json` format: the mapping `check`
+//!   uses on a file) into the live table.
+//! - **Judging** (`evaluate`, called every `debounce` by the evaluator
+//!   thread): each changed trace is assembled from all its events so far
+//!   (`live::frame`, the assembly of a file) and checked by
+//!   `detect::run_detectors`. The gate (`--fail-on`, by default error
+//!   findings) makes the verdict: `trip` when a finding gates, `warn` with
+//!   findings that do not, `ok` otherwise. Once a trace is finished (idle,
+//!   evicted, or the receiver stopping) it is judged a last time on
+//!   everything it received: its findings equal `check`'s on the same
+//!   spans (`tests/live.rs`).
+//! - **Acting**, once per trace, on its first trip: the webhook, the
+//!   `--on-trip` command, a notice to `watch`. Finished traces' findings
+//!   are appended to the findings file as JSON Lines (the lines of `check
+//!   --output-format jsonl`). Verdicts stay readable (`verdict`) while the
+//!   trace is live and for the last `max_traces` finished ones.
+
+use anyhow::{Context, Result};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::metrics::Metrics;
+use super::webhook::WebhookSender;
+use crate::detect::{gate, run_detectors, DetectOptions, Detector, Finding, Gate};
+use crate::event::PendingEvent;
+use crate::ingest::{read_stream, IngestOptions, MemorySink};
+use crate::pipeline::live::{self, Closed, ClosedTrace, LiveLimits, LiveTraces};
+use crate::store::TraceIndex;
+
+/// What the guard runs and how it acts.
+pub struct GuardConfig {
+    pub limits: LiveLimits,
+    /// How often changed traces are judged again.
+    pub debounce: Duration,
+    pub detectors: Vec<&'static dyn Detector>,
+    pub options: DetectOptions,
+    pub gate: Gate,
+    pub ingest: IngestOptions,
+    /// Where finished traces' findings are appended as JSON Lines.
+    pub findings_file: Option<PathBuf>,
+    /// Run with `sh -c` on a trace's first trip, its id in
+    /// `TRACELINT_TRACE_ID`.
+    pub on_trip: Option<String>,
+    /// The receiver's base URL (`http://127.0.0.1:4318`), for the
+    /// verdict's address given to `on_trip` and the webhook.
+    pub base_url: String,
+}
+
+/// A trace's verdict: the gate on its findings so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// No finding.
+    Ok,
+    /// Findings, none of which fails the gate.
+    Warn,
+    /// A finding fails the gate: stop the run.
+    Trip,
+}
+
+/// What `GET /v1/traces/{trace_id}/verdict` answers, what the webhook
+/// posts and what `watch` prints.
+#[derive(Clone, Debug, Serialize)]
+pub struct TraceVerdict {
+    pub trace_id: String,
+    pub verdict: Verdict,
+    /// `live` while spans may still come, `finished` after.
+    pub state: &'static str,
+    /// Why it finished: `idle`, `evicted` (made room while still
+    /// receiving: judged on what it had), `shutdown`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed: Option<Closed>,
+    /// Spans (events) received and held.
+    pub spans: u64,
+    /// Spans refused past `--max-spans-per-trace`: the verdict did not see
+    /// them.
+    pub spans_dropped: u64,
+    /// When it first tripped (RFC 3339, UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tripped_at: Option<String>,
+    /// The detectors whose findings fail the gate.
+    pub tripped_by: Vec<String>,
+    /// Every finding, in report order (the objects of `check`'s JSON).
+    pub findings: Vec<Finding>,
+    /// Whether each finding fails the gate, in the same order.
+    pub gating: Vec<bool>,
+}
+
+/// What `watch` is told as it happens.
+#[derive(Clone, Debug)]
+pub enum Notice {
+    /// A finding not seen before on this trace (its detector and first
+    /// evidence span), and whether it fails the gate.
+    Finding(Box<Finding>, bool),
+    /// A trace's first trip.
+    Trip(Box<TraceVerdict>),
+    /// A trace finished, with its final verdict.
+    Finished(Box<TraceVerdict>),
+}
+
+/// What one request gave.
+#[derive(Debug, Default)]
+pub struct Received {
+    pub accepted: u64,
+    /// Spans refused: unreadable (with a diagnostic) or past the cap.
+    pub rejected: u64,
+    /// The first diagnostic of what was refused, for the client.
+    pub message: Option<String>,
+}
+
+pub struct Guard {
+    config: GuardConfig,
+    /// Set once the runtime that delivers it runs (`set_webhook`).
+    webhook: OnceLock<WebhookSender>,
+    live: Mutex<LiveTraces>,
+    verdicts: Mutex<Verdicts>,
+    pub metrics: Metrics,
+    listeners: Mutex<Vec<Sender<Notice>>>,
+    /// Requests received, to name each in diagnostics.
+    requests: std::sync::atomic::AtomicU64,
+}
+
+/// Live traces' verdicts, and the last finished ones.
+#[derive(Default)]
+struct Verdicts {
+    by_trace: HashMap<String, TraceVerdict>,
+    /// Finished traces, oldest first: forgotten past `max_traces`.
+    finished: VecDeque<String>,
+    /// Per live trace, the findings already announced.
+    announced: HashMap<String, HashSet<(String, String)>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Guard {
+    pub fn new(config: GuardConfig) -> Result<Arc<Guard>> {
+        Ok(Arc::new(Guard {
+            live: Mutex::new(LiveTraces::new(config.limits)),
+            config,
+            webhook: OnceLock::new(),
+            verdicts: Mutex::default(),
+            metrics: Metrics::new(),
+            listeners: Mutex::default(),
+            requests: Default::default(),
+        }))
+    }
+
+    /// Posts each first trip's verdict from now on.
+    pub fn set_webhook(&self, sender: WebhookSender) {
+        let _ = self.webhook.set(sender);
+    }
+
+    /// Notices from now on, for `watch`.
+    pub fn subscribe(&self) -> std::sync::mpsc::Receiver<Notice> {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        lock(&self.listeners).push(sender);
+        receiver
+    }
+
+    fn notify(&self, notice: Notice) {
+        lock(&self.listeners).retain(|l| l.send(notice.clone()).is_ok());
+    }
+
+    /// Reads one OTLP/JSON document (a request's body, a line of a file
+    /// being followed) named `source` in diagnostics and findings, and
+    /// holds its spans. Lines of a followed file start at `first_line`.
+    pub fn receive(&self, otlp_json: &[u8], source: &str, first_line: u32) -> Result<Received> {
+        let number = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        let sink = MemorySink::default();
+        let mut reader: &[u8] = otlp_json;
+        let mut options = self.config.ingest;
+        options.format = crate::ingest::registry::by_name("otlp_json");
+        let read = read_stream(&mut reader, source, &options, &sink)?;
+        let mut events: Vec<PendingEvent> = sink.into_chunks().into_iter().flatten().collect();
+        if first_line > 1 {
+            for event in &mut events {
+                event.event.source_line += first_line - 1;
+            }
+        }
+        let skipped = read.report.summary.skipped;
+        let message = read
+            .report
+            .diagnostics()
+            .first()
+            .map(|d| format!("{}: {}", d.reason, d.detail));
+        for diagnostic in read.report.diagnostics() {
+            eprintln!(
+                "tracelint: skipped in request {number} ({source}): {}: {}",
+                diagnostic.reason,
+                crate::inert::for_terminal(&diagnostic.detail)
+            );
+        }
+        let admitted = lock(&self.live).admit(events, Instant::now());
+        let received = Received {
+            accepted: admitted.accepted,
+            rejected: skipped + admitted.rejected,
+            message: if admitted.rejected > 0 && message.is_none() {
+                Some(format!(
+                    "{} spans over the cap of {} per trace",
+                    admitted.rejected, self.config.limits.max_spans_per_trace
+                ))
+            } else {
+                message
+            },
+        };
+        self.metrics.spans_accepted.inc_by(received.accepted);
+        self.metrics.spans_rejected.inc_by(received.rejected);
+        Ok(received)
+    }
+
+    /// The verdict of a live or recently finished trace.
+    pub fn verdict(&self, trace_id: &str) -> Option<TraceVerdict> {
+        lock(&self.verdicts).by_trace.get(trace_id).cloned()
+    }
+
+    /// Traces held now.
+    pub fn live_traces(&self) -> usize {
+        lock(&self.live).len()
+    }
+
+    /// One round: changed traces judged again, finished ones judged a last
+    /// time and let go.
+    pub fn evaluate(&self, now: Instant) -> Result<()> {
+        let (changed, closed) = {
+            let mut live = lock(&self.live);
+            let closed = live.take_closed(now, false);
+            let changed = live.changed();
+            self.metrics.traces_live.set(live.len() as i64);
+            (changed, closed)
+        };
+        self.judge_live(changed)?;
+        self.judge_finished(closed)
+    }
+
+    /// Every trace finished and judged: the receiver is stopping.
+    pub fn finish_all(&self) -> Result<()> {
+        let closed = lock(&self.live).take_closed(Instant::now(), true);
+        self.metrics.traces_live.set(0);
+        self.judge_finished(closed)
+    }
+
+    /// Runs `evaluate` every `debounce` until `stop` is set, then
+    /// `finish_all`. An error is printed and the loop goes on: a live
+    /// guard does not stop guarding over one trace.
+    pub fn spawn_evaluator(self: &Arc<Self>, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+        let guard = Arc::clone(self);
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(guard.config.debounce);
+                if let Err(error) = guard.evaluate(Instant::now()) {
+                    eprintln!("tracelint: error: judging live traces: {error:#}");
+                }
+            }
+            if let Err(error) = guard.finish_all() {
+                eprintln!("tracelint: error: judging the last traces: {error:#}");
+            }
+        })
+    }
+
+    /// Findings per trace of `traces`, each trace's in report order.
+    fn detect(&self, traces: Vec<Vec<PendingEvent>>) -> Result<HashMap<String, Vec<Finding>>> {
+        let started = Instant::now();
+        let (frame, _) = live::frame(traces)?;
+        let index = TraceIndex::build(&frame)?;
+        let detected = run_detectors(&frame, &index, &self.config.detectors, &self.config.options)?;
+        let mut by_trace: HashMap<String, Vec<Finding>> = HashMap::default();
+        for finding in detected.findings {
+            by_trace
+                .entry(finding.trace_id.clone())
+                .or_default()
+                .push(finding);
+        }
+        self.metrics.evaluations.inc();
+        self.metrics
+            .evaluation_seconds
+            .inc_by(started.elapsed().as_secs_f64());
+        Ok(by_trace)
+    }
+
+    fn verdict_of(&self, trace_id: &str, findings: Vec<Finding>, spans: u64) -> TraceVerdict {
+        let fingerprints = gate::fingerprints(&findings, str::to_string);
+        let gating = self.config.gate.gates(&findings, &fingerprints);
+        let mut tripped_by: Vec<String> = findings
+            .iter()
+            .zip(&gating)
+            .filter(|(_, g)| **g)
+            .map(|(f, _)| f.detector.clone())
+            .collect();
+        tripped_by.sort();
+        tripped_by.dedup();
+        let verdict = if !tripped_by.is_empty() {
+            Verdict::Trip
+        } else if findings.is_empty() {
+            Verdict::Ok
+        } else {
+            Verdict::Warn
+        };
+        TraceVerdict {
+            trace_id: trace_id.to_string(),
+            verdict,
+            state: "live",
+            closed: None,
+            spans,
+            spans_dropped: 0,
+            tripped_at: None,
+            tripped_by,
+            findings,
+            gating,
+        }
+    }
+
+    fn judge_live(&self, changed: Vec<(String, Vec<PendingEvent>)>) -> Result<()> {
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let spans: Vec<(String, u64)> = changed
+            .iter()
+            .map(|(id, events)| (id.clone(), events.len() as u64))
+            .collect();
+        let mut by_trace = self.detect(changed.into_iter().map(|(_, e)| e).collect())?;
+        for (trace_id, spans) in spans {
+            let findings = by_trace.remove(&trace_id).unwrap_or_default();
+            let verdict = self.verdict_of(&trace_id, findings, spans);
+            self.record(verdict, None);
+        }
+        Ok(())
+    }
+
+    fn judge_finished(&self, closed: Vec<ClosedTrace>) -> Result<()> {
+        if closed.is_empty() {
+            return Ok(());
+        }
+        let facts: Vec<(String, Closed, u64, u64)> = closed
+            .iter()
+            .map(|c| {
+                (
+                    c.trace_id.clone(),
+                    c.closed,
+                    c.events.len() as u64,
+                    c.spans_dropped,
+                )
+            })
+            .collect();
+        let mut by_trace = self.detect(closed.into_iter().map(|c| c.events).collect())?;
+        let mut lines = Vec::new();
+        for (trace_id, closed, spans, dropped) in facts {
+            let findings = by_trace.remove(&trace_id).unwrap_or_default();
+            lines.extend(findings.iter().cloned());
+            let mut verdict = self.verdict_of(&trace_id, findings, spans);
+            verdict.spans_dropped = dropped;
+            if closed == Closed::Evicted {
+                self.metrics.traces_evicted.inc();
+            }
+            self.metrics.traces_finished.inc();
+            self.record(verdict, Some(closed));
+        }
+        if let Some(path) = &self.config.findings_file {
+            append_lines(path, &lines)?;
+        }
+        Ok(())
+    }
+
+    /// Keeps a trace's new verdict, announces its new findings and acts on
+    /// its first trip.
+    fn record(&self, mut verdict: TraceVerdict, closed: Option<Closed>) {
+        let mut verdicts = lock(&self.verdicts);
+        let previous = verdicts.by_trace.get(&verdict.trace_id);
+        verdict.tripped_at = previous.and_then(|p| p.tripped_at.clone());
+        if let Some(previous) = previous {
+            verdict.spans_dropped = verdict.spans_dropped.max(previous.spans_dropped);
+        }
+        let first_trip = verdict.verdict == Verdict::Trip && verdict.tripped_at.is_none();
+        if first_trip {
+            verdict.tripped_at = Some(now_rfc3339());
+        }
+        let announced = verdicts
+            .announced
+            .entry(verdict.trace_id.clone())
+            .or_default();
+        let mut new_findings = Vec::new();
+        for (finding, gating) in verdict.findings.iter().zip(&verdict.gating) {
+            let key = (
+                finding.detector.clone(),
+                finding.span_ids.first().cloned().unwrap_or_default(),
+            );
+            if announced.insert(key) {
+                new_findings.push(Notice::Finding(Box::new(finding.clone()), *gating));
+            }
+        }
+        if let Some(closed) = closed {
+            verdict.state = "finished";
+            verdict.closed = Some(closed);
+            verdicts.announced.remove(&verdict.trace_id);
+            verdicts.finished.push_back(verdict.trace_id.clone());
+            while verdicts.finished.len() > self.config.limits.max_traces.max(1) {
+                if let Some(old) = verdicts.finished.pop_front() {
+                    // Not when it came back live since.
+                    if verdicts
+                        .by_trace
+                        .get(&old)
+                        .is_some_and(|v| v.state == "finished")
+                    {
+                        verdicts.by_trace.remove(&old);
+                    }
+                }
+            }
+        }
+        verdicts
+            .by_trace
+            .insert(verdict.trace_id.clone(), verdict.clone());
+        drop(verdicts);
+        for notice in new_findings {
+            self.notify(notice);
+        }
+        if first_trip {
+            for detector in &verdict.tripped_by {
+                self.metrics.trip(detector);
+            }
+            self.act_on_trip(&verdict);
+        }
+        if closed.is_some() {
+            self.notify(Notice::Finished(Box::new(verdict)));
+        }
+    }
+
+    fn act_on_trip(&self, verdict: &TraceVerdict) {
+        let url = format!(
+            "{}/v1/traces/{}/verdict",
+            self.config.base_url, verdict.trace_id
+        );
+        if let Some(webhook) = self.webhook.get() {
+            webhook.send(verdict, &url);
+        }
+        if let Some(command) = &self.config.on_trip {
+            run_on_trip(command, verdict, &url, &self.metrics);
+        }
+        self.notify(Notice::Trip(Box::new(verdict.clone())));
+    }
+}
+
+/// Starts `sh -c COMMAND` with the trace in its environment, and reaps it
+/// on a thread of its own: a slow command does not hold the guard.
+fn run_on_trip(command: &str, verdict: &TraceVerdict, url: &str, metrics: &Metrics) {
+    let child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .env("TRACELINT_TRACE_ID", &verdict.trace_id)
+        .env("TRACELINT_VERDICT", "trip")
+        .env("TRACELINT_DETECTORS", verdict.tripped_by.join(","))
+        .env("TRACELINT_VERDICT_URL", url)
+        .stdin(std::process::Stdio::null())
+        .spawn();
+    let failures = metrics.on_trip_failures.clone();
+    match child {
+        Ok(mut child) => {
+            std::thread::spawn(move || match child.wait() {
+                Ok(status) if status.success() => {}
+                Ok(status) => {
+                    failures.inc();
+                    eprintln!("tracelint: --on-trip command ended with {status}");
+                }
+                Err(error) => {
+                    failures.inc();
+                    eprintln!("tracelint: --on-trip command: {error}");
+                }
+            });
+        }
+        Err(error) => {
+            failures.inc();
+            eprintln!("tracelint: cannot start the --on-trip command: {error}");
+        }
+    }
+}
+
+fn append_lines(path: &PathBuf, findings: &[Finding]) -> Result<()> {
+    if findings.is_empty() {
+        return Ok(());
+    }
+    let text = crate::report::json::findings_lines(findings)?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open {} to append findings", path.display()))?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("cannot append findings to {}", path.display()))
+}
+
+fn now_rfc3339() -> String {
+    let ns = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or_default();
+    crate::event::format_timestamp_ns(ns)
+}
