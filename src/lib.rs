@@ -16,6 +16,7 @@
 //! - `detect`: findings from a frame's traces; `summary`: the stats tables;
 //!   `eval`: scoring against labels;
 //! - `report`: renderers of findings and tables;
+//! - `serve`: the live guard (OTLP receiver, live verdicts, trip actions);
 //! - `cli`: one file per command, wiring the layers together.
 
 pub mod accounting;

@@ -60,11 +60,14 @@ struct Receiver {
 
 /// The routes, serving `guard`.
 pub fn router(guard: Arc<Guard>, limits: ReceiverLimits) -> Router {
-    let receiver = Receiver {
+    routes(Receiver {
         guard,
         permits: Arc::new(Semaphore::new(limits.max_inflight.max(1))),
         limits,
-    };
+    })
+}
+
+fn routes(receiver: Receiver) -> Router {
     Router::new()
         .route("/v1/traces", post(export))
         .route("/v1/traces/{trace_id}/verdict", get(verdict))
@@ -337,4 +340,290 @@ async fn metrics(State(receiver): State<Receiver>) -> Response {
         receiver.guard.metrics.render(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    //! Conformance with OTLP/HTTP's answers, on a real socket on loopback.
+    use super::*;
+    use crate::detect::{registry, DetectOptions, Gate};
+    use crate::ingest::IngestOptions;
+    use crate::pipeline::live::LiveLimits;
+    use crate::serve::guard::GuardConfig;
+    use std::io::Write;
+    use std::time::Duration;
+
+    const TRACE: &str = "5b8efff798038103d269b633813fc60c";
+
+    fn guard() -> Arc<Guard> {
+        Guard::new(GuardConfig {
+            limits: LiveLimits {
+                max_traces: 100,
+                max_spans_per_trace: 2,
+                idle: Duration::from_secs(60),
+            },
+            debounce: Duration::from_millis(10),
+            detectors: registry(),
+            options: DetectOptions::default(),
+            gate: Gate::default(),
+            ingest: IngestOptions::default(),
+            findings_file: None,
+            on_trip: None,
+            base_url: "http://127.0.0.1".into(),
+        })
+        .unwrap()
+    }
+
+    /// A request of `spans` spans of one trace, the first with `traceId`
+    /// left out when `one_broken`.
+    fn request_json(spans: usize, one_broken: bool) -> String {
+        let spans: Vec<serde_json::Value> = (0..spans)
+            .map(|i| {
+                let mut span = serde_json::json!({
+                    "traceId": TRACE,
+                    "spanId": format!("{:016x}", i + 1),
+                    "name": "chat gpt-4o",
+                    "startTimeUnixNano": (1_700_000_000_000_000_000u64 + i as u64).to_string(),
+                    "endTimeUnixNano": (1_700_000_000_100_000_000u64 + i as u64).to_string(),
+                    "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}]
+                });
+                if one_broken && i == 0 {
+                    span.as_object_mut().unwrap().remove("traceId");
+                }
+                span
+            })
+            .collect();
+        serde_json::json!({"resourceSpans": [{"resource": {"attributes": []},
+            "scopeSpans": [{"scope": {"name": "test"}, "spans": spans}]}]})
+        .to_string()
+    }
+
+    fn request_protobuf(spans: usize) -> Vec<u8> {
+        let request: ExportTraceServiceRequest =
+            serde_json::from_str(&request_json(spans, false)).unwrap();
+        request.encode_to_vec()
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    /// Runs `test` against a receiver on 127.0.0.1 with these bounds and
+    /// semaphore.
+    fn with_receiver<F, Fut>(max_request_bytes: usize, permits: Arc<Semaphore>, test: F)
+    where
+        F: FnOnce(String, Arc<Guard>) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let address = listener.local_addr().unwrap();
+            assert!(address.ip().is_loopback());
+            let guard = guard();
+            let app = routes(Receiver {
+                guard: Arc::clone(&guard),
+                permits,
+                limits: ReceiverLimits {
+                    max_request_bytes,
+                    max_inflight: 1,
+                },
+            });
+            tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+            test(format!("http://{address}"), guard).await;
+        });
+    }
+
+    async fn post(
+        base: &str,
+        content_type: &str,
+        encoding: Option<&str>,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        let mut request = reqwest::Client::new()
+            .post(format!("{base}/v1/traces"))
+            .header("Content-Type", content_type)
+            .body(body);
+        if let Some(encoding) = encoding {
+            request = request.header("Content-Encoding", encoding);
+        }
+        request.send().await.unwrap()
+    }
+
+    fn permits() -> Arc<Semaphore> {
+        Arc::new(Semaphore::new(1))
+    }
+
+    #[test]
+    fn valid_trace_posts_protobuf_json_and_gzip() {
+        with_receiver(1 << 20, permits(), |base, guard| async move {
+            let response = post(&base, PROTOBUF, None, request_protobuf(1)).await;
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.headers()["content-type"], PROTOBUF);
+            let body = response.bytes().await.unwrap();
+            let decoded = ExportTraceServiceResponse::decode(&body[..]).unwrap();
+            assert_eq!(decoded.partial_success, None);
+
+            let response = post(
+                &base,
+                "application/json; charset=utf-8",
+                None,
+                request_json(1, false).into_bytes(),
+            )
+            .await;
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.text().await.unwrap(), "{}");
+
+            let response = post(&base, PROTOBUF, Some("gzip"), gzip(&request_protobuf(1))).await;
+            assert_eq!(response.status(), 200);
+            // The same span each time, held per arrival (assembly drops the
+            // copies): the cap of 2 spans per trace refuses the third and
+            // the fourth.
+            let response = post(
+                &base,
+                JSON,
+                Some("gzip"),
+                gzip(request_json(1, false).as_bytes()),
+            )
+            .await;
+            assert_eq!(response.status(), 200);
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body["partialSuccess"]["rejectedSpans"], "1");
+            assert!(guard.live_traces() == 1);
+            assert!(guard
+                .metrics
+                .render()
+                .contains("tracelint_requests_total{code=\"200\"} 4"));
+        });
+    }
+
+    #[test]
+    fn a_span_that_cannot_be_read_is_a_partial_success() {
+        with_receiver(1 << 20, permits(), |base, guard| async move {
+            let response = post(&base, JSON, None, request_json(2, true).into_bytes()).await;
+            assert_eq!(response.status(), 200);
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body["partialSuccess"]["rejectedSpans"], "1", "{body}");
+            assert!(
+                body["partialSuccess"]["errorMessage"]
+                    .as_str()
+                    .unwrap()
+                    .contains("trace"),
+                "{body}"
+            );
+            guard.evaluate(std::time::Instant::now()).unwrap();
+            assert_eq!(guard.verdict(TRACE).unwrap().spans, 1);
+        });
+    }
+
+    #[test]
+    fn malformed_bodies_are_400_in_the_request_encoding() {
+        with_receiver(1 << 20, permits(), |base, _| async move {
+            let response = post(&base, PROTOBUF, None, b"\xff\xff\xff".to_vec()).await;
+            assert_eq!(response.status(), 400);
+            let status = RpcStatus::decode(&response.bytes().await.unwrap()[..]).unwrap();
+            assert_eq!(status.code, INVALID_ARGUMENT);
+            assert!(
+                status.message.contains("ExportTraceServiceRequest"),
+                "{}",
+                status.message
+            );
+
+            for body in [
+                "{not json",
+                "[1, 2]",
+                "{\"resourceSpans\": 3}",
+                "{\"spans\": []}",
+            ] {
+                let response = post(&base, JSON, None, body.as_bytes().to_vec()).await;
+                assert_eq!(response.status(), 400, "{body}");
+                let status: serde_json::Value = response.json().await.unwrap();
+                assert_eq!(status["code"], INVALID_ARGUMENT, "{body}");
+            }
+            let response = post(&base, JSON, Some("gzip"), b"not gzip".to_vec()).await;
+            assert_eq!(response.status(), 400);
+            // An empty request is a valid one.
+            let response = post(&base, JSON, None, b"{}".to_vec()).await;
+            assert_eq!(response.status(), 200);
+        });
+    }
+
+    #[test]
+    fn oversize_is_413_before_and_after_decompression() {
+        with_receiver(2_000, permits(), |base, _| async move {
+            let big = request_json(40, false);
+            assert!(big.len() > 2_000);
+            let response = post(&base, JSON, None, big.clone().into_bytes()).await;
+            assert_eq!(response.status(), 413);
+            let compressed = gzip(big.as_bytes());
+            assert!(compressed.len() < 2_000, "{}", compressed.len());
+            let response = post(&base, JSON, Some("gzip"), compressed).await;
+            assert_eq!(response.status(), 413);
+        });
+    }
+
+    #[test]
+    fn other_content_types_and_encodings_are_415() {
+        with_receiver(1 << 20, permits(), |base, _| async move {
+            let response = post(&base, "text/plain", None, b"x".to_vec()).await;
+            assert_eq!(response.status(), 415);
+            let response = post(&base, JSON, Some("br"), b"{}".to_vec()).await;
+            assert_eq!(response.status(), 415);
+        });
+    }
+
+    #[test]
+    fn a_full_receiver_is_429_with_retry_after() {
+        let permits = permits();
+        let held = Arc::clone(&permits).try_acquire_owned().unwrap();
+        with_receiver(1 << 20, permits, |base, guard| async move {
+            let response = post(&base, PROTOBUF, None, request_protobuf(1)).await;
+            assert_eq!(response.status(), 429);
+            assert_eq!(response.headers()["retry-after"], "1");
+            drop(held);
+            let response = post(&base, PROTOBUF, None, request_protobuf(1)).await;
+            assert_eq!(response.status(), 200);
+            let metrics = guard.metrics.render();
+            assert!(
+                metrics.contains("tracelint_requests_total{code=\"429\"} 1"),
+                "{metrics}"
+            );
+        });
+    }
+
+    #[test]
+    fn verdicts_and_metrics_are_served() {
+        with_receiver(1 << 20, permits(), |base, guard| async move {
+            let unknown = reqwest::get(format!("{base}/v1/traces/{TRACE}/verdict"))
+                .await
+                .unwrap();
+            assert_eq!(unknown.status(), 404);
+            post(&base, JSON, None, request_json(1, false).into_bytes()).await;
+            guard.evaluate(std::time::Instant::now()).unwrap();
+            let verdict: serde_json::Value =
+                reqwest::get(format!("{base}/v1/traces/{}/verdict", TRACE.to_uppercase()))
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+            assert_eq!(verdict["trace_id"], TRACE);
+            assert_eq!(verdict["state"], "live");
+            assert_eq!(verdict["spans"], 1);
+            let metrics = reqwest::get(format!("{base}/metrics")).await.unwrap();
+            assert!(metrics.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/openmetrics-text"));
+            let text = metrics.text().await.unwrap();
+            assert!(text.contains("tracelint_spans_accepted_total 1"), "{text}");
+            assert!(text.ends_with("# EOF\n"), "{text}");
+        });
+    }
 }
