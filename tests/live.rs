@@ -263,3 +263,107 @@ fn live_findings_equal_check_on_every_otlp_fixture() {
         "{with_findings} fixtures with findings"
     );
 }
+
+/// The incident behind MAST's step repetition, replayed live: an agent
+/// gives the same answer 58 times, each model call 1,200 input and 40
+/// output tokens at $0.0034 (gpt-4o's list prices). Spans arrive one per
+/// request as they end (the root, which ends last, last). The guard trips
+/// on the third repeat; what the 55 calls after it would have cost is what
+/// stopping the run there saves.
+#[test]
+fn the_58_repeat_incident_trips_at_the_third_repeat() {
+    const TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
+    const ROOT: &str = "b7ad6b7169203331";
+    let span = |i: u64, end: u64| {
+        json!({
+            "traceId": TRACE,
+            "spanId": format!("{:016x}", 0x1000 + i),
+            "parentSpanId": ROOT,
+            "name": "chat gpt-4o",
+            "startTimeUnixNano": (1_800_000_000_000_000_000u64 + i * 1_000_000_000).to_string(),
+            "endTimeUnixNano": (1_800_000_000_000_000_000u64 + i * 1_000_000_000 + end).to_string(),
+            "attributes": [
+                {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                {"key": "gen_ai.agent.name", "value": {"stringValue": "fixer"}},
+                {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o"}},
+                {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "1200"}},
+                {"key": "gen_ai.usage.output_tokens", "value": {"intValue": "40"}},
+                {"key": "gen_ai.usage.cost", "value": {"doubleValue": 0.0034}},
+                {"key": "gen_ai.output.messages", "value": {"stringValue":
+                    "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"I will run the tests again to see what fails.\"}]}]"}}
+            ]
+        })
+    };
+    let mut spans: Vec<Value> = (1..=58).map(|i| span(i, 800_000_000)).collect();
+    spans.push(json!({
+        "traceId": TRACE, "spanId": ROOT, "name": "invoke_agent fixer",
+        "startTimeUnixNano": "1800000000000000000",
+        "endTimeUnixNano": "1800000059000000000",
+        "attributes": [
+            {"key": "gen_ai.operation.name", "value": {"stringValue": "invoke_agent"}},
+            {"key": "gen_ai.agent.name", "value": {"stringValue": "fixer"}}
+        ]
+    }));
+    let resource =
+        json!({"attributes": [{"key": "service.name", "value": {"stringValue": "build-fixer"}}]});
+    let scope = json!({"name": "incident"});
+    let dir = tempfile::tempdir().unwrap();
+    let findings = dir.path().join("live.jsonl");
+    let guard = guard(&findings);
+    let mut tripped_at = None;
+    let mut waste_at_trip = 0.0;
+    for (arrived, span) in spans.iter().enumerate() {
+        let body = request(&[(resource.clone(), scope.clone(), span.clone())]);
+        guard
+            .receive(body.to_string().as_bytes(), "replay", 1)
+            .unwrap();
+        guard.evaluate(Instant::now()).unwrap();
+        let verdict = guard.verdict(TRACE).unwrap();
+        if tripped_at.is_none() && serde_json::to_value(verdict.verdict).unwrap() == "trip" {
+            tripped_at = Some(arrived + 1);
+            assert_eq!(verdict.tripped_by, ["repeated-identical-output"]);
+            waste_at_trip = verdict.findings[0].metrics["wasted_tokens"];
+        }
+    }
+    assert_eq!(tripped_at, Some(3), "the guard trips on the third repeat");
+    guard.finish_all().unwrap();
+    let finished = guard.verdict(TRACE).unwrap();
+    let repeated = finished
+        .findings
+        .iter()
+        .find(|f| f.detector == "repeated-identical-output")
+        .unwrap();
+    assert_eq!(repeated.metrics["repeats"], 58.0);
+    let (per_call_tokens, per_call_usd) = (1_240.0, 0.0034);
+    let saved_calls = 58.0 - 3.0;
+    let saved_tokens = repeated.metrics["wasted_tokens"] - waste_at_trip;
+    assert_eq!(waste_at_trip, 2.0 * per_call_tokens);
+    assert_eq!(saved_tokens, saved_calls * per_call_tokens);
+    let saved_usd = repeated.metrics["wasted_cost_usd"] - 2.0 * per_call_usd;
+    assert!(
+        (saved_usd - saved_calls * per_call_usd).abs() < 1e-9,
+        "{saved_usd}"
+    );
+    eprintln!(
+        "tripped at repeat 3 of 58: saved {saved_calls} calls, {saved_tokens} tokens, ${saved_usd:.4} \
+         (of {} tokens, ${:.4} wasted by the full run)",
+        repeated.metrics["wasted_tokens"], repeated.metrics["wasted_cost_usd"]
+    );
+    // And the finished trace's findings are check's on the same spans.
+    let file = dir.path().join("incident.json");
+    std::fs::write(
+        &file,
+        request(
+            &spans
+                .iter()
+                .map(|s| (resource.clone(), scope.clone(), s.clone()))
+                .collect::<Vec<_>>(),
+        )
+        .to_string(),
+    )
+    .unwrap();
+    assert_eq!(
+        comparable(&std::fs::read_to_string(&findings).unwrap()),
+        check_findings(&file, dir.path())
+    );
+}

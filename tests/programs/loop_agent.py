@@ -13,16 +13,24 @@ usage, gen_ai.output.messages). The exporter is configured only by the
 standard environment variables, which `tracelint watch` sets
 (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_BSP_SCHEDULE_DELAY).
 
+With --guard the agent asks tracelint for its trace's verdict before each
+model call (`assert_not_tripped`, the guardrail of docs/live.md) and stops
+itself, exit code 3, when the trace tripped: the in-process guard of a run
+sending to `tracelint serve`.
+
 With LOOP_AGENT_MARKS set, a line "<turn> <unix time>" is appended to that
 file as each model call ends, for the test to time the stop.
 
-    python loop_agent.py [--healthy] [--turn-seconds 0.2]
+    python loop_agent.py [--healthy] [--guard] [--turn-seconds 0.2]
 """
 
 import argparse
 import json
 import os
+import sys
 import time
+import urllib.error
+import urllib.request
 
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -37,6 +45,27 @@ HEALTHY = [
     "The shipment left the warehouse on Monday.",
     "FINAL ANSWER: order 1234 shipped on Monday.",
 ]
+
+
+class Tripped(RuntimeError):
+    """tracelint judged this run's trace: stop it."""
+
+
+def assert_not_tripped(endpoint=None):
+    """Raises Tripped when tracelint's verdict on the current trace is
+    "trip". The trace is the current OpenTelemetry span's; a trace the
+    guard has not received yet (404) is not tripped."""
+    endpoint = endpoint or os.environ.get("TRACELINT_ENDPOINT", "http://127.0.0.1:4318")
+    trace_id = format(trace.get_current_span().get_span_context().trace_id, "032x")
+    try:
+        with urllib.request.urlopen(f"{endpoint}/v1/traces/{trace_id}/verdict", timeout=1) as response:
+            verdict = json.load(response)
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return
+        raise
+    if verdict["verdict"] == "trip":
+        raise Tripped("tracelint tripped this run: " + ", ".join(verdict["tripped_by"]))
 
 
 class ScriptedModel:
@@ -55,6 +84,7 @@ class ScriptedModel:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--healthy", action="store_true")
+    parser.add_argument("--guard", action="store_true")
     parser.add_argument("--turn-seconds", type=float, default=0.2)
     args = parser.parse_args()
 
@@ -66,6 +96,7 @@ def main():
     marks = os.environ.get("LOOP_AGENT_MARKS")
     messages = [{"role": "user", "content": "Where is my order 1234?"}]
 
+    stopped = None
     with tracer.start_as_current_span(
         "invoke_agent researcher",
         attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "researcher"},
@@ -73,6 +104,12 @@ def main():
         turn = 0
         while True:
             turn += 1
+            if args.guard:
+                try:
+                    assert_not_tripped()
+                except Tripped as error:
+                    stopped = error
+                    break
             with tracer.start_as_current_span("chat gpt-4o") as span:
                 span.set_attribute("gen_ai.operation.name", "chat")
                 span.set_attribute("gen_ai.agent.name", "researcher")
@@ -92,6 +129,9 @@ def main():
             if reply.startswith("FINAL ANSWER"):
                 break
     provider.shutdown()
+    if stopped:
+        print(f"stopped at turn {turn}: {stopped}", file=sys.stderr)
+        sys.exit(3)
 
 
 if __name__ == "__main__":
