@@ -99,6 +99,27 @@ fn watch_stops_a_looping_agent_within_two_seconds_and_exits_1() {
 }
 
 #[test]
+fn watch_delivers_the_trip_webhook_before_it_exits() {
+    let Some(python) = otel_python() else { return };
+    let (url, deliveries, _runtime) = webhook_receiver();
+    let dir = tempfile::tempdir().unwrap();
+    let output = tracelint()
+        .current_dir(dir.path())
+        .args(["watch", "--grace", "1", "--webhook", &url, "--"])
+        .arg(&python)
+        .arg(repo("tests/programs/loop_agent.py"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    // Refused once, retried 0.5 s later: both before watch ended.
+    let deliveries = deliveries.lock().unwrap();
+    assert_eq!(deliveries.len(), 2);
+    let verdict: serde_json::Value = serde_json::from_slice(&deliveries[1].0).unwrap();
+    assert_eq!(verdict["tripped_by"][0], "repeated-identical-output");
+    assert_eq!(deliveries[1].1, None, "no secret, no signature");
+}
+
+#[test]
 fn watch_lets_a_healthy_agent_finish_and_exits_0() {
     let Some(python) = otel_python() else { return };
     let dir = tempfile::tempdir().unwrap();

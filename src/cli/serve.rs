@@ -193,7 +193,8 @@ impl Live {
     }
 
     /// Stops receiving, finishes and judges every live trace (findings
-    /// written), and waits for pending webhook deliveries a moment.
+    /// written), and waits for the webhook deliveries under way (bounded
+    /// by their tries).
     pub fn stop(self) -> Result<()> {
         let _ = self.shutdown.send(true);
         let served = self
@@ -201,8 +202,8 @@ impl Live {
             .block_on(async { tokio::time::timeout(Duration::from_secs(5), self.server).await });
         self.stop.store(true, Ordering::Relaxed);
         let _ = self.evaluator.join();
-        // Deliveries started by the last trips get their first tries.
-        self.runtime.shutdown_timeout(Duration::from_secs(2));
+        self.guard.wait_for_deliveries();
+        self.runtime.shutdown_timeout(Duration::from_secs(1));
         match served {
             Ok(Ok(Ok(()))) | Err(_) => Ok(()),
             Ok(Ok(Err(error))) => Err(error).context("the receiver failed"),

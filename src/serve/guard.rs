@@ -166,6 +166,13 @@ impl Guard {
         let _ = self.webhook.set(sender);
     }
 
+    /// Waits for webhook deliveries under way (see `WebhookSender::wait_pending`).
+    pub fn wait_for_deliveries(&self) {
+        if let Some(webhook) = self.webhook.get() {
+            webhook.wait_pending(super::webhook::LONGEST);
+        }
+    }
+
     /// Notices from now on, for `watch`.
     pub fn subscribe(&self) -> std::sync::mpsc::Receiver<Notice> {
         let (sender, receiver) = std::sync::mpsc::channel();

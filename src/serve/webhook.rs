@@ -12,6 +12,8 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 use prometheus_client::metrics::counter::Counter;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::guard::TraceVerdict;
@@ -20,6 +22,8 @@ use super::guard::TraceVerdict;
 pub const ATTEMPTS: u32 = 4;
 /// Time allowed to each try.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest a delivery can take: every try and the waits between.
+pub const LONGEST: Duration = Duration::from_millis(4 * 5_000 + 500 + 1_000 + 2_000);
 /// The signature's header.
 pub const SIGNATURE_HEADER: &str = "X-Tracelint-Signature-256";
 
@@ -31,6 +35,8 @@ pub struct WebhookSender {
     client: reqwest::Client,
     runtime: tokio::runtime::Handle,
     failures: Counter,
+    /// Deliveries not ended yet (delivered or given up).
+    pending: Arc<AtomicUsize>,
 }
 
 impl WebhookSender {
@@ -47,6 +53,7 @@ impl WebhookSender {
             client,
             runtime,
             failures,
+            pending: Arc::default(),
         })
     }
 
@@ -63,8 +70,21 @@ impl WebhookSender {
         body["verdict_url"] = verdict_url.into();
         let body = body.to_string().into_bytes();
         let sender = self.clone();
-        self.runtime
-            .spawn(async move { sender.deliver(body).await });
+        self.pending.fetch_add(1, Ordering::SeqCst);
+        self.runtime.spawn(async move {
+            let pending = Arc::clone(&sender.pending);
+            sender.deliver(body).await;
+            pending.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+
+    /// Waits, at most `limit`, for the deliveries under way to end: a
+    /// trip found just before the receiver stops is still reported.
+    pub fn wait_pending(&self, limit: Duration) {
+        let deadline = std::time::Instant::now() + limit;
+        while self.pending.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     async fn deliver(self, body: Vec<u8>) {
