@@ -24,7 +24,8 @@ fn root() -> PathBuf {
 }
 
 /// Every fixture that holds OTLP traces: the framework runs' OTLP exports,
-/// the protobuf files, the SDK's own output and the sample traces.
+/// the protobuf files, the SDK's own output, the dialect fixtures, a
+/// Collector file export and the sample traces.
 fn fixtures() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = [
         "tests/fixtures/frameworks/*/*/*otlp*.jsonl",
@@ -32,6 +33,8 @@ fn fixtures() -> Vec<PathBuf> {
         "tests/fixtures/otel_sdk/traces.*",
         "sample-traces/*/trace.json",
         "tests/fixtures/otlp/*.json*",
+        "tests/fixtures/otlp/dialects/*.json",
+        "tests/fixtures/collector/file_exporter.json",
     ]
     .iter()
     .flat_map(|pattern| glob::glob(root().join(pattern).to_str().unwrap()).unwrap())
