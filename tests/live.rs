@@ -121,6 +121,14 @@ fn request(spans: &[(Value, Value, Value)]) -> Value {
 
 fn guard(findings: &Path) -> Arc<Guard> {
     Guard::new(GuardConfig {
+        findings_file: Some(findings.to_path_buf()),
+        ..config()
+    })
+    .unwrap()
+}
+
+fn config() -> GuardConfig {
+    GuardConfig {
         limits: LiveLimits {
             max_traces: 1000,
             max_spans_per_trace: 100_000,
@@ -131,11 +139,11 @@ fn guard(findings: &Path) -> Arc<Guard> {
         options: DetectOptions::default(),
         gate: Gate::default(),
         ingest: IngestOptions::default(),
-        findings_file: Some(findings.to_path_buf()),
+        findings_file: None,
+        store: None,
         on_trip: None,
         base_url: "http://127.0.0.1".into(),
-    })
-    .unwrap()
+    }
 }
 
 /// Findings without where they were read, sorted.
@@ -368,5 +376,38 @@ fn the_58_repeat_incident_trips_at_the_third_repeat() {
     assert_eq!(
         comparable(&std::fs::read_to_string(&findings).unwrap()),
         check_findings(&file, dir.path())
+    );
+}
+
+/// A trace finished, then more of its spans: the store keeps it once,
+/// whole, and counts the late spans as not written (nothing lost silently).
+#[test]
+fn spans_after_a_trace_finished_are_counted_not_stored_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("live.parquet");
+    let guard = Guard::new(GuardConfig {
+        store: Some(store_path.clone()),
+        findings_file: None,
+        ..config()
+    })
+    .unwrap();
+    let path = root().join("sample-traces/healthy/trace.json");
+    let spans = spans_of(&requests_of(&path));
+    let (first, late) = spans.split_at(spans.len() - 2);
+    guard
+        .receive(request(first).to_string().as_bytes(), "a", 1)
+        .unwrap();
+    guard.finish_all().unwrap();
+    guard
+        .receive(request(late).to_string().as_bytes(), "b", 1)
+        .unwrap();
+    guard.finish_all().unwrap();
+    guard.close_store().unwrap();
+    let store = tracelint::store::read_store(&store_path).unwrap();
+    assert_eq!(store.events.height(), spans.len() - 2);
+    assert_eq!(store.ingest.skipped_reasons["late_spans"], 2);
+    assert_eq!(
+        store.ingest.ingested + store.ingest.skipped,
+        store.ingest.records_read
     );
 }

@@ -332,6 +332,7 @@ fn serve_acts_on_a_trip_webhook_on_trip_command_and_findings_file() {
     let (url, deliveries, runtime) = webhook_receiver();
     let findings = dir.path().join("findings.jsonl");
     let tripped = dir.path().join("tripped");
+    let store = dir.path().join("live.parquet");
     let mut serve = tracelint()
         .current_dir(dir.path())
         .args([
@@ -345,6 +346,8 @@ fn serve_acts_on_a_trip_webhook_on_trip_command_and_findings_file() {
         ])
         .args(["--webhook-secret", "s3cret", "--findings"])
         .arg(&findings)
+        .arg("--store")
+        .arg(&store)
         .arg("--on-trip")
         .arg(format!(
             "echo \"$TRACELINT_TRACE_ID $TRACELINT_DETECTORS $TRACELINT_VERDICT_URL\" > {}",
@@ -440,6 +443,28 @@ fn serve_acts_on_a_trip_webhook_on_trip_command_and_findings_file() {
     };
     assert_eq!(
         detectors(&std::fs::read_to_string(&findings).unwrap()),
+        detectors(&String::from_utf8_lossy(&check.stdout))
+    );
+    // The finished trace is in the store, and check reads it there alike.
+    let from_store = tracelint()
+        .args([
+            "check",
+            "--output-format",
+            "jsonl",
+            "--exit-zero",
+            "--quiet",
+            "--store",
+        ])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(
+        from_store.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_store.stderr)
+    );
+    assert_eq!(
+        detectors(&String::from_utf8_lossy(&from_store.stdout)),
         detectors(&String::from_utf8_lossy(&check.stdout))
     );
 }

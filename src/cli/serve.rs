@@ -88,6 +88,11 @@ pub struct LiveArgs {
     #[arg(long, value_name = "FILE")]
     pub findings: Option<PathBuf>,
 
+    /// Write finished traces' events to this Parquet store (the store
+    /// `ingest` writes; complete when the receiver stops).
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
+
     /// Characters of each text kept as its excerpt.
     #[arg(long, value_name = "N", default_value_t = IngestOptions::default().excerpt_chars)]
     pub excerpt_chars: usize,
@@ -152,6 +157,7 @@ impl Live {
                 ..IngestOptions::default()
             },
             findings_file: args.findings.clone(),
+            store: args.store.clone(),
             on_trip: args.on_trip.clone(),
             base_url,
         })?;
@@ -202,8 +208,10 @@ impl Live {
             .block_on(async { tokio::time::timeout(Duration::from_secs(5), self.server).await });
         self.stop.store(true, Ordering::Relaxed);
         let _ = self.evaluator.join();
+        let stored = self.guard.close_store();
         self.guard.wait_for_deliveries();
         self.runtime.shutdown_timeout(Duration::from_secs(1));
+        stored?;
         match served {
             Ok(Ok(Ok(()))) | Err(_) => Ok(()),
             Ok(Ok(Err(error))) => Err(error).context("the receiver failed"),

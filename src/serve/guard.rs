@@ -17,10 +17,13 @@
 //! - **Acting**, once per trace, on its first trip: the webhook, the
 //!   `--on-trip` command, a notice to `watch`. Finished traces' findings
 //!   are appended to the findings file as JSON Lines (the lines of `check
-//!   --output-format jsonl`). Verdicts stay readable (`verdict`) while the
-//!   trace is live and for the last `max_traces` finished ones.
+//!   --output-format jsonl`), and their events to a Parquet store (the
+//!   store `ingest` writes) when one is asked for. Verdicts stay readable
+//!   (`verdict`) while the trace is live and for the last `max_traces`
+//!   finished ones.
 
 use anyhow::{Context, Result};
+use polars::prelude::{BooleanChunked, DataFrame};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -33,11 +36,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::metrics::Metrics;
 use super::webhook::WebhookSender;
+use crate::accounting::IngestSummary;
 use crate::detect::{gate, run_detectors, DetectOptions, Detector, Finding, Gate};
 use crate::event::PendingEvent;
 use crate::ingest::{read_stream, IngestOptions, MemorySink};
 use crate::pipeline::live::{self, Closed, ClosedTrace, LiveLimits, LiveTraces};
-use crate::store::TraceIndex;
+use crate::store::{columns, StoreWriter, TraceIndex};
 
 /// What the guard runs and how it acts.
 pub struct GuardConfig {
@@ -50,6 +54,9 @@ pub struct GuardConfig {
     pub ingest: IngestOptions,
     /// Where finished traces' findings are appended as JSON Lines.
     pub findings_file: Option<PathBuf>,
+    /// Where finished traces' events are written as a Parquet store,
+    /// complete once the guard stops (`close_store`).
+    pub store: Option<PathBuf>,
     /// Run with `sh -c` on a trace's first trip, its id in
     /// `TRACELINT_TRACE_ID`.
     pub on_trip: Option<String>,
@@ -130,6 +137,19 @@ pub struct Guard {
     listeners: Mutex<Vec<Sender<Notice>>>,
     /// Requests received, to name each in diagnostics.
     requests: std::sync::atomic::AtomicU64,
+    /// What every request gave, for the store's summary.
+    received: Mutex<IngestSummary>,
+    store: Mutex<Option<StoreSink>>,
+}
+
+/// The store of finished traces, written a batch of traces at a time.
+struct StoreSink {
+    writer: StoreWriter,
+    /// Traces written: spans of one that come after it finished cannot be
+    /// added to it (a store holds each trace once, whole).
+    written: HashSet<String>,
+    /// Events not written, per reason.
+    not_written: Vec<(&'static str, u64)>,
 }
 
 /// Live traces' verdicts, and the last finished ones.
@@ -150,14 +170,21 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Guard {
     pub fn new(config: GuardConfig) -> Result<Arc<Guard>> {
+        let store = config.store.as_deref().map(|path| StoreSink {
+            writer: StoreWriter::create(path),
+            written: HashSet::default(),
+            not_written: Vec::new(),
+        });
         Ok(Arc::new(Guard {
             live: Mutex::new(LiveTraces::new(config.limits)),
+            store: Mutex::new(store),
             config,
             webhook: OnceLock::new(),
             verdicts: Mutex::default(),
             metrics: Metrics::new(),
             listeners: Mutex::default(),
             requests: Default::default(),
+            received: Mutex::default(),
         }))
     }
 
@@ -201,6 +228,7 @@ impl Guard {
             }
         }
         let skipped = read.report.summary.skipped;
+        merge(&mut lock(&self.received), &read.report.summary);
         let message = read
             .report
             .diagnostics()
@@ -280,8 +308,12 @@ impl Guard {
         })
     }
 
-    /// Findings per trace of `traces`, each trace's in report order.
-    fn detect(&self, traces: Vec<Vec<PendingEvent>>) -> Result<HashMap<String, Vec<Finding>>> {
+    /// The Store frame of `traces`, and the findings per trace, each
+    /// trace's in report order.
+    fn detect(
+        &self,
+        traces: Vec<Vec<PendingEvent>>,
+    ) -> Result<(DataFrame, HashMap<String, Vec<Finding>>)> {
         let started = Instant::now();
         let (frame, _) = live::frame(traces)?;
         let index = TraceIndex::build(&frame)?;
@@ -297,7 +329,7 @@ impl Guard {
         self.metrics
             .evaluation_seconds
             .inc_by(started.elapsed().as_secs_f64());
-        Ok(by_trace)
+        Ok((frame, by_trace))
     }
 
     fn verdict_of(&self, trace_id: &str, findings: Vec<Finding>, spans: u64) -> TraceVerdict {
@@ -340,7 +372,7 @@ impl Guard {
             .iter()
             .map(|(id, events)| (id.clone(), events.len() as u64))
             .collect();
-        let mut by_trace = self.detect(changed.into_iter().map(|(_, e)| e).collect())?;
+        let (_, mut by_trace) = self.detect(changed.into_iter().map(|(_, e)| e).collect())?;
         for (trace_id, spans) in spans {
             let findings = by_trace.remove(&trace_id).unwrap_or_default();
             let verdict = self.verdict_of(&trace_id, findings, spans);
@@ -364,7 +396,8 @@ impl Guard {
                 )
             })
             .collect();
-        let mut by_trace = self.detect(closed.into_iter().map(|c| c.events).collect())?;
+        let (frame, mut by_trace) = self.detect(closed.into_iter().map(|c| c.events).collect())?;
+        self.store_traces(&frame, &facts)?;
         let mut lines = Vec::new();
         for (trace_id, closed, spans, dropped) in facts {
             let findings = by_trace.remove(&trace_id).unwrap_or_default();
@@ -381,6 +414,69 @@ impl Guard {
             append_lines(path, &lines)?;
         }
         Ok(())
+    }
+
+    /// Writes finished traces to the store, when there is one. A trace
+    /// written already (spans came after it finished: the idle timeout is
+    /// shorter than the run's pauses) is not written again; its events are
+    /// counted as not written (`late_spans`) and a warning says so.
+    fn store_traces(&self, frame: &DataFrame, facts: &[(String, Closed, u64, u64)]) -> Result<()> {
+        let mut store = lock(&self.store);
+        let Some(sink) = store.as_mut() else {
+            return Ok(());
+        };
+        for (trace_id, _, _, dropped) in facts {
+            if *dropped > 0 {
+                sink.not_written.push(("over_span_cap", *dropped));
+            }
+            if sink.written.contains(trace_id) {
+                eprintln!(
+                    "tracelint: trace {trace_id} received spans after it was finished; \
+                     they are not in the store (raise --idle-timeout)"
+                );
+            }
+        }
+        let ids = frame.column(columns::TRACE_ID)?.str()?;
+        let late: usize = ids
+            .iter()
+            .filter(|id| id.is_some_and(|id| sink.written.contains(id)))
+            .count();
+        let frame = if late > 0 {
+            let keep: BooleanChunked = ids
+                .iter()
+                .map(|id| Some(!id.is_some_and(|id| sink.written.contains(id))))
+                .collect();
+            sink.not_written.push(("late_spans", late as u64));
+            frame.filter(&keep)?
+        } else {
+            frame.clone()
+        };
+        sink.written
+            .extend(facts.iter().map(|(trace_id, ..)| trace_id.clone()));
+        if frame.height() > 0 {
+            sink.writer.write(&frame)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the store's footer, with the summary of what was received
+    /// and what was not written; a no-op without a store. Call once the
+    /// traces are finished (`finish_all`).
+    pub fn close_store(&self) -> Result<()> {
+        let Some(sink) = lock(&self.store).take() else {
+            return Ok(());
+        };
+        let mut summary = lock(&self.received).clone();
+        // Read, but not in the store: skipped, with their reason.
+        for (reason, count) in sink.not_written {
+            summary.ingested = summary.ingested.saturating_sub(count);
+            summary.skipped += count;
+            *summary
+                .skipped_reasons
+                .entry(reason.to_string())
+                .or_default() += count;
+        }
+        sink.writer.finish(&summary, &mut DataFrame::empty())
     }
 
     /// Keeps a trace's new verdict, announces its new findings and acts on
@@ -492,6 +588,24 @@ fn run_on_trip(command: &str, verdict: &TraceVerdict, url: &str, metrics: &Metri
             failures.inc();
             eprintln!("tracelint: cannot start the --on-trip command: {error}");
         }
+    }
+}
+
+/// Adds one request's reading summary to the run's.
+fn merge(total: &mut IngestSummary, one: &IngestSummary) {
+    total.files += one.files;
+    total.records_read += one.records_read;
+    total.ingested += one.ingested;
+    total.skipped += one.skipped;
+    total.repaired += one.repaired;
+    for (reason, count) in &one.skipped_reasons {
+        *total.skipped_reasons.entry(reason.clone()).or_default() += count;
+    }
+    for (reason, count) in &one.repaired_reasons {
+        *total.repaired_reasons.entry(reason.clone()).or_default() += count;
+    }
+    for (what, count) in &one.other_signals {
+        *total.other_signals.entry(what.clone()).or_default() += count;
     }
 }
 

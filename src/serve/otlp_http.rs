@@ -368,6 +368,7 @@ mod tests {
             gate: Gate::default(),
             ingest: IngestOptions::default(),
             findings_file: None,
+            store: None,
             on_trip: None,
             base_url: "http://127.0.0.1".into(),
         })
