@@ -383,6 +383,10 @@ fn serve_acts_on_a_trip_webhook_on_trip_command_and_findings_file() {
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     assert_eq!(ended.code(), Some(0), "{rest}");
+    assert!(
+        rest.contains("tracelint serve: traces finished: 1 (evicted: 0), spans accepted: 12, rejected: 0, traces tripped: 1"),
+        "{rest}"
+    );
 
     let deliveries = deliveries.lock().unwrap();
     assert_eq!(deliveries.len(), 2, "one refused delivery and its retry");

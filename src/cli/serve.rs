@@ -244,6 +244,8 @@ pub fn run(args: ServeArgs) -> Result<u8> {
     });
     let _ = stop_receiver.recv();
     eprintln!("tracelint: stopping: judging the live traces");
+    let guard = Arc::clone(&live.guard);
     live.stop()?;
+    eprintln!("tracelint serve: {}", guard.metrics.summary());
     Ok(exit::CLEAN)
 }

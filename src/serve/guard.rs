@@ -532,6 +532,7 @@ impl Guard {
             self.notify(notice);
         }
         if first_trip {
+            self.metrics.traces_tripped.inc();
             for detector in &verdict.tripped_by {
                 self.metrics.trip(detector);
             }

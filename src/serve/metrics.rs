@@ -35,6 +35,8 @@ pub struct Metrics {
     /// Traces evicted to make room while still receiving.
     pub traces_evicted: Counter,
     trips: Family<DetectorLabel, Counter>,
+    /// Traces that tripped (each once).
+    pub traces_tripped: Counter,
     /// Webhook deliveries that failed after every attempt.
     pub webhook_failures: Counter,
     /// `--on-trip` commands that could not start or failed.
@@ -85,6 +87,12 @@ impl Metrics {
             "Traces tripped, by each detector that failed the gate",
             trips.clone(),
         );
+        let traces_tripped = Counter::default();
+        registry.register(
+            "traces_tripped",
+            "Traces that tripped, each counted once",
+            traces_tripped.clone(),
+        );
         let webhook_failures = Counter::default();
         registry.register(
             "webhook_failures",
@@ -118,6 +126,7 @@ impl Metrics {
             traces_finished,
             traces_evicted,
             trips,
+            traces_tripped,
             webhook_failures,
             on_trip_failures,
             evaluations,
@@ -137,6 +146,18 @@ impl Metrics {
                 detector: detector.to_string(),
             })
             .inc();
+    }
+
+    /// One line for the end of a run: traces, spans, evictions, trips.
+    pub fn summary(&self) -> String {
+        format!(
+            "traces finished: {} (evicted: {}), spans accepted: {}, rejected: {}, traces tripped: {}",
+            self.traces_finished.get(),
+            self.traces_evicted.get(),
+            self.spans_accepted.get(),
+            self.spans_rejected.get(),
+            self.traces_tripped.get(),
+        )
     }
 
     /// The exposition, ending with `# EOF`.
