@@ -275,6 +275,101 @@ fn live_findings_equal_check_on_every_otlp_fixture() {
     );
 }
 
+/// The `i`-th model call of an agent run under `root`: one a second, 0.8 s
+/// long, 1,200 input and 40 output tokens at $0.0034, answering `answer`.
+fn chat_span(trace: &str, root: &str, i: u64, answer: &str) -> Value {
+    let output = json!([{"role": "assistant", "parts": [{"type": "text", "content": answer}]}]);
+    json!({
+        "traceId": trace,
+        "spanId": format!("{:016x}", 0x1000 + i),
+        "parentSpanId": root,
+        "name": "chat gpt-4o",
+        "startTimeUnixNano": (1_800_000_000_000_000_000u64 + i * 1_000_000_000).to_string(),
+        "endTimeUnixNano": (1_800_000_000_800_000_000u64 + i * 1_000_000_000).to_string(),
+        "attributes": [
+            {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+            {"key": "gen_ai.agent.name", "value": {"stringValue": "fixer"}},
+            {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o"}},
+            {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "1200"}},
+            {"key": "gen_ai.usage.output_tokens", "value": {"intValue": "40"}},
+            {"key": "gen_ai.usage.cost", "value": {"doubleValue": 0.0034}},
+            {"key": "gen_ai.output.messages", "value": {"stringValue": output.to_string()}}
+        ]
+    })
+}
+
+/// Sends `spans` one request each, judging after each; the number of
+/// spans sent when the trace first tripped, and by what.
+fn first_trip(guard: &Guard, trace: &str, spans: &[Value]) -> Option<(usize, Vec<String>)> {
+    let resource =
+        json!({"attributes": [{"key": "service.name", "value": {"stringValue": "build-fixer"}}]});
+    for (arrived, span) in spans.iter().enumerate() {
+        let body = request(&[(resource.clone(), json!({"name": "t"}), span.clone())]);
+        guard
+            .receive(body.to_string().as_bytes(), "replay", 1)
+            .unwrap();
+        guard.evaluate(Instant::now()).unwrap();
+        let verdict = guard.verdict(trace).unwrap();
+        if verdict.tripped_at.is_some() {
+            return Some((arrived + 1, verdict.tripped_by));
+        }
+    }
+    None
+}
+
+/// The checklist's limits act mid-run like the loop detectors: a token
+/// budget and a wall-clock limit trip the span that crosses them.
+#[test]
+fn budgets_and_the_wall_clock_limit_trip_mid_run() {
+    const TRACE: &str = "1af7651916cd43dd8448eb211c80319c";
+    let distinct: Vec<Value> = (1..=20)
+        .map(|i| {
+            chat_span(
+                TRACE,
+                "c7ad6b7169203331",
+                i,
+                &format!("Step {i} of the plan is done."),
+            )
+        })
+        .collect();
+    let mut options = DetectOptions::default();
+    options.budget.max_tokens = Some(3_000);
+    let guard = Guard::new(GuardConfig {
+        options,
+        ..config()
+    })
+    .unwrap();
+    // 1,240 tokens a call: the third call makes 3,720.
+    assert_eq!(
+        first_trip(&guard, TRACE, &distinct),
+        Some((3, vec!["budget-exceeded".to_string()]))
+    );
+    let mut options = DetectOptions::default();
+    options.budget.max_usd = Some(0.02);
+    let guard = Guard::new(GuardConfig {
+        options,
+        ..config()
+    })
+    .unwrap();
+    // $0.0034 a call: the sixth makes $0.0204.
+    assert_eq!(
+        first_trip(&guard, TRACE, &distinct),
+        Some((6, vec!["budget-exceeded".to_string()]))
+    );
+    let mut options = DetectOptions::default();
+    options.duration.max_seconds = Some(5.0);
+    let guard = Guard::new(GuardConfig {
+        options,
+        ..config()
+    })
+    .unwrap();
+    // A call a second, 0.8 s each: the sixth ends 5.8 s after the first began.
+    assert_eq!(
+        first_trip(&guard, TRACE, &distinct),
+        Some((6, vec!["duration-exceeded".to_string()]))
+    );
+}
+
 /// The incident behind MAST's step repetition, replayed live: an agent
 /// gives the same answer 58 times, each model call 1,200 input and 40
 /// output tokens at $0.0034 (gpt-4o's list prices). Spans arrive one per
@@ -285,27 +380,10 @@ fn live_findings_equal_check_on_every_otlp_fixture() {
 fn the_58_repeat_incident_trips_at_the_third_repeat() {
     const TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
     const ROOT: &str = "b7ad6b7169203331";
-    let span = |i: u64, end: u64| {
-        json!({
-            "traceId": TRACE,
-            "spanId": format!("{:016x}", 0x1000 + i),
-            "parentSpanId": ROOT,
-            "name": "chat gpt-4o",
-            "startTimeUnixNano": (1_800_000_000_000_000_000u64 + i * 1_000_000_000).to_string(),
-            "endTimeUnixNano": (1_800_000_000_000_000_000u64 + i * 1_000_000_000 + end).to_string(),
-            "attributes": [
-                {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
-                {"key": "gen_ai.agent.name", "value": {"stringValue": "fixer"}},
-                {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o"}},
-                {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "1200"}},
-                {"key": "gen_ai.usage.output_tokens", "value": {"intValue": "40"}},
-                {"key": "gen_ai.usage.cost", "value": {"doubleValue": 0.0034}},
-                {"key": "gen_ai.output.messages", "value": {"stringValue":
-                    "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"I will run the tests again to see what fails.\"}]}]"}}
-            ]
-        })
-    };
-    let mut spans: Vec<Value> = (1..=58).map(|i| span(i, 800_000_000)).collect();
+    let answer = "I will run the tests again to see what fails.";
+    let mut spans: Vec<Value> = (1..=58)
+        .map(|i| chat_span(TRACE, ROOT, i, answer))
+        .collect();
     spans.push(json!({
         "traceId": TRACE, "spanId": ROOT, "name": "invoke_agent fixer",
         "startTimeUnixNano": "1800000000000000000",
