@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, Once, PoisonError};
 
 static LIVE: Mutex<Vec<(u64, PathBuf)>> = Mutex::new(Vec::new());
-/// A long-running command's own stop (`serve`, `watch`): called on the
-/// first signal instead of exiting, so it can finish its work.
-type StopHandler = Box<dyn Fn(i32) + Send>;
+/// A long-running command's own stop (`serve`, `watch`): called on each
+/// signal; `true` when it took care of it, `false` to exit as usual.
+type StopHandler = Box<dyn Fn(i32) -> bool + Send>;
 static STOP: Mutex<Option<StopHandler>> = Mutex::new(None);
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
@@ -39,17 +39,18 @@ impl Drop for Registered {
     }
 }
 
-/// Makes the first SIGINT, SIGTERM or SIGHUP call `stop` (with the signal)
-/// instead of exiting: a server finishes its traces and writes what it
-/// holds. A second signal exits as before.
-pub fn on_interrupt_call(stop: impl Fn(i32) + Send + 'static) {
+/// Makes SIGINT, SIGTERM and SIGHUP call `stop` (with the signal) before
+/// anything else: a server finishes its traces and writes what it holds.
+/// When `stop` returns `false` (a second signal: the user insists), the
+/// run cleans up and exits as usual.
+pub fn on_interrupt_call(stop: impl Fn(i32) -> bool + Send + 'static) {
     *STOP.lock().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(stop));
 }
 
 /// Starts the thread that cleans up on SIGINT, SIGTERM and SIGHUP and then
-/// exits with 128 + the signal, as a shell reports a killed command (or,
-/// the first time, calls the handler `on_interrupt_call` set). Once per
-/// process; a no-op where signals cannot be caught.
+/// exits with 128 + the signal, as a shell reports a killed command, unless
+/// the handler `on_interrupt_call` set takes the signal. Once per process;
+/// a no-op where signals cannot be caught.
 pub fn on_interrupt_remove_registered() {
     static STARTED: Once = Once::new();
     STARTED.call_once(|| {
@@ -62,13 +63,15 @@ pub fn on_interrupt_remove_registered() {
             };
             std::thread::spawn(move || {
                 for signal in signals.forever() {
-                    let stop = STOP.lock().unwrap_or_else(PoisonError::into_inner).take();
-                    if let Some(stop) = stop {
-                        stop(signal);
-                        continue;
+                    let handled = STOP
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .as_ref()
+                        .is_some_and(|stop| stop(signal));
+                    if !handled {
+                        remove_registered();
+                        std::process::exit(128 + signal);
                     }
-                    remove_registered();
-                    std::process::exit(128 + signal);
                 }
             });
         }

@@ -210,6 +210,7 @@ fn live_findings(path: &Path, seed: u64, dir: &Path) -> Vec<String> {
             ReceiverLimits {
                 max_request_bytes: 64 << 20,
                 max_inflight: 4,
+                body_timeout: Duration::from_secs(30),
             },
         );
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -306,7 +307,7 @@ fn first_trip(guard: &Guard, trace: &str, spans: &[Value]) -> Option<(usize, Vec
     for (arrived, span) in spans.iter().enumerate() {
         let body = request(&[(resource.clone(), json!({"name": "t"}), span.clone())]);
         guard
-            .receive(body.to_string().as_bytes(), "replay", 1)
+            .receive(body.to_string().as_bytes(), "replay", None)
             .unwrap();
         guard.evaluate(Instant::now()).unwrap();
         let verdict = guard.verdict(trace).unwrap();
@@ -404,7 +405,7 @@ fn the_58_repeat_incident_trips_at_the_third_repeat() {
     for (arrived, span) in spans.iter().enumerate() {
         let body = request(&[(resource.clone(), scope.clone(), span.clone())]);
         guard
-            .receive(body.to_string().as_bytes(), "replay", 1)
+            .receive(body.to_string().as_bytes(), "replay", None)
             .unwrap();
         guard.evaluate(Instant::now()).unwrap();
         let verdict = guard.verdict(TRACE).unwrap();
@@ -473,11 +474,11 @@ fn spans_after_a_trace_finished_are_counted_not_stored_twice() {
     let spans = spans_of(&requests_of(&path));
     let (first, late) = spans.split_at(spans.len() - 2);
     guard
-        .receive(request(first).to_string().as_bytes(), "a", 1)
+        .receive(request(first).to_string().as_bytes(), "a", None)
         .unwrap();
     guard.finish_all().unwrap();
     guard
-        .receive(request(late).to_string().as_bytes(), "b", 1)
+        .receive(request(late).to_string().as_bytes(), "b", None)
         .unwrap();
     guard.finish_all().unwrap();
     guard.close_store().unwrap();

@@ -600,3 +600,145 @@ fn serve_listens_on_loopback_only_unless_told() {
     assert!(stderr.contains("not a loopback address"), "{stderr}");
     assert!(stderr.contains("--allow-remote"), "{stderr}");
 }
+
+/// Whether process `pid` still runs (a zombie does not).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| !stat.split(") ").nth(1).is_some_and(|s| s.starts_with('Z')))
+}
+
+fn wait_for_file(path: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.ends_with('\n') || Instant::now() > deadline {
+            return text;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ctrl_c_is_passed_on_and_watch_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let got = dir.path().join("got");
+    let script = format!(
+        "trap 'echo INT > {0}; exit 0' INT; echo started > {0}.ready; while true; do sleep 0.05; done",
+        got.display()
+    );
+    let watch = tracelint()
+        .args(["watch", "--", "sh", "-c", &script])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_file(&dir.path().join("got.ready"));
+    send_signal(watch.id(), "INT");
+    let output = watch.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&got).unwrap(), "INT\n");
+    assert!(
+        stderr.contains("interrupted by signal 2; the program ended (exit status: 0)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_second_ctrl_c_kills_a_program_that_ignores_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let pids = dir.path().join("pids");
+    // The shell and its sleep ignore SIGINT and SIGTERM.
+    let script = format!(
+        "trap '' INT TERM; sleep 60 & echo \"$$ $!\" > {}; wait",
+        pids.display()
+    );
+    let mut watch = tracelint()
+        .args(["watch", "--grace", "30", "--", "sh", "-c", &script])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pids: Vec<u32> = wait_for_file(&pids)
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect();
+    assert_eq!(pids.len(), 2);
+    send_signal(watch.id(), "INT");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        pids.iter().all(|p| alive(*p)),
+        "the first signal is ignored"
+    );
+    let started = Instant::now();
+    send_signal(watch.id(), "INT");
+    let status = watch.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "not the 30 s grace"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!pids.iter().any(|p| alive(*p)), "the group was killed");
+}
+
+#[test]
+fn foreground_keeps_the_program_in_watch_s_group_with_its_input() {
+    let mut watch = tracelint()
+        .args([
+            "watch",
+            "--foreground",
+            "--",
+            "sh",
+            "-c",
+            "read x; echo got:$x",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    watch.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+    let output = watch.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "got:hello\n");
+}
+
+#[test]
+fn bad_settings_are_refused_before_anything_runs() {
+    for args in [
+        &["serve", "--max-traces", "0"][..],
+        &["serve", "--max-inflight", "0"],
+        &["serve", "--webhook", "ftp://example.com/hook"],
+        &["serve", "--findings", "/nonexistent/dir/findings.jsonl"],
+        &[
+            "watch",
+            "--store",
+            "/nonexistent/dir/store.parquet",
+            "--",
+            "true",
+        ],
+    ] {
+        let output = tracelint().args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn serve_listens_on_a_name_that_resolves_to_loopback() {
+    let mut serve = tracelint()
+        .args(["serve", "--listen", "localhost:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (_stderr, base) = address_of(&mut serve);
+    send_signal(serve.id(), "INT");
+    assert_eq!(serve.wait().unwrap().code(), Some(0));
+    assert!(
+        base.starts_with("http://127.0.0.1:") || base.starts_with("http://[::1]:"),
+        "{base}"
+    );
+}

@@ -25,9 +25,10 @@ use crate::serve::webhook::WebhookSender;
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// Address to receive OTLP/HTTP on (`POST /v1/traces`).
+    /// Address to receive OTLP/HTTP on (`POST /v1/traces`): HOST:PORT,
+    /// where HOST is an address or a name (`localhost:4318`).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4318")]
-    pub listen: SocketAddr,
+    pub listen: String,
 
     /// Allow an address other than loopback. The receiver has no
     /// authentication: put it behind one before exposing it.
@@ -43,12 +44,12 @@ pub struct ServeArgs {
 pub struct LiveArgs {
     /// Traces held at once; a new trace past it finishes (evicts) the
     /// least recently updated one.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = at_least_one())]
     pub max_traces: usize,
 
     /// Spans held per trace; later ones are refused (counted, and reported
     /// to the client as rejected).
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = at_least_one())]
     pub max_spans_per_trace: usize,
 
     /// Seconds without a new span after which a trace is finished and
@@ -61,12 +62,16 @@ pub struct LiveArgs {
     pub debounce_ms: u64,
 
     /// Largest request body in bytes, compressed or not (413 past it).
-    #[arg(long, value_name = "BYTES", default_value_t = 20 << 20)]
+    #[arg(long, value_name = "BYTES", default_value_t = 20 << 20, value_parser = at_least_one())]
     pub max_request_bytes: usize,
 
     /// Requests handled at once; more are answered 429 with Retry-After.
-    #[arg(long, value_name = "N", default_value_t = 64)]
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = at_least_one())]
     pub max_inflight: usize,
+
+    /// Seconds a request's body may take to arrive (408 past it).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub request_timeout: f64,
 
     /// POST a trace's verdict as JSON to URL on its first trip.
     #[arg(long, value_name = "URL")]
@@ -79,7 +84,8 @@ pub struct LiveArgs {
     pub webhook_secret: Option<String>,
 
     /// Run this shell command on a trace's first trip, with
-    /// TRACELINT_TRACE_ID, TRACELINT_DETECTORS and TRACELINT_VERDICT_URL set.
+    /// TRACELINT_TRACE_ID, TRACELINT_DETECTORS, TRACELINT_VERDICT=trip and
+    /// TRACELINT_VERDICT_URL set.
     #[arg(long, value_name = "CMD")]
     pub on_trip: Option<String>,
 
@@ -122,6 +128,33 @@ impl Live {
         } = args.detection.resolve(None, None, true)?;
         if !(args.idle_timeout.is_finite() && args.idle_timeout > 0.0) {
             bail!("--idle-timeout must be a positive number of seconds");
+        }
+        if !(args.request_timeout.is_finite() && args.request_timeout > 0.0) {
+            bail!("--request-timeout must be a positive number of seconds");
+        }
+        if let Some(url) = &args.webhook {
+            let parsed = reqwest::Url::parse(url)
+                .with_context(|| format!("--webhook {url:?} is not a URL"))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                bail!("--webhook {url:?}: an http or https URL is needed");
+            }
+        }
+        // Outputs that cannot be written are refused now, not after the
+        // first trace has finished.
+        if let Some(path) = &args.findings {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("cannot write findings to {}", path.display()))?;
+        }
+        if let Some(path) = &args.store {
+            let dir = match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir,
+                _ => std::path::Path::new("."),
+            };
+            tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("cannot write the store {}", path.display()))?;
         }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -177,6 +210,7 @@ impl Live {
             ReceiverLimits {
                 max_request_bytes: args.max_request_bytes,
                 max_inflight: args.max_inflight,
+                body_timeout: Duration::from_secs_f64(args.request_timeout),
             },
         );
         let (shutdown, mut stopped) = tokio::sync::watch::channel(false);
@@ -220,27 +254,44 @@ impl Live {
     }
 }
 
-/// Whether `address` is loopback (127.0.0.0/8, ::1).
-pub fn is_loopback(address: &SocketAddr) -> bool {
-    address.ip().is_loopback()
+/// The address to listen on: `text` resolved (a name may give several; the
+/// first is taken). Refused when it is not loopback (127.0.0.0/8, ::1),
+/// unless `allow_remote`.
+fn listen_address(text: &str, allow_remote: bool) -> Result<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    let addresses: Vec<SocketAddr> = text
+        .to_socket_addrs()
+        .with_context(|| format!("--listen {text:?}: not HOST:PORT, or the name does not resolve"))?
+        .collect();
+    let Some(first) = addresses.first().copied() else {
+        bail!("--listen {text:?} resolves to no address");
+    };
+    if !allow_remote && !first.ip().is_loopback() {
+        bail!(
+            "--listen {text} is not a loopback address; the receiver has no authentication, \
+             so pass --allow-remote to listen there anyway"
+        );
+    }
+    Ok(first)
+}
+
+/// A count of 1 or more.
+fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
 }
 
 pub fn run(args: ServeArgs) -> Result<u8> {
-    if !is_loopback(&args.listen) && !args.allow_remote {
-        bail!(
-            "--listen {} is not a loopback address; the receiver has no authentication, \
-             so pass --allow-remote to listen there anyway",
-            args.listen
-        );
-    }
-    let live = Live::start(&args.live, args.listen)?;
+    let listen = listen_address(&args.listen, args.allow_remote)?;
+    let live = Live::start(&args.live, listen)?;
     eprintln!(
         "tracelint: receiving OTLP/HTTP on http://{}/v1/traces (verdicts at /v1/traces/<trace_id>/verdict, metrics at /metrics); Ctrl-C to stop",
         live.address
     );
     let (stop_sender, stop_receiver) = std::sync::mpsc::channel::<i32>();
+    let first = AtomicBool::new(true);
+    // The first signal stops the receiver cleanly; a second exits at once.
     crate::cleanup::on_interrupt_call(move |signal| {
-        let _ = stop_sender.send(signal);
+        first.swap(false, Ordering::SeqCst) && stop_sender.send(signal).is_ok()
     });
     let _ = stop_receiver.recv();
     eprintln!("tracelint: stopping: judging the live traces");

@@ -3,12 +3,17 @@
 //! as they appear, and stops the program when a trace trips.
 //!
 //! The program gets the OTLP/HTTP exporter's standard settings
-//! (`OTEL_EXPORTER_OTLP_ENDPOINT`, `..._TRACES_ENDPOINT`, `..._PROTOCOL =
-//! http/protobuf`, `OTEL_BSP_SCHEDULE_DELAY` = 100 ms so spans come while
-//! the run goes on) and `TRACELINT_ENDPOINT` (the receiver, for an
-//! in-process guard polling verdicts). It runs in a process group of its
-//! own; on a trip the group gets SIGTERM, then SIGKILL after `--grace`
-//! seconds. A signal to `watch` (Ctrl-C) is passed on to the group.
+//! (`OTEL_EXPORTER_OTLP_ENDPOINT`, `..._TRACES_ENDPOINT`, `..._PROTOCOL` and
+//! `..._TRACES_PROTOCOL` = `http/protobuf`, `OTEL_BSP_SCHEDULE_DELAY` = 100
+//! ms so spans come while the run goes on) and `TRACELINT_ENDPOINT` (the
+//! receiver, for an in-process guard polling verdicts). It runs in a
+//! process group of its own, so that what it starts is stopped with it; on
+//! a trip the group gets SIGTERM, then SIGKILL after `--grace` seconds. A
+//! signal to `watch` (Ctrl-C) is passed on to the group as it is, with the
+//! same grace; a second one kills the group and exits at once. A program
+//! that reads the terminal needs `--foreground` (as coreutils' `timeout`
+//! does): it then stays in `watch`'s group, gets the terminal's signals
+//! itself, and only it, not what it started, is stopped on a trip.
 //!
 //! `watch --follow FILE` reads a growing OTLP/JSON Lines export instead
 //! (`serve::follow`), until a trip, an interrupt, or `--exit-when-idle`.
@@ -16,7 +21,8 @@
 //! Exit codes, those of `check`: 1 when a trace tripped (the program was
 //! stopped) or a finished trace's findings fail the gate; 0 when the run
 //! ended with nothing gating; 2 on an error, including a program that ended
-//! with a failure of its own (its status is printed).
+//! with a failure of its own (its status is printed); 128 + the signal when
+//! interrupted (the traces received are finished and judged first).
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -52,6 +58,12 @@ pub struct WatchArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     pub grace: f64,
 
+    /// Keep the program in watch's process group, so that it can read the
+    /// terminal and gets Ctrl-C itself; on a trip only the program, not
+    /// what it started, is stopped.
+    #[arg(long, conflicts_with = "follow")]
+    pub foreground: bool,
+
     #[command(flatten)]
     pub live: LiveArgs,
 
@@ -77,9 +89,10 @@ pub fn run(args: WatchArgs) -> Result<u8> {
     let loopback: SocketAddr = "127.0.0.1:0".parse().expect("a socket address");
     let live = Live::start(&args.live, loopback)?;
     let notices = live.guard.subscribe();
-    let interrupted = Arc::new(AtomicI32::new(0));
-    let flag = Arc::clone(&interrupted);
-    crate::cleanup::on_interrupt_call(move |signal| flag.store(signal, Ordering::Relaxed));
+    let interrupts = Arc::new(Interrupts::default());
+    let handler = Arc::clone(&interrupts);
+    let foreground = args.foreground;
+    crate::cleanup::on_interrupt_call(move |signal| handler.take(signal, foreground));
     let mut printer = Printer::default();
     let ended = match &args.follow {
         Some(path) => follow(
@@ -87,30 +100,78 @@ pub fn run(args: WatchArgs) -> Result<u8> {
             args.exit_when_idle,
             &live,
             &notices,
-            &interrupted,
+            &interrupts,
             &mut printer,
         )?,
-        None => supervise(&args, &live, &notices, &interrupted, &mut printer)?,
+        None => supervise(&args, &live, &notices, &interrupts, &mut printer)?,
     };
     live.stop()?;
     printer.drain(&notices);
     let gating_at_end = printer.finished.iter().any(|v| v.verdict == Verdict::Trip);
-    eprintln!("{}", printer.summary(&ended));
+    eprintln!("{}", printer.summary(&ended, gating_at_end));
     Ok(match ended {
-        Ended::Tripped(_) => exit::GATING_FINDINGS,
+        Ended::Interrupted(signal, _) => 128 + signal as u8,
+        Ended::Tripped(..) => exit::GATING_FINDINGS,
         _ if gating_at_end => exit::GATING_FINDINGS,
         Ended::Program(status) if !status.success() => exit::ERROR,
         _ => exit::CLEAN,
     })
 }
 
+/// Signals to `watch`, and the program's group (or, with `--foreground`,
+/// the program) to pass them on to.
+#[derive(Default)]
+struct Interrupts {
+    /// The first signal received, 0 before.
+    first: AtomicI32,
+    /// The process group (or process) of the program, 0 before it runs.
+    target: AtomicI32,
+}
+
+impl Interrupts {
+    /// The signal handler: the first signal is passed on and the program
+    /// given its grace; a second kills it and lets `watch` exit. Under
+    /// `--foreground` the terminal's Ctrl-C reached the program already.
+    fn take(&self, signal: i32, foreground: bool) -> bool {
+        let target = self.target.load(Ordering::SeqCst);
+        if self
+            .first
+            .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            if target != 0 && !(foreground && signal == libc::SIGINT) {
+                send(target, foreground, signal);
+            }
+            return true;
+        }
+        if target != 0 {
+            send(target, foreground, libc::SIGKILL);
+        }
+        false
+    }
+
+    fn signal(&self) -> Option<i32> {
+        Some(self.first.load(Ordering::SeqCst)).filter(|s| *s != 0)
+    }
+}
+
+/// `signal` to the program's group, or to the program alone.
+fn send(target: i32, foreground: bool, signal: i32) {
+    let pid = if foreground { target } else { -target };
+    // SAFETY: kill(2) touches no memory of ours.
+    unsafe { libc::kill(pid, signal) };
+}
+
 /// How the watched run ended.
 enum Ended {
-    /// A trace tripped; the program (if any) was stopped.
-    Tripped(Box<TraceVerdict>),
+    /// A trace tripped; the program (if any) was stopped: whether it had
+    /// to be killed after its grace.
+    Tripped(Box<TraceVerdict>, bool),
     /// The program ended by itself.
     Program(ExitStatus),
-    /// The followed file stopped growing, or `watch` was interrupted.
+    /// `watch` got this signal; the program (if any) ended with it.
+    Interrupted(i32, Option<ExitStatus>),
+    /// The followed file stopped growing.
     Stopped,
 }
 
@@ -118,11 +179,12 @@ fn supervise(
     args: &WatchArgs,
     live: &Live,
     notices: &Receiver<Notice>,
-    interrupted: &AtomicI32,
+    interrupts: &Interrupts,
     printer: &mut Printer,
 ) -> Result<Ended> {
     let base = format!("http://{}", live.address);
-    let mut child = Command::new(&args.command[0])
+    let mut command = Command::new(&args.command[0]);
+    command
         .args(&args.command[1..])
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", &base)
         .env(
@@ -132,54 +194,76 @@ fn supervise(
         .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
         .env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf")
         .env("OTEL_BSP_SCHEDULE_DELAY", "100")
-        .env("TRACELINT_ENDPOINT", &base)
-        .process_group(0)
+        .env("TRACELINT_ENDPOINT", &base);
+    if !args.foreground {
+        command.process_group(0);
+    }
+    let mut child = command
         .spawn()
         .with_context(|| format!("cannot run {}", args.command[0]))?;
+    let target = Target {
+        id: child.id() as i32,
+        foreground: args.foreground,
+    };
+    interrupts.target.store(target.id, Ordering::SeqCst);
     let grace = Duration::from_secs_f64(args.grace);
+    let program = inert::for_line(&args.command[0]).into_owned();
     loop {
         if let Some(tripped) = printer.take(notices) {
             eprintln!(
-                "tracelint: trace {} tripped ({}): stopping {}",
-                tripped.trace_id,
+                "tracelint: trace {} tripped ({}): stopping {program}",
+                inert::for_line(&tripped.trace_id),
                 tripped.tripped_by.join(", "),
-                args.command[0]
             );
-            stop_group(&mut child, grace)?;
-            return Ok(Ended::Tripped(tripped));
+            let (_, killed) = target.stop(&mut child, Some(libc::SIGTERM), grace)?;
+            return Ok(Ended::Tripped(tripped, killed));
+        }
+        if let Some(signal) = interrupts.signal() {
+            eprintln!("tracelint: interrupted: stopping {program}");
+            // The handler passed the signal on already.
+            let (status, _) = target.stop(&mut child, None, grace)?;
+            return Ok(Ended::Interrupted(signal, Some(status)));
         }
         if let Some(status) = child.try_wait()? {
-            return Ok(Ended::Program(status));
-        }
-        let signal = interrupted.swap(0, Ordering::Relaxed);
-        if signal != 0 {
-            eprintln!("tracelint: interrupted: stopping {}", args.command[0]);
-            let status = stop_group(&mut child, grace)?;
             return Ok(Ended::Program(status));
         }
         std::thread::sleep(TICK);
     }
 }
 
-/// SIGTERM to the child's process group, SIGKILL after `grace`; the
-/// child's status.
-fn stop_group(child: &mut Child, grace: Duration) -> Result<ExitStatus> {
-    let group = child.id() as libc::pid_t;
-    // SAFETY: kill(2) with a negative pid signals that process group; it
-    // touches no memory of ours.
-    unsafe { libc::kill(-group, libc::SIGTERM) };
-    let deadline = Instant::now() + grace;
-    loop {
-        if let Some(status) = child.try_wait()? {
-            // The group may outlive its leader: what it started goes too.
-            unsafe { libc::kill(-group, libc::SIGKILL) };
-            return Ok(status);
+/// The program to stop: its process group, or itself under `--foreground`.
+struct Target {
+    id: i32,
+    foreground: bool,
+}
+
+impl Target {
+    /// Sends `signal` (when given), waits `grace` for the program to end,
+    /// then SIGKILL; its status, and whether it had to be killed. What the
+    /// group still holds once the program ended is killed too.
+    fn stop(
+        &self,
+        child: &mut Child,
+        signal: Option<i32>,
+        grace: Duration,
+    ) -> Result<(ExitStatus, bool)> {
+        if let Some(signal) = signal {
+            send(self.id, self.foreground, signal);
         }
-        if Instant::now() >= deadline {
-            unsafe { libc::kill(-group, libc::SIGKILL) };
-            return Ok(child.wait()?);
+        let deadline = Instant::now() + grace;
+        loop {
+            if let Some(status) = child.try_wait()? {
+                if !self.foreground {
+                    send(self.id, false, libc::SIGKILL);
+                }
+                return Ok((status, false));
+            }
+            if Instant::now() >= deadline {
+                send(self.id, self.foreground, libc::SIGKILL);
+                return Ok((child.wait()?, true));
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
-        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -188,7 +272,7 @@ fn follow(
     exit_when_idle: Option<f64>,
     live: &Live,
     notices: &Receiver<Notice>,
-    interrupted: &AtomicI32,
+    interrupts: &Interrupts,
     printer: &mut Printer,
 ) -> Result<Ended> {
     let mut follower = Follower::new(path);
@@ -201,14 +285,15 @@ fn follow(
         if let Some(tripped) = printer.take(notices) {
             eprintln!(
                 "tracelint: trace {} tripped ({})",
-                tripped.trace_id,
+                inert::for_line(&tripped.trace_id),
                 tripped.tripped_by.join(", ")
             );
-            return Ok(Ended::Tripped(tripped));
+            return Ok(Ended::Tripped(tripped, false));
         }
-        if interrupted.swap(0, Ordering::Relaxed) != 0
-            || idle_limit.is_some_and(|limit| last_growth.elapsed() >= limit)
-        {
+        if let Some(signal) = interrupts.signal() {
+            return Ok(Ended::Interrupted(signal, None));
+        }
+        if idle_limit.is_some_and(|limit| last_growth.elapsed() >= limit) {
             return Ok(Ended::Stopped);
         }
         std::thread::sleep(TICK);
@@ -250,28 +335,43 @@ impl Printer {
             .or(finding.checklist.as_deref())
             .map(|m| format!(" [{m}]"))
             .unwrap_or_default();
+        // Trace text is untrusted: one finding stays one line.
         let line = format!(
             "{}{} {}{mode} trace {}: {}\n",
             finding.severity.as_str(),
             if gating { " (trips)" } else { "" },
             finding.detector,
-            finding.trace_id,
-            finding.message
+            inert::for_line(&finding.trace_id),
+            inert::for_line(&finding.message)
         );
-        let _ = super::print_out(&inert::for_terminal(&line));
+        let _ = super::print_out(&line);
     }
 
-    fn summary(&self, ended: &Ended) -> String {
+    fn summary(&self, ended: &Ended, gating_at_end: bool) -> String {
         let traces = self.finished.len();
-        let how = match ended {
-            Ended::Tripped(v) => format!(
-                "tripped on trace {} by {}",
-                v.trace_id,
-                v.tripped_by.join(", ")
+        let mut how = match ended {
+            Ended::Tripped(v, killed) => format!(
+                "tripped on trace {} by {}{}",
+                inert::for_line(&v.trace_id),
+                v.tripped_by.join(", "),
+                if *killed {
+                    "; the program was killed after its grace period"
+                } else {
+                    ""
+                }
             ),
             Ended::Program(status) => format!("the program ended ({status})"),
-            Ended::Stopped => "stopped".to_string(),
+            Ended::Interrupted(signal, status) => format!(
+                "interrupted by signal {signal}{}",
+                status
+                    .map(|s| format!("; the program ended ({s})"))
+                    .unwrap_or_default()
+            ),
+            Ended::Stopped => "stopped: the file stopped growing".to_string(),
         };
+        if gating_at_end && !matches!(ended, Ended::Tripped(..)) {
+            how.push_str("; findings of finished traces fail the gate");
+        }
         format!(
             "tracelint watch: {traces} trace{}, {} finding{}; {how}",
             if traces == 1 { "" } else { "s" },

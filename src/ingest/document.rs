@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::dispatch::{parse_record, record_ctx, sniff_format};
 use super::file_result::FileResult;
 use super::format::Format;
-use super::framing::line_of_offset;
+use super::framing::LineCounter;
 use super::json::{json_error, JsonDefect};
 use super::options::IngestOptions;
 use crate::accounting::Location;
@@ -39,6 +39,7 @@ pub fn read_document(
             return;
         }
     }
+    let mut lines = LineCounter::new(bytes);
     loop {
         let next = values.next();
         let end = values.byte_offset();
@@ -47,7 +48,7 @@ pub fn read_document(
                 .iter()
                 .take_while(|b| b.is_ascii_whitespace())
                 .count();
-        let line = line_of_offset(bytes, record_start);
+        let line = lines.line_at(record_start);
         match next {
             None => break,
             Some(Err(error)) => {

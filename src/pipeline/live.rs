@@ -62,14 +62,30 @@ pub struct Admitted {
     pub accepted: u64,
     /// Events refused: their trace was full.
     pub rejected: u64,
+    /// Events the trace held already (a span sent again by an exporter's
+    /// retry): not held twice, and not counted against the cap.
+    pub duplicates: u64,
+    /// Traces that reached `max_spans_per_trace` with this request.
+    pub capped: Vec<String>,
 }
 
 struct LiveTrace {
     events: Vec<PendingEvent>,
+    /// Each span id's first event, to know a span sent again.
+    by_span: HashMap<String, usize>,
     last_seen: Instant,
-    /// Received something since it was last handed out by `changed`.
+    /// Received something (or refused something) since it was last handed
+    /// out by `changed`.
     changed: bool,
     spans_dropped: u64,
+}
+
+/// A changed trace as `LiveTraces::changed` hands it out.
+pub struct ChangedTrace {
+    pub trace_id: String,
+    /// Copies of every event held.
+    pub events: Vec<PendingEvent>,
+    pub spans_dropped: u64,
 }
 
 pub struct LiveTraces {
@@ -123,6 +139,7 @@ impl LiveTraces {
                     event.event.trace_id.clone(),
                     LiveTrace {
                         events: Vec::new(),
+                        by_span: HashMap::default(),
                         last_seen: now,
                         changed: false,
                         spans_dropped: 0,
@@ -134,8 +151,17 @@ impl LiveTraces {
                 .get_mut(&event.event.trace_id)
                 .expect("inserted above");
             trace.last_seen = now;
+            let known = trace.by_span.get(&event.event.span_id).copied();
+            if known.is_some_and(|i| trace.events[i].event.same_content(&event.event)) {
+                admitted.duplicates += 1;
+                continue;
+            }
             if trace.events.len() >= self.limits.max_spans_per_trace {
+                if trace.spans_dropped == 0 {
+                    admitted.capped.push(event.event.trace_id.clone());
+                }
                 trace.spans_dropped += 1;
+                trace.changed = true;
                 admitted.rejected += 1;
                 continue;
             }
@@ -143,6 +169,11 @@ impl LiveTraces {
             // in a file.
             event.order = (0, self.arrivals);
             self.arrivals += 1;
+            if known.is_none() {
+                trace
+                    .by_span
+                    .insert(event.event.span_id.clone(), trace.events.len());
+            }
             trace.events.push(event);
             trace.changed = true;
             admitted.accepted += 1;
@@ -173,19 +204,24 @@ impl LiveTraces {
         })
     }
 
-    /// The traces that received events since they were last handed out,
-    /// as copies of all their events so far, sorted by trace id.
-    pub fn changed(&mut self) -> Vec<(String, Vec<PendingEvent>)> {
-        let mut changed: Vec<(String, Vec<PendingEvent>)> = self
+    /// The traces that received (or refused) events since they were last
+    /// handed out, with copies of all their events so far, sorted by trace
+    /// id.
+    pub fn changed(&mut self) -> Vec<ChangedTrace> {
+        let mut changed: Vec<ChangedTrace> = self
             .traces
             .iter_mut()
             .filter(|(_, t)| t.changed)
             .map(|(id, t)| {
                 t.changed = false;
-                (id.clone(), t.events.clone())
+                ChangedTrace {
+                    trace_id: id.clone(),
+                    events: t.events.clone(),
+                    spans_dropped: t.spans_dropped,
+                }
             })
             .collect();
-        changed.sort_by(|a, b| a.0.cmp(&b.0));
+        changed.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
         changed
     }
 
@@ -272,10 +308,25 @@ mod tests {
             Instant::now(),
         );
         assert_eq!((admitted.accepted, admitted.rejected), (2, 1));
+        assert_eq!(admitted.capped, ["a"]);
+        assert_eq!(live.changed()[0].spans_dropped, 1);
         let closed = live.take_closed(Instant::now(), true);
         assert_eq!(closed[0].events.len(), 2);
         assert_eq!(closed[0].spans_dropped, 1);
         assert_eq!(closed[0].closed, Closed::Shutdown);
+    }
+
+    #[test]
+    fn a_span_sent_again_is_held_once_and_not_counted_against_the_cap() {
+        let mut live = LiveTraces::new(limits(10, 2));
+        let now = Instant::now();
+        live.admit(vec![event("a", "1")], now);
+        let again = live.admit(vec![event("a", "1"), event("a", "2")], now);
+        assert_eq!(
+            (again.accepted, again.duplicates, again.rejected),
+            (1, 1, 0)
+        );
+        assert_eq!(live.events(), 2);
     }
 
     #[test]
@@ -286,10 +337,10 @@ mod tests {
         let changed = live.changed();
         assert_eq!(changed.len(), 2);
         // Arrival numbers replace the input position.
-        assert_eq!(changed[0].1[0].order, (0, 0));
+        assert_eq!(changed[0].events[0].order, (0, 0));
         assert!(live.changed().is_empty());
         live.admit(vec![event("b", "2")], t0 + Duration::from_secs(4));
-        assert_eq!(live.changed()[0].0, "b");
+        assert_eq!(live.changed()[0].trace_id, "b");
         let closed = live.take_closed(t0 + Duration::from_secs(6), false);
         assert_eq!(closed.len(), 1);
         assert_eq!(

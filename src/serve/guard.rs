@@ -36,11 +36,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::metrics::Metrics;
 use super::webhook::WebhookSender;
-use crate::accounting::IngestSummary;
+use crate::accounting::{IngestSummary, Location, Severity};
 use crate::detect::{gate, run_detectors, DetectOptions, Detector, Finding, Gate};
 use crate::event::PendingEvent;
 use crate::ingest::{read_stream, IngestOptions, MemorySink};
-use crate::pipeline::live::{self, Closed, ClosedTrace, LiveLimits, LiveTraces};
+use crate::pipeline::live::{self, ChangedTrace, Closed, ClosedTrace, LiveLimits, LiveTraces};
 use crate::store::{columns, StoreWriter, TraceIndex};
 
 /// What the guard runs and how it acts.
@@ -196,6 +196,13 @@ impl Guard {
     /// Waits for webhook deliveries under way (see `WebhookSender::wait_pending`).
     pub fn wait_for_deliveries(&self) {
         if let Some(webhook) = self.webhook.get() {
+            let pending = webhook.pending();
+            if pending > 0 {
+                eprintln!(
+                    "tracelint: waiting for {pending} webhook deliveries (at most {} s)",
+                    super::webhook::LONGEST.as_secs()
+                );
+            }
             webhook.wait_pending(super::webhook::LONGEST);
         }
     }
@@ -213,8 +220,9 @@ impl Guard {
 
     /// Reads one OTLP/JSON document (a request's body, a line of a file
     /// being followed) named `source` in diagnostics and findings, and
-    /// holds its spans. Lines of a followed file start at `first_line`.
-    pub fn receive(&self, otlp_json: &[u8], source: &str, first_line: u32) -> Result<Received> {
+    /// holds its spans. A line of a followed file is `line` of `source`;
+    /// a request (`None`) is named by its number.
+    pub fn receive(&self, otlp_json: &[u8], source: &str, line: Option<u32>) -> Result<Received> {
         let number = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
         let sink = MemorySink::default();
         let mut reader: &[u8] = otlp_json;
@@ -222,6 +230,7 @@ impl Guard {
         options.format = crate::ingest::registry::by_name("otlp_json");
         let read = read_stream(&mut reader, source, &options, &sink)?;
         let mut events: Vec<PendingEvent> = sink.into_chunks().into_iter().flatten().collect();
+        let first_line = line.unwrap_or(1);
         if first_line > 1 {
             for event in &mut events {
                 event.event.source_line += first_line - 1;
@@ -229,19 +238,37 @@ impl Guard {
         }
         let skipped = read.report.summary.skipped;
         merge(&mut lock(&self.received), &read.report.summary);
-        let message = read
-            .report
-            .diagnostics()
-            .first()
+        let diagnostics = read.report.diagnostics();
+        let message = diagnostics
+            .iter()
+            .find(|d| d.severity == Severity::Skipped)
             .map(|d| format!("{}: {}", d.reason, d.detail));
-        for diagnostic in read.report.diagnostics() {
+        for diagnostic in diagnostics {
+            let place = match (line, diagnostic.location) {
+                (Some(first), Location::Line(at)) => format!("{source}:{}", first + at - 1),
+                (Some(_), _) => source.to_string(),
+                (None, _) => format!("request {number}"),
+            };
+            let what = match diagnostic.severity {
+                Severity::Skipped => "skipped",
+                Severity::Repaired => "read with a repair",
+            };
             eprintln!(
-                "tracelint: skipped in request {number} ({source}): {}: {}",
+                "tracelint: {}: {what}: {}: {}",
+                crate::inert::for_line(&place),
                 diagnostic.reason,
-                crate::inert::for_terminal(&diagnostic.detail)
+                crate::inert::for_line(&diagnostic.detail)
             );
         }
         let admitted = lock(&self.live).admit(events, Instant::now());
+        for trace_id in &admitted.capped {
+            eprintln!(
+                "tracelint: trace {} reached --max-spans-per-trace ({}): its later spans are refused",
+                crate::inert::for_line(trace_id),
+                self.config.limits.max_spans_per_trace
+            );
+        }
+        self.metrics.spans_duplicate.inc_by(admitted.duplicates);
         let received = Received {
             accepted: admitted.accepted,
             rejected: skipped + admitted.rejected,
@@ -364,18 +391,19 @@ impl Guard {
         }
     }
 
-    fn judge_live(&self, changed: Vec<(String, Vec<PendingEvent>)>) -> Result<()> {
+    fn judge_live(&self, changed: Vec<ChangedTrace>) -> Result<()> {
         if changed.is_empty() {
             return Ok(());
         }
-        let spans: Vec<(String, u64)> = changed
+        let facts: Vec<(String, u64, u64)> = changed
             .iter()
-            .map(|(id, events)| (id.clone(), events.len() as u64))
+            .map(|c| (c.trace_id.clone(), c.events.len() as u64, c.spans_dropped))
             .collect();
-        let (_, mut by_trace) = self.detect(changed.into_iter().map(|(_, e)| e).collect())?;
-        for (trace_id, spans) in spans {
+        let (_, mut by_trace) = self.detect(changed.into_iter().map(|c| c.events).collect())?;
+        for (trace_id, spans, dropped) in facts {
             let findings = by_trace.remove(&trace_id).unwrap_or_default();
-            let verdict = self.verdict_of(&trace_id, findings, spans);
+            let mut verdict = self.verdict_of(&trace_id, findings, spans);
+            verdict.spans_dropped = dropped;
             self.record(verdict, None);
         }
         Ok(())
@@ -485,8 +513,24 @@ impl Guard {
         let mut verdicts = lock(&self.verdicts);
         let previous = verdicts.by_trace.get(&verdict.trace_id);
         verdict.tripped_at = previous.and_then(|p| p.tripped_at.clone());
-        if let Some(previous) = previous {
-            verdict.spans_dropped = verdict.spans_dropped.max(previous.spans_dropped);
+        if let Some(previous) = previous.filter(|p| p.verdict == Verdict::Trip) {
+            // A trip stays a trip: spans that came after the trace finished
+            // are judged without what came before, and must not clear it.
+            for (finding, gating) in previous.findings.iter().zip(&previous.gating) {
+                let same = |f: &Finding| {
+                    f.detector == finding.detector && f.span_ids.first() == finding.span_ids.first()
+                };
+                if *gating && !verdict.findings.iter().any(same) {
+                    verdict.findings.push(finding.clone());
+                    verdict.gating.push(true);
+                }
+            }
+            verdict
+                .tripped_by
+                .extend(previous.tripped_by.iter().cloned());
+            verdict.tripped_by.sort();
+            verdict.tripped_by.dedup();
+            verdict.verdict = Verdict::Trip;
         }
         let first_trip = verdict.verdict == Verdict::Trip && verdict.tripped_at.is_none();
         if first_trip {
@@ -544,6 +588,11 @@ impl Guard {
     }
 
     fn act_on_trip(&self, verdict: &TraceVerdict) {
+        eprintln!(
+            "tracelint: trace {} tripped ({})",
+            crate::inert::for_line(&verdict.trace_id),
+            verdict.tripped_by.join(", ")
+        );
         let url = format!(
             "{}/v1/traces/{}/verdict",
             self.config.base_url, verdict.trace_id

@@ -29,6 +29,8 @@ pub struct Metrics {
     pub spans_accepted: Counter,
     /// Spans refused: unreadable, or past the per-trace cap.
     pub spans_rejected: Counter,
+    /// Spans a trace held already (sent again by a retry): not held twice.
+    pub spans_duplicate: Counter,
     requests: Family<CodeLabel, Counter>,
     /// Traces finished (idle, evicted or at shutdown).
     pub traces_finished: Counter,
@@ -62,6 +64,12 @@ impl Metrics {
             "spans_rejected",
             "Spans refused: unreadable, or past the per-trace cap",
             spans_rejected.clone(),
+        );
+        let spans_duplicate = Counter::default();
+        registry.register(
+            "spans_duplicate",
+            "Spans a trace held already (sent again by a retry), not held twice",
+            spans_duplicate.clone(),
         );
         let requests = Family::<CodeLabel, Counter>::default();
         registry.register(
@@ -122,6 +130,7 @@ impl Metrics {
             traces_live,
             spans_accepted,
             spans_rejected,
+            spans_duplicate,
             requests,
             traces_finished,
             traces_evicted,

@@ -11,7 +11,9 @@
 //!   request's encoding), 413 for one larger than `max_request_bytes`
 //!   (before or after decompression), 415 for another content type or
 //!   encoding, 429 with `Retry-After` when `max_inflight` requests are
-//!   being handled already (the client's exporter retries it).
+//!   being handled already (the client's exporter retries it), 408 for a
+//!   body that does not arrive within `body_timeout` (a stalled client
+//!   does not hold its slot).
 //!
 //! Beside it: `GET /v1/traces/{trace_id}/verdict` (the guard's verdict,
 //! 404 for a trace it does not know) and `GET /metrics`.
@@ -49,6 +51,8 @@ pub struct ReceiverLimits {
     pub max_request_bytes: usize,
     /// Requests decoded at once; more are answered 429.
     pub max_inflight: usize,
+    /// Time allowed to a request's body to arrive (408 past it).
+    pub body_timeout: std::time::Duration,
 }
 
 #[derive(Clone)]
@@ -93,6 +97,7 @@ struct RpcStatus {
 
 /// gRPC codes for the status body.
 const INVALID_ARGUMENT: i32 = 3;
+const DEADLINE_EXCEEDED: i32 = 4;
 const RESOURCE_EXHAUSTED: i32 = 8;
 const UNIMPLEMENTED: i32 = 12;
 const INTERNAL: i32 = 13;
@@ -168,8 +173,22 @@ async fn handle_export(
     if declared.is_some_and(|length| length > max) {
         return too_large();
     }
-    let Ok(bytes) = to_bytes(body, max).await else {
-        return too_large();
+    let bytes = match tokio::time::timeout(receiver.limits.body_timeout, to_bytes(body, max)).await
+    {
+        Err(_) => {
+            let message = format!(
+                "the body did not arrive within {} s",
+                receiver.limits.body_timeout.as_secs_f64()
+            );
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                encoding,
+                DEADLINE_EXCEEDED,
+                message,
+            );
+        }
+        Ok(Err(_)) => return too_large(),
+        Ok(Ok(bytes)) => bytes,
     };
     let guard = Arc::clone(&receiver.guard);
     let gzip = compression == "gzip";
@@ -263,7 +282,7 @@ fn decode_and_receive(
         }
     };
     guard
-        .receive(&json, "otlp-http", 1)
+        .receive(&json, "otlp-http", None)
         .map_err(|e| Refused::Failed(format!("{e:#}")))
 }
 
@@ -316,6 +335,14 @@ fn error(
 
 async fn verdict(State(receiver): State<Receiver>, Path(trace_id): Path<String>) -> Response {
     let trace_id = trace_id.to_ascii_lowercase();
+    if trace_id.len() != 32 || !trace_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, JSON)],
+            serde_json::json!({"message": "a trace id is 32 hexadecimal digits"}).to_string(),
+        )
+            .into_response();
+    }
     match receiver.guard.verdict(&trace_id) {
         Some(verdict) => (
             [(header::CONTENT_TYPE, JSON)],
@@ -434,6 +461,7 @@ mod tests {
                 limits: ReceiverLimits {
                     max_request_bytes,
                     max_inflight: 1,
+                    body_timeout: Duration::from_millis(300),
                 },
             });
             tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -483,24 +511,34 @@ mod tests {
 
             let response = post(&base, PROTOBUF, Some("gzip"), gzip(&request_protobuf(1))).await;
             assert_eq!(response.status(), 200);
-            // The same span each time, held per arrival (assembly drops the
-            // copies): the cap of 2 spans per trace refuses the third and
-            // the fourth.
+            // The same span each time so far: held once (a retry's copy is
+            // not counted against the cap). Three spans now: the first is
+            // that one again, the second fills the cap of 2 spans per
+            // trace, the third is refused.
             let response = post(
                 &base,
                 JSON,
                 Some("gzip"),
-                gzip(request_json(1, false).as_bytes()),
+                gzip(request_json(3, false).as_bytes()),
             )
             .await;
             assert_eq!(response.status(), 200);
             let body: serde_json::Value = response.json().await.unwrap();
             assert_eq!(body["partialSuccess"]["rejectedSpans"], "1");
             assert!(guard.live_traces() == 1);
-            assert!(guard
-                .metrics
-                .render()
-                .contains("tracelint_requests_total{code=\"200\"} 4"));
+            let metrics = guard.metrics.render();
+            assert!(
+                metrics.contains("tracelint_requests_total{code=\"200\"} 4"),
+                "{metrics}"
+            );
+            assert!(
+                metrics.contains("tracelint_spans_duplicate_total 3"),
+                "{metrics}"
+            );
+            assert!(
+                metrics.contains("tracelint_spans_accepted_total 2"),
+                "{metrics}"
+            );
         });
     }
 
@@ -599,12 +637,35 @@ mod tests {
     }
 
     #[test]
+    fn a_body_that_stalls_is_408_and_frees_its_slot() {
+        with_receiver(1 << 20, permits(), |base, _| async move {
+            let address = base.trim_start_matches("http://").to_string();
+            let mut stalled = tokio::net::TcpStream::connect(&address).await.unwrap();
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            stalled
+                .write_all(b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+                .await
+                .unwrap();
+            let mut answer = vec![0; 64];
+            let read = stalled.read(&mut answer).await.unwrap();
+            assert!(String::from_utf8_lossy(&answer[..read]).starts_with("HTTP/1.1 408"));
+            // The slot is free again.
+            let response = post(&base, PROTOBUF, None, request_protobuf(1)).await;
+            assert_eq!(response.status(), 200);
+        });
+    }
+
+    #[test]
     fn verdicts_and_metrics_are_served() {
         with_receiver(1 << 20, permits(), |base, guard| async move {
             let unknown = reqwest::get(format!("{base}/v1/traces/{TRACE}/verdict"))
                 .await
                 .unwrap();
             assert_eq!(unknown.status(), 404);
+            let malformed = reqwest::get(format!("{base}/v1/traces/not-an-id/verdict"))
+                .await
+                .unwrap();
+            assert_eq!(malformed.status(), 400);
             post(&base, JSON, None, request_json(1, false).into_bytes()).await;
             guard.evaluate(std::time::Instant::now()).unwrap();
             let verdict: serde_json::Value =

@@ -78,6 +78,11 @@ impl WebhookSender {
         });
     }
 
+    /// Deliveries under way.
+    pub fn pending(&self) -> usize {
+        self.pending.load(Ordering::SeqCst)
+    }
+
     /// Waits, at most `limit`, for the deliveries under way to end: a
     /// trip found just before the receiver stops is still reported.
     pub fn wait_pending(&self, limit: Duration) {

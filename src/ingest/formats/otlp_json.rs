@@ -19,7 +19,7 @@ use crate::ingest::attrs::{AttrValue, Attrs};
 use crate::ingest::dialect::{content_of, SpanEvent};
 use crate::ingest::draft::Draft;
 use crate::ingest::format::Format;
-use crate::ingest::framing::line_of_offset;
+use crate::ingest::framing::LineCounter;
 use crate::ingest::json::{json_error, parse_json, without_position};
 use crate::ingest::record::{RecordCtx, RecordError, RecordOutput};
 use crate::ingest::span::{emit, EventsRead, RawSpan, SpanRead};
@@ -247,9 +247,10 @@ fn read_span_by_span(
     let Some(resource_spans) = loose.resource_spans else {
         return Err(no_resource_spans());
     };
-    let line_of = |raw: &RawValue| {
+    let mut lines = LineCounter::new(record);
+    let mut line_of = |raw: &RawValue| {
         let at = raw.get().as_ptr() as usize - record.as_ptr() as usize;
-        ctx.line + line_of_offset(record, at) - 1
+        ctx.line + lines.line_at(at) - 1
     };
     for (r, rs) in resource_spans.into_iter().enumerate() {
         let service = match rs
