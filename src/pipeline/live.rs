@@ -255,7 +255,11 @@ impl LiveTraces {
 /// by start time): traces sorted by id. Repairs and drops go to the
 /// returned report.
 pub fn frame(traces: Vec<Vec<PendingEvent>>) -> Result<(DataFrame, IngestReport)> {
+    // Assembly demotes a dropped duplicate from ingested to skipped: the
+    // report starts with every event read and ingested.
+    let events: usize = traces.iter().map(Vec::len).sum();
     let mut report = IngestReport::default();
+    report.record_ingested(events as u64);
     let frame = with_traces(traces, &mut report, traces_to_frame)?;
     Ok((frame, report))
 }
@@ -327,6 +331,16 @@ mod tests {
             (1, 1, 0)
         );
         assert_eq!(live.events(), 2);
+    }
+
+    #[test]
+    fn a_span_id_again_with_other_content_is_dropped_by_assembly_and_counted() {
+        let first = event("a", "1");
+        let mut other = event("a", "1");
+        other.event.name = "other".into();
+        let (frame, report) = frame(vec![vec![first, other]]).unwrap();
+        assert_eq!(frame.height(), 1);
+        assert_eq!(report.summary.skipped_reasons["duplicate_span_id"], 1);
     }
 
     #[test]
