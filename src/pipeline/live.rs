@@ -7,20 +7,16 @@
 //! never dropped silently.
 //!
 //! A trace is handed out as pending events, the way files give them, and
-//! made into a Store frame by `frame`, the same assembly `check` runs, so
+//! made into a Store frame by `pending::assemble`, the same assembly
+//! `check` runs, so
 //! the detectors see a live trace exactly as they would see it in a file.
 //! Events keep their arrival order as the tie-break of equal start times
 //! (`PendingEvent::order`), whatever request brought them.
 
-use anyhow::Result;
-use polars::prelude::DataFrame;
 use rustc_hash::FxHashMap as HashMap;
 use std::time::{Duration, Instant};
 
-use crate::accounting::IngestReport;
 use crate::event::PendingEvent;
-use crate::ingest::with_traces;
-use crate::store::traces_to_frame;
 
 /// The bounds of the live table.
 #[derive(Clone, Copy, Debug)]
@@ -250,20 +246,6 @@ impl LiveTraces {
     }
 }
 
-/// The Store frame of traces given as their pending events, assembled as
-/// `check` assembles a file's (duplicates dropped, parents repaired, `seq`
-/// by start time): traces sorted by id. Repairs and drops go to the
-/// returned report.
-pub fn frame(traces: Vec<Vec<PendingEvent>>) -> Result<(DataFrame, IngestReport)> {
-    // Assembly demotes a dropped duplicate from ingested to skipped: the
-    // report starts with every event read and ingested.
-    let events: usize = traces.iter().map(Vec::len).sum();
-    let mut report = IngestReport::default();
-    report.record_ingested(events as u64);
-    let frame = with_traces(traces, &mut report, traces_to_frame)?;
-    Ok((frame, report))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,7 +320,7 @@ mod tests {
         let first = event("a", "1");
         let mut other = event("a", "1");
         other.event.name = "other".into();
-        let (frame, report) = frame(vec![vec![first, other]]).unwrap();
+        let (frame, report) = super::super::pending::assemble(vec![vec![first, other]]).unwrap();
         assert_eq!(frame.height(), 1);
         assert_eq!(report.summary.skipped_reasons["duplicate_span_id"], 1);
     }

@@ -3,8 +3,9 @@
 //! (and, next, a distributed worker). Whether traces come from files read
 //! in memory, through partitions spilled to disk, or from a Parquet store, a
 //! caller loops over `TraceSource::next_batch` and ends with `finish`; the
-//! live receiver holds running traces in `live::LiveTraces` and assembles
-//! them with `live::frame`, the same assembly.
+//! live receiver holds running traces in `live::LiveTraces`, and a
+//! distributed run moves events as `pending` tables; both assemble them
+//! with `pending::assemble`, the same assembly.
 //!
 //! Owns the partitioning (which trace goes where) and the spill. Imports
 //! `ingest` (reading, assembling) and `store` (frames); never `detect`,
@@ -14,6 +15,7 @@ pub mod live;
 mod memory;
 pub mod partition;
 mod partitioned;
+pub mod pending;
 mod source;
 mod spill;
 mod stored;

@@ -7,7 +7,7 @@
 //!   uses on a file) into the live table.
 //! - **Judging** (`evaluate`, called every `debounce` by the evaluator
 //!   thread): each changed trace is assembled from all its events so far
-//!   (`live::frame`, the assembly of a file) and checked by
+//!   (`pending::assemble`, the assembly of a file) and checked by
 //!   `detect::run_detectors`. The gate (`--fail-on`, by default error
 //!   findings) makes the verdict: `trip` when a finding gates, `warn` with
 //!   findings that do not, `ok` otherwise. Once a trace is finished (idle,
@@ -40,7 +40,8 @@ use crate::accounting::{IngestSummary, Location, Severity};
 use crate::detect::{gate, run_detectors, DetectOptions, Detector, Finding, Gate};
 use crate::event::PendingEvent;
 use crate::ingest::{read_stream, IngestOptions, MemorySink};
-use crate::pipeline::live::{self, ChangedTrace, Closed, ClosedTrace, LiveLimits, LiveTraces};
+use crate::pipeline::live::{ChangedTrace, Closed, ClosedTrace, LiveLimits, LiveTraces};
+use crate::pipeline::pending;
 use crate::store::{columns, StoreWriter, TraceIndex};
 
 /// What the guard runs and how it acts.
@@ -342,7 +343,7 @@ impl Guard {
         traces: Vec<Vec<PendingEvent>>,
     ) -> Result<(DataFrame, HashMap<String, Vec<Finding>>)> {
         let started = Instant::now();
-        let (frame, _) = live::frame(traces)?;
+        let (frame, _) = pending::assemble(traces)?;
         let index = TraceIndex::build(&frame)?;
         let detected = run_detectors(&frame, &index, &self.config.detectors, &self.config.options)?;
         let mut by_trace: HashMap<String, Vec<Finding>> = HashMap::default();
