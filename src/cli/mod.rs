@@ -17,6 +17,7 @@ mod rules;
 mod serve;
 mod stats;
 mod watch;
+mod worker;
 
 use clap::{Parser, Subcommand};
 use std::path::Path;
@@ -67,6 +68,10 @@ enum Command {
     /// receiver, print findings as they appear, and stop it on a trip
     /// (exit 1); or follow a growing export with --follow.
     Watch(Box<watch::WatchArgs>),
+    /// The steps of a run spread over many machines (Spark, Ray, Dask):
+    /// read files to pending events, check a partition of whole traces,
+    /// gather the partitions' findings into one report.
+    Worker(worker::WorkerArgs),
 }
 
 /// Writes machine or human output to stdout. A reader that went away
@@ -130,6 +135,7 @@ pub fn run() -> ExitCode {
         Command::Eval(args) => eval::run(*args),
         Command::Serve(args) => serve::run(*args),
         Command::Watch(args) => watch::run(*args),
+        Command::Worker(args) => worker::run(args),
     };
     if let Some(timings) = crate::timings::summary(started.elapsed()) {
         eprint!("{timings}");

@@ -103,8 +103,13 @@ pub fn run(args: ReportArgs) -> Result<u8> {
         inert::for_terminal(&report::markdown::report(&outcome, &stats)).into_owned(),
     )?;
     write("traces.csv", report::csv::traces(&stats.traces)?)?;
+    let starts: std::collections::HashMap<&str, i64> = stats
+        .traces
+        .iter()
+        .filter_map(|t| Some((t.trace_id.as_str(), t.start_ns?)))
+        .collect();
     report::parquet::write_table(
-        &mut report::parquet::findings_frame(&outcome, &stats.traces)?,
+        &mut report::parquet::findings_frame(&outcome, &|trace| starts.get(trace).copied())?,
         &out.join("findings.parquet"),
         "findings",
     )?;

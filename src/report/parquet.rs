@@ -12,14 +12,12 @@
 
 use anyhow::Result;
 use polars::prelude::*;
-use std::collections::HashMap;
 use std::path::Path;
 
 use super::CheckOutcome;
 use crate::detect::Finding;
 use crate::output_file::OutputFile;
 use crate::store::columns as c;
-use crate::summary::TraceStats;
 
 /// Bumped when a report table's columns change (docs/schema.md says what
 /// changed).
@@ -60,13 +58,13 @@ const FLOAT_METRICS: &[&str] = &[
 ];
 
 /// A row per finding: what `check --output-format json` says of it, typed,
-/// with its fingerprint, its gate verdict and its trace's start time.
-pub fn findings_frame(outcome: &CheckOutcome, traces: &[TraceStats]) -> Result<DataFrame> {
+/// with its fingerprint, its gate verdict and its trace's start time
+/// (`start_of` a trace id, in UTC epoch nanoseconds).
+pub fn findings_frame(
+    outcome: &CheckOutcome,
+    start_of: &dyn Fn(&str) -> Option<i64>,
+) -> Result<DataFrame> {
     let findings = &outcome.findings;
-    let starts: HashMap<&str, i64> = traces
-        .iter()
-        .filter_map(|t| Some((t.trace_id.as_str(), t.start_ns?)))
-        .collect();
     let text = |name: &str, get: &dyn Fn(&Finding) -> Option<String>| {
         Column::new(name.into(), findings.iter().map(get).collect::<Vec<_>>())
     };
@@ -82,9 +80,7 @@ pub fn findings_frame(outcome: &CheckOutcome, traces: &[TraceStats]) -> Result<D
     };
     let trace_start = Int64Chunked::from_iter_options(
         "trace_start".into(),
-        findings
-            .iter()
-            .map(|f| starts.get(f.trace_id.as_str()).copied()),
+        findings.iter().map(|f| start_of(&f.trace_id)),
     )
     .into_datetime(TimeUnit::Nanoseconds, Some(TimeZone::UTC))
     .into_series();

@@ -1,0 +1,252 @@
+//! The engine-neutral contract of a distributed run (`tracelint worker`),
+//! driven as an engine would: spans of the OTLP sample traces and framework
+//! fixtures spread over several files (a trace's spans in many of them),
+//! each file read by `worker read`, the rows shuffled by `trace_id` into
+//! partitions (here with Polars, as Spark's repartition would), each
+//! partition checked by `worker check`, everything gathered by `worker
+//! gather`: the same findings, verdicts (fingerprints, gate) and summary
+//! as `tracelint check` on the same files on one machine. A trace split
+//! between partitions, or a partition lost, is an error naming the trace.
+
+use polars::prelude::*;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tracelint() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tracelint"))
+}
+
+fn run(command: &mut Command) -> std::process::Output {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.code() == Some(0),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Every span of the OTLP sample traces and framework fixtures, one
+/// request per line, dealt into `files` files in `dir` (span i to file
+/// 7i mod n: a trace's spans land in several files).
+fn spread(dir: &Path, files: usize) -> Vec<PathBuf> {
+    let mut sources: Vec<PathBuf> = [
+        "sample-traces/*/trace.json",
+        "tests/fixtures/frameworks/*/*/*otlp*.jsonl",
+    ]
+    .iter()
+    .flat_map(|p| glob::glob(root().join(p).to_str().unwrap()).unwrap())
+    .map(Result::unwrap)
+    .collect();
+    sources.sort();
+    let mut lines = Vec::new();
+    for source in sources {
+        let text = std::fs::read_to_string(&source).unwrap();
+        let documents: Vec<Value> = match serde_json::from_str(&text) {
+            Ok(document) => vec![document],
+            Err(_) => text
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect(),
+        };
+        for document in documents {
+            for rs in document["resourceSpans"].as_array().unwrap() {
+                for ss in rs["scopeSpans"].as_array().unwrap() {
+                    for span in ss["spans"].as_array().unwrap() {
+                        lines.push(
+                            json!({"resourceSpans": [{"resource": rs["resource"],
+                                "scopeSpans": [{"scope": ss["scope"], "spans": [span]}]}]})
+                            .to_string(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(lines.len() > 400, "{} spans", lines.len());
+    let mut texts = vec![String::new(); files];
+    for (i, line) in lines.iter().enumerate() {
+        texts[(i * 7) % files].push_str(line);
+        texts[(i * 7) % files].push('\n');
+    }
+    texts
+        .iter()
+        .enumerate()
+        .map(|(k, text)| {
+            let path = dir.join(format!("part-{k:02}.jsonl"));
+            std::fs::write(&path, text).unwrap();
+            path
+        })
+        .collect()
+}
+
+/// The engine's shuffle: the rows of every pending file, by a hash of
+/// their trace id (or, `broken`, by row number), into `partitions` files.
+fn shuffle(pending: &[PathBuf], dir: &Path, partitions: usize, broken: bool) -> Vec<PathBuf> {
+    let frames: Vec<DataFrame> = pending
+        .iter()
+        .map(|p| {
+            ParquetReader::new(std::fs::File::open(p).unwrap())
+                .finish()
+                .unwrap()
+        })
+        .collect();
+    let mut all = frames[0].clone();
+    for frame in &frames[1..] {
+        all.vstack_mut(frame).unwrap();
+    }
+    let ids: Vec<String> = all
+        .column("trace_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|id| id.unwrap().to_string())
+        .collect();
+    (0..partitions)
+        .map(|k| {
+            let mask: BooleanChunked = ids
+                .iter()
+                .enumerate()
+                .map(|(row, id)| {
+                    let key = if broken {
+                        row
+                    } else {
+                        id.bytes()
+                            .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize))
+                    };
+                    key % partitions == k
+                })
+                .collect();
+            let mut part = all.filter(&mask).unwrap();
+            let path = dir.join(format!("shuffled-{k}.parquet"));
+            ParquetWriter::new(std::fs::File::create(&path).unwrap())
+                .finish(&mut part)
+                .unwrap();
+            path
+        })
+        .collect()
+}
+
+struct Run {
+    read_accounting: Vec<PathBuf>,
+    check_accounting: Vec<PathBuf>,
+    findings: Vec<PathBuf>,
+}
+
+/// read → shuffle → check, in `dir`.
+fn distributed(files: &[PathBuf], dir: &Path, partitions: usize, broken: bool) -> Run {
+    let mut pending = Vec::new();
+    let mut read_accounting = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let (out, acc) = (
+            dir.join(format!("p{i}.parquet")),
+            dir.join(format!("r{i}.json")),
+        );
+        run(tracelint()
+            .args(["worker", "read", "--file-index", &i.to_string(), "-o"])
+            .arg(&out)
+            .arg("--accounting")
+            .arg(&acc)
+            .arg(file));
+        pending.push(out);
+        read_accounting.push(acc);
+    }
+    let mut run_ = Run {
+        read_accounting,
+        check_accounting: Vec::new(),
+        findings: Vec::new(),
+    };
+    for (k, part) in shuffle(&pending, dir, partitions, broken)
+        .iter()
+        .enumerate()
+    {
+        let (out, acc) = (
+            dir.join(format!("f{k}.parquet")),
+            dir.join(format!("c{k}.json")),
+        );
+        // The partition through stdin and the findings through stdout, as
+        // an engine pipes them.
+        let output = run(tracelint()
+            .args(["worker", "check", "-", "-o", "-", "--accounting"])
+            .arg(&acc)
+            .stdin(std::fs::File::open(part).unwrap()));
+        std::fs::write(&out, &output.stdout).unwrap();
+        run_.findings.push(out);
+        run_.check_accounting.push(acc);
+    }
+    run_
+}
+
+fn gather(run_: &Run, extra: &[&str]) -> std::process::Output {
+    tracelint()
+        .args(["worker", "gather", "--exit-zero", "--findings"])
+        .args(&run_.findings)
+        .arg("--accounting")
+        .args(&run_.read_accounting)
+        .args(&run_.check_accounting)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_distributed_run_finds_what_check_finds_on_one_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    let files = spread(&inputs, 5);
+    let run_ = distributed(&files, dir.path(), 3, false);
+    let table = dir.path().join("findings.parquet");
+    let gathered = gather(&run_, &["--findings-parquet", table.to_str().unwrap()]);
+    assert_eq!(
+        gathered.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&gathered.stderr)
+    );
+    let gathered: Value = serde_json::from_slice(&gathered.stdout).unwrap();
+    let check = run(tracelint()
+        .args(["check", "--output-format", "json", "--exit-zero", "--quiet"])
+        .arg(&inputs));
+    let check: Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert!(check["findings"].as_array().unwrap().len() >= 20);
+    assert_eq!(gathered["findings"], check["findings"]);
+    assert_eq!(gathered["verdicts"], check["verdicts"]);
+    assert_eq!(gathered["summary"], check["summary"]);
+    let table = ParquetReader::new(std::fs::File::open(&table).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(table.height(), check["findings"].as_array().unwrap().len());
+}
+
+#[test]
+fn a_trace_split_between_partitions_or_a_lost_partition_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    let files = spread(&inputs, 3);
+    // Rows dealt by row number, not trace: traces cut in pieces.
+    let split = distributed(&files, dir.path(), 2, true);
+    let output = gather(&split, &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("was checked in two partitions"), "{stderr}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut lost = distributed(&files, dir.path(), 3, false);
+    lost.findings.pop();
+    lost.check_accounting.pop();
+    let output = gather(&lost, &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("events were read, 0 reached a check"),
+        "{stderr}"
+    );
+}
