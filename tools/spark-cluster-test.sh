@@ -59,9 +59,11 @@ for w in 1 2; do
   disown
 done
 alive_workers() {
-  curl -s "http://127.0.0.1:$master_ui/json/" | "$venv/bin/python" -c \
-    "import json, sys; print(sum(w['state'] == 'ALIVE' for w in json.load(sys.stdin)['workers']))" 2>/dev/null || echo 0
+  "$venv/bin/python" -c "import json, urllib.request
+print(sum(w['state'] == 'ALIVE' for w in json.load(urllib.request.urlopen('http://127.0.0.1:$master_ui/json/'))['workers']))" 2>/dev/null || echo 0
 }
+now() { date +%s.%N; }
+since() { "$venv/bin/python" -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$(now)"; }
 for _ in $(seq 120); do
   [ "$(alive_workers)" = 2 ] && break
   sleep 0.5
@@ -69,9 +71,9 @@ done
 [ "$(alive_workers)" = 2 ] || { echo "spark-cluster-test: the workers did not register" >&2; cat "$work"/*.log >&2; exit 1; }
 
 python3 tools/spread-traces.py "$files_per_source" "$work/in" "$@"
-started=$(date +%s.%N)
+started=$(now)
 "$binary" check "$work/in" --output-format json --exit-zero --quiet > "$work/check.json"
-echo "spark-cluster-test: check on one machine in $(echo "$(date +%s.%N) - $started" | bc) s"
+echo "spark-cluster-test: check on one machine in $(since "$started") s"
 
 submit() { # OUT_DIR EVENT_LOG_DIR
   mkdir -p "$2"
@@ -131,9 +133,9 @@ print(len(executors))
 PY
 }
 
-started=$(date +%s.%N)
+started=$(now)
 submit "$work/out" "$work/events"
-took=$(echo "$(date +%s.%N) - $started" | bc)
+took=$(since "$started")
 echo "spark-cluster-test: job in $took s"
 same_as_check "$work/out/check.json"
 ran_on=$(executors_with_tasks "$work/events")
@@ -145,14 +147,14 @@ stage_costs "$work/events"
 # run's time: the event log is written in buffers, too late to watch).
 submit "$work/out2" "$work/events2" &
 job=$!
-sleep "$(echo "$took / 2" | bc -l)"
+sleep "$("$venv/bin/python" -c "print(float('$took') / 2)")"
 pkill -9 -P "${worker_pid[2]}" || true
 kill -9 "${worker_pid[2]}"
 echo "spark-cluster-test: killed worker 2 (pid ${worker_pid[2]}) and its executor"
 wait "$job" || { echo "spark-cluster-test: the job failed after a worker was killed" >&2; tail -30 "$work/out2.log" >&2; exit 1; }
 grep -qs '"Event":"SparkListenerExecutorRemoved"' "$work"/events2/* \
   || { echo "spark-cluster-test: the kill came after the job ended" >&2; exit 1; }
-lost=$(grep -hs -c 'ExecutorLostFailure' "$work"/events2/* | paste -sd+ | bc)
+lost=$(cat "$work"/events2/* | grep -c 'ExecutorLostFailure' || true)
 echo "spark-cluster-test: $lost task(s) lost with the executor, run again elsewhere"
 same_as_check "$work/out2/check.json"
 echo "spark-cluster-test: the job survived the loss of a worker"
