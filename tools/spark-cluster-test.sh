@@ -12,7 +12,7 @@
 # By default the spans of the OTLP sample traces and framework fixtures are
 # spread over 11 files per source. Needs python3 (pyspark, pyarrow and pandas
 # go into target/spark), Java 17 and a tracelint binary (TRACELINT_BINARY,
-# default target/debug/tracelint).
+# default the debug build of `cargo test`, in $CARGO_TARGET_DIR or target/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -21,7 +21,7 @@ shift || true
 if [ $# -eq 0 ]; then
   set -- sample-traces/*/trace.json tests/fixtures/frameworks/*/*/*otlp*.jsonl
 fi
-binary=$root/${TRACELINT_BINARY:-target/debug/tracelint}
+binary=$(realpath "${TRACELINT_BINARY:-${CARGO_TARGET_DIR:-target}/debug/tracelint}")
 venv=$root/target/spark
 if ! "$venv/bin/python" -c "import pyspark, pyarrow, pandas" 2>/dev/null; then
   python3 -m venv "$venv"
