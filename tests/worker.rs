@@ -100,6 +100,13 @@ fn shuffle(pending: &[PathBuf], dir: &Path, partitions: usize, broken: bool) -> 
     for frame in &frames[1..] {
         all.vstack_mut(frame).unwrap();
     }
+    shuffle_frame(&all, dir, partitions, broken)
+}
+
+/// The rows of `all` by a hash of their trace id (or, `broken`, by row
+/// number) into `partitions` Parquet files.
+fn shuffle_frame(all: &DataFrame, dir: &Path, partitions: usize, broken: bool) -> Vec<PathBuf> {
+    let stem = if broken { "cut" } else { "shuffled" };
     let ids: Vec<String> = all
         .column("trace_id")
         .unwrap()
@@ -124,7 +131,7 @@ fn shuffle(pending: &[PathBuf], dir: &Path, partitions: usize, broken: bool) -> 
                 })
                 .collect();
             let mut part = all.filter(&mask).unwrap();
-            let path = dir.join(format!("shuffled-{k}.parquet"));
+            let path = dir.join(format!("{stem}-{k}-{}.parquet", all.height()));
             ParquetWriter::new(std::fs::File::create(&path).unwrap())
                 .finish(&mut part)
                 .unwrap();
@@ -249,4 +256,71 @@ fn a_trace_split_between_partitions_or_a_lost_partition_is_an_error() {
         stderr.contains("events were read, 0 reached a check"),
         "{stderr}"
     );
+}
+
+/// A store (`tracelint ingest`) partitioned by an engine: rows of whole
+/// traces in any order check as the store does; a trace cut between
+/// partitions is refused by the check that gets part of it.
+#[test]
+fn a_store_s_partitions_check_as_the_store_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    spread(&inputs, 3);
+    let store = dir.path().join("store.parquet");
+    run(tracelint().arg("ingest").arg(&inputs).arg("-o").arg(&store));
+    let check = run(tracelint()
+        .args([
+            "check",
+            "--output-format",
+            "json",
+            "--exit-zero",
+            "--quiet",
+            "--store",
+        ])
+        .arg(&store));
+    let check: Value = serde_json::from_slice(&check.stdout).unwrap();
+
+    let mut events = ParquetReader::new(std::fs::File::open(&store).unwrap())
+        .finish()
+        .unwrap();
+    // Rows reversed: a partition's order is the engine's.
+    events = events.reverse();
+    let parts = shuffle_frame(&events, dir.path(), 2, false);
+    let mut findings = Vec::new();
+    let mut accounting = Vec::new();
+    for (k, part) in parts.iter().enumerate() {
+        let (out, acc) = (
+            dir.path().join(format!("sf{k}.parquet")),
+            dir.path().join(format!("sc{k}.json")),
+        );
+        run(tracelint()
+            .args(["worker", "check"])
+            .arg(part)
+            .arg("-o")
+            .arg(&out)
+            .arg("--accounting")
+            .arg(&acc));
+        findings.push(out);
+        accounting.push(acc);
+    }
+    let gathered = run(tracelint()
+        .args(["worker", "gather", "--exit-zero", "--findings"])
+        .args(&findings)
+        .arg("--accounting")
+        .args(&accounting));
+    let gathered: Value = serde_json::from_slice(&gathered.stdout).unwrap();
+    assert!(check["findings"].as_array().unwrap().len() >= 20);
+    assert_eq!(gathered["findings"], check["findings"]);
+    assert_eq!(gathered["verdicts"], check["verdicts"]);
+
+    let cut = shuffle_frame(&events, dir.path(), 2, true);
+    let output = tracelint()
+        .args(["worker", "check"])
+        .arg(&cut[0])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not whole traces"), "{stderr}");
 }

@@ -10,7 +10,10 @@
 //!    one partition.
 //! 3. `worker check`: a partition of pending events assembled into whole
 //!    traces and checked by the detectors; its findings as a table of
-//!    finding rows, and (`--events`) its events in the store schema.
+//!    finding rows, and (`--events`) its events in the store schema. It
+//!    also takes a partition of a store (`tracelint ingest`'s Parquet,
+//!    rows of whole traces in any order): a trace whose rows do not start
+//!    at `seq` 0 or have a gap is an error.
 //! 4. `worker gather`: every partition's findings made one report, as
 //!    `check` makes it (fingerprints and the gate over all findings; the
 //!    JSON of `check --output-format json`, `--findings-parquet` the
@@ -44,7 +47,7 @@ use crate::ingest::{read_inputs, registry, IngestOptions, MemorySink};
 use crate::output_file::OutputFile;
 use crate::pipeline::pending;
 use crate::report::{self, CheckOutcome, TraceRef};
-use crate::store::{columns, TraceIndex};
+use crate::store::{columns, in_store_order, TraceIndex};
 use crate::summary::RunSummary;
 
 #[derive(Args, Debug)]
@@ -99,7 +102,8 @@ struct ReadArgs {
 #[derive(Args, Debug)]
 struct CheckArgs {
     /// Pending events of whole traces (Parquet, as `worker read` writes
-    /// them, any order of rows); - for stdin.
+    /// them), or a partition of a store (events in the store schema), any
+    /// order of rows; - for stdin.
     #[arg(default_value = "-")]
     input: String,
 
@@ -146,6 +150,8 @@ struct GatherArgs {
 /// pending events it saw per trace.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Accounting {
+    /// Which step wrote it.
+    step: StepKind,
     /// `read`: what it read. `check`: what assembly changed, from
     /// `assembled_from` events all read and ingested.
     summary: IngestSummary,
@@ -162,6 +168,14 @@ struct Accounting {
     events: u64,
     #[serde(default)]
     traces_fully_visible: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum StepKind {
+    #[default]
+    Read,
+    Check,
 }
 
 impl Accounting {
@@ -231,13 +245,37 @@ fn check(args: CheckArgs) -> Result<u8> {
         gate: _,
     } = args.detection.resolve(None, None, true)?;
     let frame = read_parquet(&args.input)?;
-    let events = pending::from_frame(&frame, |name| registry::by_name(name).map(|f| f.name()))
-        .with_context(|| format!("{} is not pending events of this tracelint", args.input))?;
-    drop(frame);
-    let counts = trace_events(&events);
-    let assembled_from = events.len() as u64;
-    let (mut store_frame, report) = pending::assemble(vec![events])?;
-    let index = TraceIndex::build(&store_frame)?;
+    let (mut store_frame, summary, assembled_from, counts) = if frame
+        .column(pending::columns::EVENT)
+        .is_ok()
+    {
+        let events = pending::from_frame(&frame, |name| registry::by_name(name).map(|f| f.name()))
+            .with_context(|| format!("{} is not pending events of this tracelint", args.input))?;
+        drop(frame);
+        let counts = trace_events(&events);
+        let assembled_from = events.len() as u64;
+        let (store_frame, report) = pending::assemble(vec![events])?;
+        (store_frame, report.summary, assembled_from, counts)
+    } else {
+        // A store's partition: already assembled, in any row order.
+        let store_frame = in_store_order(frame)?;
+        let mut counts = BTreeMap::new();
+        for id in store_frame
+            .column(columns::TRACE_ID)?
+            .str()?
+            .iter()
+            .flatten()
+        {
+            *counts.entry(id.to_string()).or_default() += 1;
+        }
+        (store_frame, IngestSummary::default(), 0, counts)
+    };
+    let index = TraceIndex::build(&store_frame).with_context(|| {
+        format!(
+            "{}: not whole traces (a trace cut between partitions?)",
+            args.input
+        )
+    })?;
     let detected = run_detectors(&store_frame, &index, &detectors, &options)?;
     let blind = detectors
         .iter()
@@ -257,7 +295,8 @@ fn check(args: CheckArgs) -> Result<u8> {
         write_parquet(&mut store_frame, path, Vec::new())?;
     }
     Accounting {
-        summary: report.summary,
+        step: StepKind::Check,
+        summary,
         assembled_from,
         trace_events: counts,
         traces: index.traces.len() as u64,
@@ -356,7 +395,7 @@ fn gather(args: GatherArgs) -> Result<u8> {
             .with_context(|| format!("cannot read the accounting {}", path.display()))?;
         let step: Accounting = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a worker's accounting", path.display()))?;
-        if step.assembled_from == 0 && step.traces == 0 {
+        if step.step == StepKind::Read {
             add_read(&mut summary, &step.summary);
             for (trace, count) in step.trace_events {
                 *read_events.entry(trace).or_insert(0u64) += count;
@@ -379,16 +418,19 @@ fn gather(args: GatherArgs) -> Result<u8> {
             }
         }
     }
+    // Every trace read reached one check, whole.
     for (trace, read) in &read_events {
         let checked = checked_events.get(trace).map_or(0, |c| c.0);
         if checked != *read {
             bail!("trace {trace}: {read} events were read, {checked} reached a check: a partition lost some, or its check is missing");
         }
     }
-    if let Some(extra) = checked_events
+    // Without reads (a store's partitions were checked), what was read is
+    // the store's business; a trace cut between partitions is still seen.
+    let unread = checked_events
         .keys()
-        .find(|t| !read_events.contains_key(*t))
-    {
+        .find(|t| !read_events.is_empty() && !read_events.contains_key(*t));
+    if let Some(extra) = unread {
         bail!("trace {extra} was checked but never read: the accounting of a read is missing");
     }
     // Every finding, in report order.

@@ -13,7 +13,7 @@ mod parquet;
 
 pub use frame::{columns, events_to_frame, traces_to_frame};
 pub use index::{TraceIndex, TraceRows};
-pub use parquet::{labels_path, read_store, write_store, StoreWriter};
+pub use parquet::{in_store_order, labels_path, read_store, write_store, StoreWriter};
 
 use polars::prelude::DataFrame;
 

@@ -375,8 +375,9 @@ pub fn read_store(path: &Path) -> Result<Store> {
 
 /// The frame sorted by trace id and seq, as the Store is in memory. A store
 /// written in one piece is already; one written a partition at a time
-/// (`StoreWriter`) has its traces in partition order.
-fn in_store_order(events: DataFrame) -> Result<DataFrame> {
+/// (`StoreWriter`), or a partition an engine shuffled, has its rows in
+/// another order.
+pub fn in_store_order(events: DataFrame) -> Result<DataFrame> {
     let ids = events.column(columns::TRACE_ID)?.str()?;
     let mut previous: Option<&str> = None;
     let sorted = ids.iter().all(|id| {
