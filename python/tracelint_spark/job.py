@@ -158,10 +158,13 @@ def schemas(binary, detection):
         )
 
 
-def run(spark, inputs, output, binary="tracelint", partitions=None, detection=(), exit_zero=False):
+def run(spark, inputs, output, binary="tracelint", partitions=None, detection=(), exit_zero=False, partition_by="date"):
     """Runs the job; returns the exit code of `tracelint check` (0 nothing
     gating, 1 gating findings). `detection`: check's flags (--select,
-    --fail-on, --budget-tokens, --config FILE, ...)."""
+    --fail-on, --budget-tokens, --config FILE, ...). `partition_by`: the
+    column the datasets are partitioned by, `date` (the UTC day of an
+    event's `start_ns`, of a finding's `trace_start`) or a column both
+    tables have (`trace_id`, ...)."""
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
@@ -224,9 +227,12 @@ def run(spark, inputs, output, binary="tracelint", partitions=None, detection=()
     checked = shuffled.mapInArrow(check_partitions, from_arrow_schema(check_schema)).persist()
     check_accounting = [r[0] for r in checked.where(F.col(ACCOUNTING).isNotNull()).select(ACCOUNTING).collect()]
     events = checked.where(F.col(KIND) == "event").select(*events_schema.names)
-    events = events.withColumn("date", F.to_date(F.timestamp_seconds(F.col("start_ns") / 1e9)))
+    if partition_by == "date":
+        events = events.withColumn("date", F.to_date(F.timestamp_seconds(F.col("start_ns") / 1e9)))
+    elif partition_by not in events_schema.names:
+        raise ValueError(f"--partition-by {partition_by!r}: not a column of the events")
     os.makedirs(output, exist_ok=True)
-    events.write.mode("overwrite").partitionBy("date").parquet(os.path.join(output, "events"))
+    events.write.mode("overwrite").partitionBy(partition_by).parquet(os.path.join(output, "events"))
     rows = checked.where(F.col(KIND) == "finding").select(*rows_schema.names).toArrow() if hasattr(
         checked, "toArrow"
     ) else pa.Table.from_pandas(checked.where(F.col(KIND) == "finding").select(*rows_schema.names).toPandas(), preserve_index=False)
@@ -252,11 +258,14 @@ def run(spark, inputs, output, binary="tracelint", partitions=None, detection=()
         with open(os.path.join(output, "check.json"), "wb") as f:
             f.write(done.stdout)
         findings = pq.read_table(table)
-        dates = pc.strftime(findings.column("trace_start"), format="%Y-%m-%d") if findings.num_rows else pa.array([], pa.string())
-        findings = findings.append_column("date", dates)
+        if partition_by == "date":
+            dates = pc.strftime(findings.column("trace_start"), format="%Y-%m-%d")
+            findings = findings.append_column("date", dates)
+        elif partition_by not in findings.column_names:
+            raise ValueError(f"--partition-by {partition_by!r}: not a column of the findings")
         ds.write_dataset(
             findings, os.path.join(output, "findings"), format="parquet",
-            partitioning=["date"], partitioning_flavor="hive", existing_data_behavior="delete_matching",
+            partitioning=[partition_by], partitioning_flavor="hive", existing_data_behavior="delete_matching",
         )
     return 0 if exit_zero else done.returncode
 
@@ -268,13 +277,15 @@ def main(argv=None):
     parser.add_argument("--binary", default=os.environ.get("TRACELINT_BINARY", "tracelint"))
     parser.add_argument("--partitions", type=int, help="partitions of the shuffle by trace_id")
     parser.add_argument("--exit-zero", action="store_true")
+    parser.add_argument("--partition-by", default="date", help="date (default), or a column of both tables, e.g. trace_id")
     parser.add_argument("detection", nargs="*", help="check's flags after --, e.g. -- --fail-on warning")
     args = parser.parse_args(argv)
     from pyspark.sql import SparkSession
 
     spark = SparkSession.builder.appName("tracelint").config("spark.sql.session.timeZone", "UTC").getOrCreate()
     try:
-        code = run(spark, args.input, args.output, args.binary, args.partitions, args.detection, args.exit_zero)
+        code = run(spark, args.input, args.output, args.binary, args.partitions, args.detection, args.exit_zero,
+                   args.partition_by)
     finally:
         spark.stop()
     sys.exit(code)
