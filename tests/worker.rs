@@ -191,12 +191,13 @@ fn distributed(files: &[PathBuf], dir: &Path, partitions: usize, broken: bool) -
 }
 
 fn gather(run_: &Run, extra: &[&str]) -> std::process::Output {
+    // Checks' accounting first: the order of the files does not matter.
     tracelint()
         .args(["worker", "gather", "--exit-zero", "--findings"])
         .args(&run_.findings)
         .arg("--accounting")
-        .args(&run_.read_accounting)
         .args(&run_.check_accounting)
+        .args(&run_.read_accounting)
         .args(extra)
         .output()
         .unwrap()
@@ -246,9 +247,12 @@ fn a_trace_split_between_partitions_or_a_lost_partition_is_an_error() {
     assert!(stderr.contains("was checked in two partitions"), "{stderr}");
 
     let dir = tempfile::tempdir().unwrap();
-    let mut lost = distributed(&files, dir.path(), 3, false);
-    lost.findings.pop();
-    lost.check_accounting.pop();
+    let whole = distributed(&files, dir.path(), 3, false);
+    let mut lost = Run {
+        read_accounting: whole.read_accounting.clone(),
+        check_accounting: whole.check_accounting[..2].to_vec(),
+        findings: whole.findings[..2].to_vec(),
+    };
     let output = gather(&lost, &[]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -256,6 +260,79 @@ fn a_trace_split_between_partitions_or_a_lost_partition_is_an_error() {
         stderr.contains("events were read, 0 reached a check"),
         "{stderr}"
     );
+
+    // A findings file missing, or given twice, while every accounting is
+    // there.
+    lost.check_accounting = whole.check_accounting.clone();
+    let rows = |f: &PathBuf| {
+        ParquetReader::new(std::fs::File::open(f).unwrap())
+            .finish()
+            .unwrap()
+            .height()
+    };
+    let with_rows = whole.findings.iter().position(|f| rows(f) > 0).unwrap();
+    lost.findings = whole.findings.clone();
+    lost.findings.remove(with_rows);
+    let output = gather(&lost, &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("a file missing, or given twice"));
+    lost.findings = whole.findings.clone();
+    lost.findings.push(whole.findings[with_rows].clone());
+    let output = gather(&lost, &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("a file missing, or given twice"));
+}
+
+#[test]
+fn list_gives_check_s_files_in_its_order_and_nothing_read_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir_all(inputs.join("sub")).unwrap();
+    std::fs::create_dir_all(inputs.join(".hidden")).unwrap();
+    for name in [
+        "b.jsonl",
+        "a.json",
+        "sub/c.jsonl",
+        ".hidden/d.json",
+        "notes.md",
+    ] {
+        std::fs::write(inputs.join(name), "{}\n").unwrap();
+    }
+    let listed = run(tracelint().args(["worker", "list"]).arg(&inputs));
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    let names: Vec<&str> = listed
+        .lines()
+        .map(|l| l.strip_prefix(inputs.to_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(names, ["/a.json", "/b.jsonl", "/sub/c.jsonl"]);
+
+    // Nothing readable: gather says so, as check does.
+    let (pending, read_acc) = (dir.path().join("p.parquet"), dir.path().join("r.json"));
+    let (rows, check_acc) = (dir.path().join("f.parquet"), dir.path().join("c.json"));
+    run(tracelint()
+        .args(["worker", "read", "-o"])
+        .arg(&pending)
+        .arg("--accounting")
+        .arg(&read_acc)
+        .arg(inputs.join("a.json")));
+    run(tracelint()
+        .args(["worker", "check"])
+        .arg(&pending)
+        .arg("-o")
+        .arg(&rows)
+        .arg("--accounting")
+        .arg(&check_acc));
+    let output = tracelint()
+        .args(["worker", "gather", "--findings"])
+        .arg(&rows)
+        .arg("--accounting")
+        .arg(&read_acc)
+        .arg(&check_acc)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no traces were read"), "{stderr}");
 }
 
 /// A store (`tracelint ingest`) partitioned by an engine: rows of whole

@@ -18,13 +18,14 @@ Run it with spark-submit (the binary must be on every executor: on PATH,
 at --binary, or shipped with `--files tracelint` and named `--binary
 tracelint`, which is then taken from SparkFiles):
 
-    spark-submit --master spark://HOST:7077 --py-files tracelint_spark.zip \\
-        -m tracelint_spark.job --input s3a://bucket/traces/ --output out/
+    spark-submit --master spark://HOST:7077 --files /path/to/tracelint \\
+        "$(python -c 'import tracelint_spark.job as j; print(j.__file__)')" \\
+        --input /mnt/traces/ --output out/ --binary tracelint
 
 Inputs are files or directories on a file system every executor and the
-driver see (local, NFS, or a mounted bucket); a directory is read as
-`tracelint check` reads it: its trace files, recursively, in sorted order,
-which decides how ties in start time break.
+driver see (local, NFS, or a mounted bucket); they are listed by the binary
+as `tracelint check` lists them (`tracelint worker list`), which decides how
+ties in start time break.
 """
 
 import argparse
@@ -40,11 +41,6 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-# Extensions `tracelint check` picks up when it walks a directory
-# (src/ingest/source.rs, TRACE_EXTENSIONS), also compressed.
-TRACE_EXTENSIONS = {"json", "jsonl", "ndjson", "log", "txt", "pb", "binpb", "parquet", "csv", "tsv", "db"}
-COMPRESSED = {"gz", "zst"}
-
 # The column Spark adds to every row a worker step yields: set only on the
 # one row per task that carries the step's accounting (JSON), the other
 # columns of that row being null.
@@ -52,24 +48,12 @@ ACCOUNTING = "tracelint_accounting"
 KIND = "tracelint_kind"
 
 
-def expand(paths):
-    """Files as `tracelint check` lists them: named files as given, a
-    directory's trace files recursively, each directory in sorted order."""
-    files = []
-    for path in paths:
-        if os.path.isdir(path):
-            found = []
-            for top, dirs, names in os.walk(path):
-                dirs.sort()
-                for name in names:
-                    parts = name.lower().split(".")
-                    ext = parts[-2] if len(parts) > 2 and parts[-1] in COMPRESSED else parts[-1]
-                    if len(parts) > 1 and ext in TRACE_EXTENSIONS:
-                        found.append(os.path.join(top, name))
-            files.extend(sorted(found))
-        else:
-            files.append(path)
-    return files
+def expand(binary, paths):
+    """The input files as `tracelint check` lists them (`tracelint worker
+    list`: directories walked, globs expanded, hidden files and the
+    project's own outputs left out), in its order: file i has index i."""
+    done = run_binary([binary, "worker", "list", *paths])
+    return [line for line in done.stdout.decode().split("\n") if line]
 
 
 def binary_path(binary):
@@ -160,7 +144,7 @@ def schemas(binary, detection):
 
 def run(spark, inputs, output, binary="tracelint", partitions=None, detection=(), exit_zero=False, partition_by="date"):
     """Runs the job; returns the exit code of `tracelint check` (0 nothing
-    gating, 1 gating findings). `detection`: check's flags (--select,
+    gating, 1 gating findings, 2 no trace read). `detection`: check's flags (--select,
     --fail-on, --budget-tokens, --config FILE, ...). `partition_by`: the
     column the datasets are partitioned by, `date` (the UTC day of an
     event's `start_ns`, of a finding's `trace_start`) or a column both
@@ -170,7 +154,7 @@ def run(spark, inputs, output, binary="tracelint", partitions=None, detection=()
 
     detection = list(detection)
     local_binary = binary_path(binary)
-    files = expand(inputs)
+    files = expand(local_binary, inputs)
     if not files:
         raise RuntimeError(f"no trace files in {inputs}")
     pending_schema, events_schema, rows_schema = schemas(local_binary, detection)
@@ -228,7 +212,10 @@ def run(spark, inputs, output, binary="tracelint", partitions=None, detection=()
     check_accounting = [r[0] for r in checked.where(F.col(ACCOUNTING).isNotNull()).select(ACCOUNTING).collect()]
     events = checked.where(F.col(KIND) == "event").select(*events_schema.names)
     if partition_by == "date":
-        events = events.withColumn("date", F.to_date(F.timestamp_seconds(F.col("start_ns") / 1e9)))
+        # The UTC day by arithmetic: the session's time zone plays no part.
+        events = events.withColumn(
+            "date", F.date_from_unix_date(F.floor(F.col("start_ns") / 86_400_000_000_000).cast("int"))
+        )
     elif partition_by not in events_schema.names:
         raise ValueError(f"--partition-by {partition_by!r}: not a column of the events")
     os.makedirs(output, exist_ok=True)
@@ -253,20 +240,33 @@ def run(spark, inputs, output, binary="tracelint", partitions=None, detection=()
         args = [local_binary, "worker", "gather", "--findings", rows_path, "--accounting", *accounting,
                 "--findings-parquet", table, *detection]
         done = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if done.stdout:
+            with open(os.path.join(output, "check.json"), "wb") as f:
+                f.write(done.stdout)
+        if done.returncode == 2 and done.stdout:
+            # check's error (no trace read): its JSON says why.
+            sys.stderr.write(done.stderr.decode(errors="replace"))
+            return 2
         if done.returncode not in (0, 1):
             raise RuntimeError(f"tracelint worker gather failed: {done.stderr.decode(errors='replace')}")
-        with open(os.path.join(output, "check.json"), "wb") as f:
-            f.write(done.stdout)
         findings = pq.read_table(table)
         if partition_by == "date":
             dates = pc.strftime(findings.column("trace_start"), format="%Y-%m-%d")
             findings = findings.append_column("date", dates)
         elif partition_by not in findings.column_names:
             raise ValueError(f"--partition-by {partition_by!r}: not a column of the findings")
-        ds.write_dataset(
-            findings, os.path.join(output, "findings"), format="parquet",
-            partitioning=[partition_by], partitioning_flavor="hive", existing_data_behavior="delete_matching",
-        )
+        # The run's findings only: an earlier run's are removed, and a run
+        # with none still leaves a (empty) dataset to read.
+        findings_dir = os.path.join(output, "findings")
+        shutil.rmtree(findings_dir, ignore_errors=True)
+        if findings.num_rows:
+            ds.write_dataset(
+                findings, findings_dir, format="parquet",
+                partitioning=[partition_by], partitioning_flavor="hive",
+            )
+        else:
+            os.makedirs(findings_dir)
+            pq.write_table(findings, os.path.join(findings_dir, "part-0.parquet"))
     return 0 if exit_zero else done.returncode
 
 

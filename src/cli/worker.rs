@@ -2,6 +2,9 @@
 //! engine (Spark, Ray, Dask) to call on its executors, each reading and
 //! writing Parquet on stdin / stdout or files, never JSON for the data:
 //!
+//! 0. `worker list PATHS`: the input files, one per line, in the order and
+//!    with the names `check` gives them (directories walked, globs
+//!    expanded, the project's own outputs left out): line i is file index i.
 //! 1. `worker read FILES --file-index N`: trace files to pending events
 //!    (`pipeline::pending`: events before assembly, with their trace id to
 //!    shuffle on). `N` is the first file's place in the whole run's sorted
@@ -20,10 +23,13 @@
 //!    report's `findings.parquet`), and the exit code of `check`.
 //!
 //! Each step writes its accounting (`--accounting FILE`, JSON): the ingest
-//! summary it adds to the run's, and the events it saw per trace. `gather`
-//! sums them and checks that every trace reached one partition whole: a
-//! trace split between partitions, or events lost between the steps, is
-//! an error that names the trace, never a silent half-finding.
+//! summary it adds to the run's, and the events it saw per trace; a check
+//! also its partition's id (a hash of its input) and how many finding rows
+//! it wrote, which its rows carry too. `gather` sums them and checks that
+//! every trace reached one partition whole and that every partition's
+//! findings are there once: a trace split between partitions, events lost
+//! between the steps, a findings file missing or given twice, is an error
+//! that names what is wrong, never a silent half-report.
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
@@ -58,6 +64,9 @@ pub struct WorkerArgs {
 
 #[derive(Subcommand, Debug)]
 enum Step {
+    /// List the input files as `check` reads them, one per line: line i is
+    /// the file whose --file-index is i.
+    List(ListArgs),
     /// Read trace files into pending events (Parquet), the rows to shuffle
     /// by trace_id.
     Read(ReadArgs),
@@ -70,8 +79,16 @@ enum Step {
 }
 
 #[derive(Args, Debug)]
+struct ListArgs {
+    /// Trace files, directories, globs: what `check` would be given.
+    #[arg(required = true)]
+    paths: Vec<String>,
+}
+
+#[derive(Args, Debug)]
 struct ReadArgs {
     /// Trace files (directories and globs are expanded, in sorted order).
+    #[arg(required = true)]
     paths: Vec<String>,
 
     /// The first file's place in the whole run's sorted list of inputs.
@@ -142,6 +159,14 @@ struct GatherArgs {
     #[arg(long)]
     exit_zero: bool,
 
+    /// Fail when there are more than N findings (not in the baseline).
+    #[arg(long, value_name = "N")]
+    max_findings: Option<usize>,
+
+    /// Findings listed in this baseline do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
     #[command(flatten)]
     detection: DetectionArgs,
 }
@@ -168,6 +193,12 @@ struct Accounting {
     events: u64,
     #[serde(default)]
     traces_fully_visible: Option<u64>,
+    /// `check`: the partition's id (a hash of its input), which each of
+    /// its finding rows carries, and how many rows it wrote.
+    #[serde(default)]
+    partition: Option<String>,
+    #[serde(default)]
+    findings: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,6 +220,7 @@ impl Accounting {
 
 pub fn run(args: WorkerArgs) -> Result<u8> {
     match args.step {
+        Step::List(args) => list(args),
         Step::Read(args) => read(args),
         Step::Check(args) => check(*args),
         Step::Gather(args) => gather(*args),
@@ -201,6 +233,20 @@ fn trace_events(events: &[PendingEvent]) -> BTreeMap<String, u64> {
         *counts.entry(event.event.trace_id.clone()).or_default() += 1;
     }
     counts
+}
+
+fn list(args: ListArgs) -> Result<u8> {
+    let mut out = String::new();
+    for input in expand_inputs(&args.paths)? {
+        let name = input.display_name();
+        if name.contains('\n') {
+            bail!("{name:?}: a file name with a newline cannot be listed one per line");
+        }
+        out.push_str(&name);
+        out.push('\n');
+    }
+    super::print_out(&out)?;
+    Ok(exit::CLEAN)
 }
 
 fn read(args: ReadArgs) -> Result<u8> {
@@ -244,7 +290,7 @@ fn check(args: CheckArgs) -> Result<u8> {
         options,
         gate: _,
     } = args.detection.resolve(None, None, true)?;
-    let frame = read_parquet(&args.input)?;
+    let (frame, partition) = read_parquet_with_id(&args.input)?;
     let (mut store_frame, summary, assembled_from, counts) = if frame
         .column(pending::columns::EVENT)
         .is_ok()
@@ -289,7 +335,7 @@ fn check(args: CheckArgs) -> Result<u8> {
                 .collect();
             (index.traces.len() - blind.len()) as u64
         });
-    let mut rows = finding_rows(&detected.findings, &store_frame, &index)?;
+    let mut rows = finding_rows(&detected.findings, &store_frame, &index, &partition)?;
     write_parquet(&mut rows, &args.output, Vec::new())?;
     if let Some(path) = &args.events {
         write_parquet(&mut store_frame, path, Vec::new())?;
@@ -302,6 +348,8 @@ fn check(args: CheckArgs) -> Result<u8> {
         traces: index.traces.len() as u64,
         events: store_frame.height() as u64,
         traces_fully_visible: blind,
+        partition: Some(partition),
+        findings: detected.findings.len() as u64,
     }
     .write(args.accounting.as_deref())?;
     Ok(exit::CLEAN)
@@ -310,7 +358,12 @@ fn check(args: CheckArgs) -> Result<u8> {
 /// One row per finding: its JSON (the object of `check`'s JSON), the
 /// facts that JSON leaves out and the report needs (`identity` for the
 /// fingerprint, the source's steps), its trace's first file and start.
-fn finding_rows(findings: &[Finding], events: &DataFrame, index: &TraceIndex) -> Result<DataFrame> {
+fn finding_rows(
+    findings: &[Finding],
+    events: &DataFrame,
+    index: &TraceIndex,
+    partition: &str,
+) -> Result<DataFrame> {
     let files = events
         .column(columns::SOURCE_FILE)?
         .cast(&DataType::String)?;
@@ -374,6 +427,7 @@ fn finding_rows(findings: &[Finding], events: &DataFrame, index: &TraceIndex) ->
                 "trace_start_ns".into(),
                 findings.iter().map(|f| fact(f).1).collect::<Vec<_>>(),
             ),
+            Column::new("partition".into(), vec![partition; findings.len()]),
         ],
     )?)
 }
@@ -383,10 +437,16 @@ fn gather(args: GatherArgs) -> Result<u8> {
         detectors,
         options: _,
         gate,
-    } = args.detection.resolve(None, None, true)?;
+    } = args
+        .detection
+        .resolve(args.max_findings, args.baseline.as_ref(), true)?;
     // The run's ingest summary, and each trace's events as read and as
-    // checked.
+    // checked. Assembly's changes apply after every read is summed, so
+    // the order of the files does not matter.
     let mut summary = IngestSummary::default();
+    let mut assemblies: Vec<(IngestSummary, u64)> = Vec::new();
+    // Per partition id: the finding rows its check wrote, and where.
+    let mut partitions: BTreeMap<String, (u64, PathBuf)> = BTreeMap::new();
     let (mut read_events, mut checked_events) =
         (BTreeMap::new(), BTreeMap::<String, (u64, usize)>::new());
     let (mut traces, mut events, mut visible) = (0u64, 0u64, None::<u64>);
@@ -401,7 +461,16 @@ fn gather(args: GatherArgs) -> Result<u8> {
                 *read_events.entry(trace).or_insert(0u64) += count;
             }
         } else {
-            add_assembly(&mut summary, &step.summary, step.assembled_from);
+            assemblies.push((step.summary, step.assembled_from));
+            if let Some(id) = step.partition {
+                if let Some((_, other)) = partitions.insert(id, (step.findings, path.clone())) {
+                    bail!(
+                        "{} and {} account for the same partition: give each check's accounting once",
+                        other.display(),
+                        path.display()
+                    );
+                }
+            }
             traces += step.traces;
             events += step.events;
             if let Some(v) = step.traces_fully_visible {
@@ -418,11 +487,14 @@ fn gather(args: GatherArgs) -> Result<u8> {
             }
         }
     }
+    for (one, from) in &assemblies {
+        add_assembly(&mut summary, one, *from);
+    }
     // Every trace read reached one check, whole.
     for (trace, read) in &read_events {
         let checked = checked_events.get(trace).map_or(0, |c| c.0);
         if checked != *read {
-            bail!("trace {trace}: {read} events were read, {checked} reached a check: a partition lost some, or its check is missing");
+            bail!("trace {trace}: {read} events were read, {checked} reached a check: a partition lost some, its check is missing, or a read's accounting was given twice");
         }
     }
     // Without reads (a store's partitions were checked), what was read is
@@ -437,8 +509,12 @@ fn gather(args: GatherArgs) -> Result<u8> {
     let mut findings: Vec<Finding> = Vec::new();
     let mut trace_refs: BTreeMap<String, String> = BTreeMap::new();
     let mut starts: BTreeMap<String, i64> = BTreeMap::new();
+    let mut found: BTreeMap<String, u64> = BTreeMap::new();
     for path in &args.findings {
         let rows = read_parquet(&path.display().to_string())?;
+        if rows.column("finding").is_err() {
+            bail!("{}: not the finding rows of `worker check`", path.display());
+        }
         let ids = rows.column("trace_id")?.str()?;
         let json = rows.column("finding")?.str()?;
         let identity = rows.column("identity")?.i64()?;
@@ -446,7 +522,10 @@ fn gather(args: GatherArgs) -> Result<u8> {
         let step_last = rows.column("step_last")?.i64()?;
         let file = rows.column("trace_file")?.str()?;
         let start = rows.column("trace_start_ns")?.i64()?;
+        let partition = rows.column("partition")?.str()?;
         for row in 0..rows.height() {
+            let id = partition.get(row).unwrap_or_default();
+            *found.entry(id.to_string()).or_default() += 1;
             let text = json.get(row).context("a finding row without its finding")?;
             let mut finding: Finding = serde_json::from_str(text)?;
             finding.identity = identity.get(row).unwrap_or_default() as u64;
@@ -462,6 +541,19 @@ fn gather(args: GatherArgs) -> Result<u8> {
             }
             findings.push(finding);
         }
+    }
+    // Each partition's rows are there, once.
+    for (id, (wrote, accounting)) in &partitions {
+        let got = found.remove(id).unwrap_or(0);
+        if got != *wrote {
+            bail!(
+                "the partition of {} wrote {wrote} finding rows; the findings files hold {got} of them (a file missing, or given twice)",
+                accounting.display()
+            );
+        }
+    }
+    if let Some(id) = found.keys().next() {
+        bail!("finding rows of partition {id} have no check accounting: give every check's accounting");
     }
     sort_findings(&mut findings);
     let mut run = RunSummary::new(&summary, traces as usize, events as usize);
@@ -483,7 +575,15 @@ fn gather(args: GatherArgs) -> Result<u8> {
         &gate,
         super::source_root()?,
     );
+    let mut outcome = outcome;
+    if traces == 0 {
+        outcome.error = Some("no traces were read from the input".to_string());
+    }
     super::print_out(&report::json::check(&outcome)?)?;
+    if traces == 0 {
+        eprintln!("tracelint: error: no traces were read from the input");
+        return Ok(exit::ERROR);
+    }
     if let Some(path) = &args.findings_parquet {
         let mut table =
             report::parquet::findings_frame(&outcome, &|trace| starts.get(trace).copied())?;
@@ -530,6 +630,12 @@ fn add_reasons(total: &mut IngestSummary, one: &IngestSummary) {
 
 /// Parquet from a file, or all of stdin for `-`.
 fn read_parquet(from: &str) -> Result<DataFrame> {
+    Ok(read_parquet_with_id(from)?.0)
+}
+
+/// The table, and an id of its bytes (16 hex digits of xxh3): the same
+/// input, read again by a retried task, has the same id.
+fn read_parquet_with_id(from: &str) -> Result<(DataFrame, String)> {
     let bytes = if from == "-" {
         let mut bytes = Vec::new();
         std::io::stdin().lock().read_to_end(&mut bytes)?;
@@ -537,8 +643,12 @@ fn read_parquet(from: &str) -> Result<DataFrame> {
     } else {
         std::fs::read(from).with_context(|| format!("cannot read {from}"))?
     };
+    let id = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes));
     let frame = ParquetReader::new(std::io::Cursor::new(bytes)).finish();
-    anyhow::Context::with_context(frame, || format!("{from} is not a Parquet table"))
+    Ok((
+        anyhow::Context::with_context(frame, || format!("{from} is not a Parquet table"))?,
+        id,
+    ))
 }
 
 /// Parquet to a file (written whole or not at all), or to stdout for `-`.
@@ -554,9 +664,17 @@ fn write_parquet(frame: &mut DataFrame, to: &str, metadata: Vec<(String, String)
     };
     if to == "-" {
         let mut stdout = std::io::stdout().lock();
-        writer(&mut stdout, frame)?;
-        stdout.flush()?;
-        return Ok(());
+        let written = writer(&mut stdout, frame).and_then(|_| Ok(stdout.flush()?));
+        // A reader that went away no longer wants the table.
+        return match written {
+            Err(e)
+                if e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+            {
+                Ok(())
+            }
+            other => other,
+        };
     }
     let mut out = OutputFile::create(Path::new(to))?;
     writer(out.file(), frame).with_context(|| format!("cannot write {to}"))?;
