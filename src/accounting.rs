@@ -85,6 +85,28 @@ pub struct IngestSummary {
     pub other_signals: BTreeMap<String, u64>,
 }
 
+impl IngestSummary {
+    /// Another part of the same run added: the live receiver's requests,
+    /// a distributed run's steps. Every count and every reason's count.
+    pub fn add(&mut self, other: &IngestSummary) {
+        self.files += other.files;
+        self.records_read += other.records_read;
+        self.ingested += other.ingested;
+        self.skipped += other.skipped;
+        self.repaired += other.repaired;
+        self.labels += other.labels;
+        for (total, part) in [
+            (&mut self.skipped_reasons, &other.skipped_reasons),
+            (&mut self.repaired_reasons, &other.repaired_reasons),
+            (&mut self.other_signals, &other.other_signals),
+        ] {
+            for (reason, count) in part {
+                *total.entry(reason.clone()).or_default() += count;
+            }
+        }
+    }
+}
+
 /// What one input gave: enough to tell a user, when nothing could be read,
 /// what was found in each file.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -13,8 +13,7 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tracelint::detect::{registry, DetectOptions, Gate};
-use tracelint::ingest::IngestOptions;
+use tracelint::detect::DetectOptions;
 use tracelint::pipeline::live::LiveLimits;
 use tracelint::serve::guard::{Guard, GuardConfig};
 use tracelint::serve::otlp_http::{router, ReceiverLimits};
@@ -128,22 +127,11 @@ fn guard(findings: &Path) -> Arc<Guard> {
 }
 
 fn config() -> GuardConfig {
-    GuardConfig {
-        limits: LiveLimits {
-            max_traces: 1000,
-            max_spans_per_trace: 100_000,
-            idle: Duration::from_secs(3600),
-        },
-        debounce: Duration::from_millis(10),
-        detectors: registry(),
-        options: DetectOptions::default(),
-        gate: Gate::default(),
-        ingest: IngestOptions::default(),
-        findings_file: None,
-        store: None,
-        on_trip: None,
-        base_url: "http://127.0.0.1".into(),
-    }
+    GuardConfig::new(LiveLimits {
+        max_traces: 1000,
+        max_spans_per_trace: 100_000,
+        idle: Duration::from_secs(3600),
+    })
 }
 
 /// Findings without where they were read, sorted.
@@ -333,40 +321,29 @@ fn budgets_and_the_wall_clock_limit_trip_mid_run() {
             )
         })
         .collect();
-    let mut options = DetectOptions::default();
-    options.budget.max_tokens = Some(3_000);
-    let guard = Guard::new(GuardConfig {
-        options,
-        ..config()
-    })
-    .unwrap();
+    let trip = |limit: &dyn Fn(&mut DetectOptions)| {
+        let mut options = DetectOptions::default();
+        limit(&mut options);
+        let guard = Guard::new(GuardConfig {
+            options,
+            ..config()
+        })
+        .unwrap();
+        first_trip(&guard, TRACE, &distinct)
+    };
     // 1,240 tokens a call: the third call makes 3,720.
     assert_eq!(
-        first_trip(&guard, TRACE, &distinct),
+        trip(&|o| o.budget.max_tokens = Some(3_000)),
         Some((3, vec!["budget-exceeded".to_string()]))
     );
-    let mut options = DetectOptions::default();
-    options.budget.max_usd = Some(0.02);
-    let guard = Guard::new(GuardConfig {
-        options,
-        ..config()
-    })
-    .unwrap();
     // $0.0034 a call: the sixth makes $0.0204.
     assert_eq!(
-        first_trip(&guard, TRACE, &distinct),
+        trip(&|o| o.budget.max_usd = Some(0.02)),
         Some((6, vec!["budget-exceeded".to_string()]))
     );
-    let mut options = DetectOptions::default();
-    options.duration.max_seconds = Some(5.0);
-    let guard = Guard::new(GuardConfig {
-        options,
-        ..config()
-    })
-    .unwrap();
     // A call a second, 0.8 s each: the sixth ends 5.8 s after the first began.
     assert_eq!(
-        first_trip(&guard, TRACE, &distinct),
+        trip(&|o| o.duration.max_seconds = Some(5.0)),
         Some((6, vec!["duration-exceeded".to_string()]))
     );
 }

@@ -488,9 +488,10 @@ fn address_of(serve: &mut std::process::Child) -> (BufReader<std::process::Child
     (stderr, base)
 }
 
-#[test]
-fn the_documented_guardrail_stops_the_agent_from_inside() {
-    let Some(python) = otel_python() else { return };
+/// Runs a Python program of tests/programs (its path first in `args`)
+/// with its OTel exporter and its guardrail pointed at a `serve` of its
+/// own, stopped after the program ends.
+fn against_serve(python: &Path, args: &[&str]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let mut serve = tracelint()
         .current_dir(dir.path())
@@ -499,9 +500,9 @@ fn the_documented_guardrail_stops_the_agent_from_inside() {
         .spawn()
         .unwrap();
     let (_stderr, base) = address_of(&mut serve);
-    let output = Command::new(&python)
-        .arg(repo("tests/programs/loop_agent.py"))
-        .arg("--guard")
+    let output = Command::new(python)
+        .arg(repo(args[0]))
+        .args(&args[1..])
         .env(
             "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
             format!("{base}/v1/traces"),
@@ -512,6 +513,13 @@ fn the_documented_guardrail_stops_the_agent_from_inside() {
         .unwrap();
     send_signal(serve.id(), "INT");
     serve.wait().unwrap();
+    output
+}
+
+#[test]
+fn the_documented_guardrail_stops_the_agent_from_inside() {
+    let Some(python) = otel_python() else { return };
+    let output = against_serve(&python, &["tests/programs/loop_agent.py", "--guard"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     let turn: u32 = stderr
@@ -543,26 +551,7 @@ fn the_guardrail_in_an_openai_agents_run_hook_stops_the_run() {
         missing_prerequisite("openai-agents in target/python (tools/python-venv.sh)");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let mut serve = tracelint()
-        .current_dir(dir.path())
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (_stderr, base) = address_of(&mut serve);
-    let output = Command::new(&python)
-        .arg(repo("tests/programs/openai_agents_guard.py"))
-        .env(
-            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-            format!("{base}/v1/traces"),
-        )
-        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
-        .env("TRACELINT_ENDPOINT", &base)
-        .output()
-        .unwrap();
-    send_signal(serve.id(), "INT");
-    serve.wait().unwrap();
+    let output = against_serve(&python, &["tests/programs/openai_agents_guard.py"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     let calls: u32 = stderr

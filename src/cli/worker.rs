@@ -456,7 +456,7 @@ fn gather(args: GatherArgs) -> Result<u8> {
         let step: Accounting = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a worker's accounting", path.display()))?;
         if step.step == StepKind::Read {
-            add_read(&mut summary, &step.summary);
+            summary.add(&step.summary);
             for (trace, count) in step.trace_events {
                 *read_events.entry(trace).or_insert(0u64) += count;
             }
@@ -596,36 +596,14 @@ fn gather(args: GatherArgs) -> Result<u8> {
     })
 }
 
-/// A read step's summary added to the run's.
-fn add_read(total: &mut IngestSummary, one: &IngestSummary) {
-    total.files += one.files;
-    total.records_read += one.records_read;
-    total.ingested += one.ingested;
-    add_reasons(total, one);
-}
-
 /// A check step's assembly: it started from `from` events read and
-/// ingested; what it dropped moved from ingested to skipped or to the
-/// other signals (log records joined to their spans).
+/// ingested, which the reads counted already; what it dropped moved from
+/// ingested to skipped or to the other signals (log records joined to
+/// their spans).
 fn add_assembly(total: &mut IngestSummary, one: &IngestSummary, from: u64) {
-    total.records_read = (total.records_read + one.records_read).saturating_sub(from);
-    total.ingested = (total.ingested + one.ingested).saturating_sub(from);
-    add_reasons(total, one);
-}
-
-fn add_reasons(total: &mut IngestSummary, one: &IngestSummary) {
-    total.skipped += one.skipped;
-    total.repaired += one.repaired;
-    total.labels += one.labels;
-    for (reason, count) in &one.skipped_reasons {
-        *total.skipped_reasons.entry(reason.clone()).or_default() += count;
-    }
-    for (reason, count) in &one.repaired_reasons {
-        *total.repaired_reasons.entry(reason.clone()).or_default() += count;
-    }
-    for (what, count) in &one.other_signals {
-        *total.other_signals.entry(what.clone()).or_default() += count;
-    }
+    total.add(one);
+    total.records_read = total.records_read.saturating_sub(from);
+    total.ingested = total.ingested.saturating_sub(from);
 }
 
 /// Parquet from a file, or all of stdin for `-`.

@@ -122,30 +122,17 @@ impl Follower {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::{registry, DetectOptions, Gate};
-    use crate::ingest::IngestOptions;
     use crate::pipeline::live::LiveLimits;
     use crate::serve::guard::GuardConfig;
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
     fn guard() -> Arc<Guard> {
-        Guard::new(GuardConfig {
-            limits: LiveLimits {
-                max_traces: 10,
-                max_spans_per_trace: 100,
-                idle: Duration::from_secs(60),
-            },
-            debounce: Duration::from_millis(10),
-            detectors: registry(),
-            options: DetectOptions::default(),
-            gate: Gate::default(),
-            ingest: IngestOptions::default(),
-            findings_file: None,
-            store: None,
-            on_trip: None,
-            base_url: String::new(),
-        })
+        Guard::new(GuardConfig::new(LiveLimits {
+            max_traces: 10,
+            max_spans_per_trace: 100,
+            idle: Duration::from_secs(60),
+        }))
         .unwrap()
     }
 

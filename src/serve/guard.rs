@@ -66,6 +66,27 @@ pub struct GuardConfig {
     pub base_url: String,
 }
 
+impl GuardConfig {
+    /// `check`'s detectors, options and gate as they are without a
+    /// configuration file, judging every 100 ms, with no output and no
+    /// action: what an embedding of the guard (a test, a program of one's
+    /// own) starts from and changes fields of.
+    pub fn new(limits: LiveLimits) -> GuardConfig {
+        GuardConfig {
+            limits,
+            debounce: Duration::from_millis(100),
+            detectors: crate::detect::registry(),
+            options: DetectOptions::default(),
+            gate: Gate::default(),
+            ingest: IngestOptions::default(),
+            findings_file: None,
+            store: None,
+            on_trip: None,
+            base_url: String::new(),
+        }
+    }
+}
+
 /// A trace's verdict: the gate on its findings so far.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -238,7 +259,7 @@ impl Guard {
             }
         }
         let skipped = read.report.summary.skipped;
-        merge(&mut lock(&self.received), &read.report.summary);
+        lock(&self.received).add(&read.report.summary);
         let diagnostics = read.report.diagnostics();
         let message = diagnostics
             .iter()
@@ -639,24 +660,6 @@ fn run_on_trip(command: &str, verdict: &TraceVerdict, url: &str, metrics: &Metri
             failures.inc();
             eprintln!("tracelint: cannot start the --on-trip command: {error}");
         }
-    }
-}
-
-/// Adds one request's reading summary to the run's.
-fn merge(total: &mut IngestSummary, one: &IngestSummary) {
-    total.files += one.files;
-    total.records_read += one.records_read;
-    total.ingested += one.ingested;
-    total.skipped += one.skipped;
-    total.repaired += one.repaired;
-    for (reason, count) in &one.skipped_reasons {
-        *total.skipped_reasons.entry(reason.clone()).or_default() += count;
-    }
-    for (reason, count) in &one.repaired_reasons {
-        *total.repaired_reasons.entry(reason.clone()).or_default() += count;
-    }
-    for (what, count) in &one.other_signals {
-        *total.other_signals.entry(what.clone()).or_default() += count;
     }
 }
 

@@ -7,7 +7,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Metric, Registry};
 use std::sync::atomic::AtomicU64;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -50,96 +50,66 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new() -> Metrics {
-        let mut registry = Registry::with_prefix("tracelint");
-        let traces_live = Gauge::default();
-        registry.register("traces_live", "Traces held now", traces_live.clone());
-        let spans_accepted = Counter::default();
-        registry.register(
-            "spans_accepted",
-            "Spans taken into live traces",
-            spans_accepted.clone(),
-        );
-        let spans_rejected = Counter::default();
-        registry.register(
-            "spans_rejected",
-            "Spans refused: unreadable, or past the per-trace cap",
-            spans_rejected.clone(),
-        );
-        let spans_duplicate = Counter::default();
-        registry.register(
-            "spans_duplicate",
-            "Spans a trace held already (sent again by a retry), not held twice",
-            spans_duplicate.clone(),
-        );
-        let requests = Family::<CodeLabel, Counter>::default();
-        registry.register(
-            "requests",
-            "OTLP export requests, by the HTTP status answered",
-            requests.clone(),
-        );
-        let traces_finished = Counter::default();
-        registry.register(
-            "traces_finished",
-            "Traces finished: idle, evicted, or at shutdown",
-            traces_finished.clone(),
-        );
-        let traces_evicted = Counter::default();
-        registry.register(
-            "traces_evicted",
-            "Traces evicted to make room while still receiving",
-            traces_evicted.clone(),
-        );
-        let trips = Family::<DetectorLabel, Counter>::default();
-        registry.register(
-            "trips",
-            "Traces tripped, by each detector that failed the gate",
-            trips.clone(),
-        );
-        let traces_tripped = Counter::default();
-        registry.register(
-            "traces_tripped",
-            "Traces that tripped, each counted once",
-            traces_tripped.clone(),
-        );
-        let webhook_failures = Counter::default();
-        registry.register(
-            "webhook_failures",
-            "Webhook deliveries that failed after every attempt",
-            webhook_failures.clone(),
-        );
-        let on_trip_failures = Counter::default();
-        registry.register(
-            "on_trip_failures",
-            "--on-trip commands that could not start or failed",
-            on_trip_failures.clone(),
-        );
-        let evaluations = Counter::default();
-        registry.register(
-            "evaluations",
-            "Rounds of detection on changed or finished traces",
-            evaluations.clone(),
-        );
-        let evaluation_seconds = Counter::<f64, AtomicU64>::default();
-        registry.register(
-            "evaluation_seconds",
-            "Time spent in detection rounds",
-            evaluation_seconds.clone(),
-        );
+        let mut r = Registry::with_prefix("tracelint");
         Metrics {
-            registry,
-            traces_live,
-            spans_accepted,
-            spans_rejected,
-            spans_duplicate,
-            requests,
-            traces_finished,
-            traces_evicted,
-            trips,
-            traces_tripped,
-            webhook_failures,
-            on_trip_failures,
-            evaluations,
-            evaluation_seconds,
+            traces_live: registered(&mut r, "traces_live", "Traces held now"),
+            spans_accepted: registered(&mut r, "spans_accepted", "Spans taken into live traces"),
+            spans_rejected: registered(
+                &mut r,
+                "spans_rejected",
+                "Spans refused: unreadable, or past the per-trace cap",
+            ),
+            spans_duplicate: registered(
+                &mut r,
+                "spans_duplicate",
+                "Spans a trace held already (sent again by a retry), not held twice",
+            ),
+            requests: registered(
+                &mut r,
+                "requests",
+                "OTLP export requests, by the HTTP status answered",
+            ),
+            traces_finished: registered(
+                &mut r,
+                "traces_finished",
+                "Traces finished: idle, evicted, or at shutdown",
+            ),
+            traces_evicted: registered(
+                &mut r,
+                "traces_evicted",
+                "Traces evicted to make room while still receiving",
+            ),
+            trips: registered(
+                &mut r,
+                "trips",
+                "Traces tripped, by each detector that failed the gate",
+            ),
+            traces_tripped: registered(
+                &mut r,
+                "traces_tripped",
+                "Traces that tripped, each counted once",
+            ),
+            webhook_failures: registered(
+                &mut r,
+                "webhook_failures",
+                "Webhook deliveries that failed after every attempt",
+            ),
+            on_trip_failures: registered(
+                &mut r,
+                "on_trip_failures",
+                "--on-trip commands that could not start or failed",
+            ),
+            evaluations: registered(
+                &mut r,
+                "evaluations",
+                "Rounds of detection on changed or finished traces",
+            ),
+            evaluation_seconds: registered(
+                &mut r,
+                "evaluation_seconds",
+                "Time spent in detection rounds",
+            ),
+            registry: r,
         }
     }
 
@@ -176,6 +146,14 @@ impl Metrics {
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
     }
+}
+
+/// A new metric, registered under `name` (the encoder adds `_total` to a
+/// counter's), sharing its value with the registry.
+fn registered<M: Metric + Clone + Default>(registry: &mut Registry, name: &str, help: &str) -> M {
+    let metric = M::default();
+    registry.register(name, help, metric.clone());
+    metric
 }
 
 impl Default for Metrics {

@@ -373,8 +373,6 @@ async fn metrics(State(receiver): State<Receiver>) -> Response {
 mod tests {
     //! Conformance with OTLP/HTTP's answers, on a real socket on loopback.
     use super::*;
-    use crate::detect::{registry, DetectOptions, Gate};
-    use crate::ingest::IngestOptions;
     use crate::pipeline::live::LiveLimits;
     use crate::serve::guard::GuardConfig;
     use std::io::Write;
@@ -383,22 +381,11 @@ mod tests {
     const TRACE: &str = "5b8efff798038103d269b633813fc60c";
 
     fn guard() -> Arc<Guard> {
-        Guard::new(GuardConfig {
-            limits: LiveLimits {
-                max_traces: 100,
-                max_spans_per_trace: 2,
-                idle: Duration::from_secs(60),
-            },
-            debounce: Duration::from_millis(10),
-            detectors: registry(),
-            options: DetectOptions::default(),
-            gate: Gate::default(),
-            ingest: IngestOptions::default(),
-            findings_file: None,
-            store: None,
-            on_trip: None,
-            base_url: "http://127.0.0.1".into(),
-        })
+        Guard::new(GuardConfig::new(LiveLimits {
+            max_traces: 100,
+            max_spans_per_trace: 2,
+            idle: Duration::from_secs(60),
+        }))
         .unwrap()
     }
 
