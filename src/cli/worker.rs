@@ -584,6 +584,7 @@ fn gather(args: GatherArgs) -> Result<u8> {
         eprintln!("tracelint: error: no traces were read from the input");
         return Ok(exit::ERROR);
     }
+    eprintln!("{}", outcome.summary_line());
     if let Some(path) = &args.findings_parquet {
         let mut table =
             report::parquet::findings_frame(&outcome, &|trace| starts.get(trace).copied())?;
